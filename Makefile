@@ -1,0 +1,43 @@
+# 4C: the entry point. `make run` tries it out; `make test` proves it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint fmt bench lock venv clean
+
+run: $(STAMP) ## set up, migrate, seed the demo, start web + worker + beat
+	bin/run
+
+test: $(STAMP) ## the whole suite on a throw-away PostgreSQL and Redis
+	bin/test $(ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	bin/bench
+
+# Refresh the exact versions after changing pyproject.toml.
+lock:
+	rm -rf var/lock-venv
+	"$$(bin/find-python)" -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	var/lock-venv/bin/pip freeze --exclude-editable --exclude fourc > constraints.txt
+	rm -rf var/lock-venv
+
+clean:
+	rm -rf $(VENV) var/*

@@ -1,0 +1,44 @@
+"""Handles: the unique, URL-safe names behind profile addresses and @mentions."""
+
+import re
+import secrets
+import unicodedata
+
+from django.contrib.auth import get_user_model
+
+from community.models import HANDLE_MAX, HANDLE_MIN
+
+# Names that would read as official voices of 4C, or clash with paths.
+RESERVED_HANDLES = frozenset(
+    {
+        "4c", "admin", "administrator", "moderator", "moderators", "mod", "mods", "staff",
+        "support", "help", "team", "official", "system", "linkworker", "link_worker",
+        "everyone", "here", "anonymous", "a_member", "member", "members", "null", "none",
+    }
+)  # fmt: skip
+
+
+def handle_base(text: str) -> str:
+    """A candidate handle from free text: ASCII, lower case, underscores."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:HANDLE_MAX]
+    if len(base) < HANDLE_MIN:
+        base = (base + "_member").strip("_") if base else "member"
+    return base
+
+
+def unique_handle(text: str) -> str:
+    """The first free handle built from `text`: maya, maya_2, maya_3, ..."""
+    User = get_user_model()
+    base = handle_base(text)
+    taken = set(
+        User.objects.filter(handle__startswith=base).values_list("handle", flat=True)
+    ) | RESERVED_HANDLES
+    if base not in taken:
+        return base
+    for n in range(2, 1000):
+        suffix = f"_{n}"
+        candidate = base[: HANDLE_MAX - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+    return base[: HANDLE_MAX - 7] + "_" + secrets.token_hex(3)

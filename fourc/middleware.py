@@ -1,0 +1,21 @@
+class InvalidFormStatusMiddleware:
+    """A POST whose form comes back with errors answers 400, not 200.
+
+    Applies to every view that renders a TemplateResponse with a bound form
+    in its context (allauth's account and MFA views, generic form views), so
+    bad input is a 4xx everywhere while the page still shows the form, its
+    errors, and everything the member typed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_template_response(self, request, response):
+        if request.method == "POST" and response.status_code == 200:
+            form = (response.context_data or {}).get("form")
+            if form is not None and getattr(form, "is_bound", False) and form.errors:
+                response.status_code = 400
+        return response

@@ -1,0 +1,54 @@
+from celery.exceptions import TimeoutError as CeleryTimeout
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from fourc.tasks import ping
+
+CELERY_CHECK_CACHE_KEY = "healthz:celery"
+CELERY_CHECK_TTL = 10  # seconds: probes can't turn the check into a task flood
+CELERY_CHECK_TIMEOUT = 3  # seconds to wait for a worker's answer
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def _celery_answers() -> bool:
+    cached = cache.get(CELERY_CHECK_CACHE_KEY)
+    if cached is not None:
+        return cached
+    try:
+        answered = ping.apply_async(expires=CELERY_CHECK_TIMEOUT).get(
+            timeout=CELERY_CHECK_TIMEOUT
+        ).startswith("pong")
+    except (CeleryTimeout, OSError, ConnectionError):
+        answered = False
+    cache.set(CELERY_CHECK_CACHE_KEY, answered, CELERY_CHECK_TTL)
+    return answered
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers, 503 otherwise; `?celery=1` adds a worker round trip."""
+    checks = {"database": "ok" if _database_answers() else "unavailable"}
+    if request.GET.get("celery") == "1":
+        checks["celery"] = "ok" if _celery_answers() else "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks},
+        status=200 if healthy else 503,
+    )
