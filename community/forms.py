@@ -72,6 +72,7 @@ class ProfileForm(forms.Form):
         max_length=DISPLAY_NAME_MAX,
         label="Display name",
         help_text="How other members see you. It doesn't need to be your real name.",
+        error_messages={"required": "Please choose a name to show other members."},
     )
     handle = forms.CharField(
         max_length=HANDLE_MAX,

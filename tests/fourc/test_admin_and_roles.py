@@ -1,0 +1,117 @@
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
+from django.contrib.auth.models import Group, Permission
+
+from community import roles
+from community.models import CrisisLine
+
+
+def enrol_totp(user) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def current_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@pytest.mark.django_db
+def test_the_admin_login_goes_through_allauths_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_a_staff_member_without_two_factor_is_sent_to_set_it_up(client, moderator):
+    client.force_login(moderator)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/2fa/totp/activate/"
+    follow = client.get(response.url, follow=True)
+    assert b"two-factor authentication" in follow.content.lower()
+
+
+@pytest.mark.django_db
+def test_a_staff_member_with_two_factor_logs_in_with_a_code_and_reaches_the_admin(
+    client, moderator, password
+):
+    secret = enrol_totp(moderator)
+
+    login = client.post("/accounts/login/", {"login": moderator.email, "password": password})
+    assert login.status_code == 302
+    assert login.url.startswith("/accounts/2fa/authenticate/")
+    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 400
+    right = client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert right.status_code == 302
+
+    admin = client.get("/admin/")
+    assert admin.status_code == 200
+    assert b"4C moderation" in admin.content
+
+
+@pytest.mark.django_db
+def test_members_who_are_not_staff_are_refused_the_admin(client, member):
+    client.force_login(member)
+
+    assert client.get("/admin/").status_code in (302, 403)
+    assert client.get("/admin/login/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_moderator_can_edit_the_help_page_in_the_admin(client, moderator):
+    enrol_totp(moderator)
+    client.force_login(moderator)
+    line = CrisisLine.objects.get(name="Samaritans")
+
+    response = client.post(
+        f"/admin/community/crisisline/{line.pk}/change/",
+        {
+            "name": "Samaritans",
+            "region": "UK and Ireland",
+            "how_to_reach": "Call 116 123, any time",
+            "phone": "116123",
+            "sms": "",
+            "url": "https://www.samaritans.org",
+            "hours": "24 hours, every day",
+            "description": "",
+            "order": 10,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert b"Call 116 123, any time" in client.get("/help/").content
+
+
+@pytest.mark.django_db
+def test_roles_exist_with_their_permissions_and_never_reach_health_data():
+    moderators = Group.objects.get(name=roles.MODERATORS)
+    link_workers = Group.objects.get(name=roles.LINK_WORKERS)
+
+    codenames = set(moderators.permissions.values_list("codename", flat=True))
+    assert {"change_crisisline", "view_user"} <= codenames
+    assert not moderators.permissions.filter(content_type__app_label="prescriptions").exists()
+    assert not moderators.permissions.filter(codename__in=["change_user", "delete_user"]).exists()
+    assert link_workers.permissions.filter(codename="view_crisisline").exists()
+    assert Permission.objects.filter(content_type__app_label="community").exists()
+
+
+@pytest.mark.django_db
+def test_role_helpers_read_group_membership(member, moderator, link_worker):
+    assert roles.is_moderator(moderator)
+    assert not roles.is_moderator(member)
+    assert roles.is_link_worker(link_worker)
+    assert not roles.is_link_worker(moderator)
