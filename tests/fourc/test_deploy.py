@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 
 def run_manage(*args, **env_overrides):
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    env.pop("SECRET_KEY", None)
-    env.pop("DEBUG", None)
+    # A production-like environment: none of the test run's own switches.
+    test_only = {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in test_only}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
