@@ -25,9 +25,7 @@ class TimeZoneField(forms.ChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("choices", time_zone_choices)
         kwargs.setdefault("initial", "UTC")
-        kwargs.setdefault(
-            "help_text", "So reminders and gatherings show in your own time."
-        )
+        kwargs.setdefault("help_text", "So reminders and gatherings show in your own time.")
         super().__init__(**kwargs)
 
 

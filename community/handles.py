@@ -31,9 +31,10 @@ def unique_handle(text: str) -> str:
     """The first free handle built from `text`: maya, maya_2, maya_3, ..."""
     User = get_user_model()
     base = handle_base(text)
-    taken = set(
-        User.objects.filter(handle__startswith=base).values_list("handle", flat=True)
-    ) | RESERVED_HANDLES
+    taken = (
+        set(User.objects.filter(handle__startswith=base).values_list("handle", flat=True))
+        | RESERVED_HANDLES
+    )
     if base not in taken:
         return base
     for n in range(2, 1000):

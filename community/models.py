@@ -73,9 +73,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     pronouns = models.CharField(max_length=PRONOUNS_MAX, blank=True)
     bio = models.TextField(max_length=BIO_MAX, blank=True)
-    time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

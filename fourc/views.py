@@ -31,9 +31,11 @@ def _celery_answers() -> bool:
     if cached is not None:
         return cached
     try:
-        answered = ping.apply_async(expires=CELERY_CHECK_TIMEOUT).get(
-            timeout=CELERY_CHECK_TIMEOUT
-        ).startswith("pong")
+        answered = (
+            ping.apply_async(expires=CELERY_CHECK_TIMEOUT)
+            .get(timeout=CELERY_CHECK_TIMEOUT)
+            .startswith("pong")
+        )
     except (CeleryTimeout, OSError, ConnectionError):
         answered = False
     cache.set(CELERY_CHECK_CACHE_KEY, answered, CELERY_CHECK_TTL)

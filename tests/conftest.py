@@ -10,7 +10,7 @@ from tests.factories import PASSWORD, UserFactory
 def _fresh_cache():
     """Each test starts with an empty cache, so rate limits don't leak between tests."""
     cache.clear()
-    yield
+    return
 
 
 @pytest.fixture

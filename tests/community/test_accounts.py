@@ -46,7 +46,7 @@ def test_sign_up_creates_an_unverified_member_and_sends_a_confirmation_email(cli
     [message] = mail.outbox
     assert message.to == ["maya@example.org"]
     assert "confirm" in message.subject.lower()
-    html = dict((mime, body) for body, mime in message.alternatives)["text/html"]
+    html = {mime: body for body, mime in message.alternatives}["text/html"]
     link = confirmation_link(message)
     assert link in message.body
     assert link in html
@@ -74,9 +74,7 @@ def test_following_the_link_verifies_and_signs_the_member_in(client):
 
 @pytest.mark.django_db
 def test_a_verified_member_logs_in_with_email_and_password(client, member, password):
-    response = client.post(
-        "/accounts/login/", {"login": "MAYA@example.org", "password": password}
-    )
+    response = client.post("/accounts/login/", {"login": "MAYA@example.org", "password": password})
 
     assert response.status_code == 302
     assert client.get(reverse("home")).context["user"] == member

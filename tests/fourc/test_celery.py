@@ -50,7 +50,8 @@ def test_celery_is_configured_for_safe_delivery():
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.accept_content == ["json"]
     assert app.conf.task_serializer == "json"
-    assert app.conf.task_time_limit and app.conf.task_soft_time_limit
+    assert app.conf.task_time_limit
+    assert app.conf.task_soft_time_limit
     assert any(entry["task"] == "fourc.ping" for entry in app.conf.beat_schedule.values())
 
 

@@ -23,9 +23,9 @@ PAIRS = [
 def palettes() -> dict[str, dict[str, str]]:
     css = (settings.BASE_DIR / "static" / "css" / "fourc.css").read_text()
     light_block = re.search(r":root\s*{(.*?)}", css, re.S).group(1)
-    dark_block = re.search(
-        r"prefers-color-scheme: dark\)\s*{\s*:root\s*{(.*?)}", css, re.S
-    ).group(1)
+    dark_block = re.search(r"prefers-color-scheme: dark\)\s*{\s*:root\s*{(.*?)}", css, re.S).group(
+        1
+    )
 
     def parse(block):
         return dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]{6})", block))

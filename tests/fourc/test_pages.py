@@ -66,7 +66,13 @@ def test_the_help_page_lists_the_default_crisis_lines_in_order(client):
     assert "If you are in immediate danger, call your local emergency number." in content
     positions = [
         content.index(text)
-        for text in ("Call 116 123", "Text SHOUT to 85258", "Call 111", "Call 999", "Call or text 988")
+        for text in (
+            "Call 116 123",
+            "Text SHOUT to 85258",
+            "Call 111",
+            "Call 999",
+            "Call or text 988",
+        )
     ]
     assert positions == sorted(positions)
     assert 'href="tel:116123"' in content
