@@ -1,5 +1,10 @@
+import functools
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from community.handles import RESERVED_HANDLES
 from community.models import (
@@ -13,11 +18,34 @@ from community.models import (
 )
 
 
+@functools.cache
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(tz, tz.replace("_", " ")) for tz in sorted(available_time_zones())]
 
 
+class PlainSelect(forms.Select):
+    """A select whose options are written in Python, not one template each.
+
+    Six hundred time zones through the template engine cost about 20 ms a page.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) == selected else "", label)  # noqa: S308
+                for option, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
+
+
 class TimeZoneField(forms.ChoiceField):
+    widget = PlainSelect
+
     default_error_messages = {
         "invalid_choice": "Choose a time zone from the list, such as Europe/London.",
     }
