@@ -9,13 +9,20 @@ from django.utils.safestring import mark_safe
 from community.handles import RESERVED_HANDLES
 from community.models import (
     BIO_MAX,
+    BODY_MAX,
+    CONTENT_WARNING_MAX,
     DISPLAY_NAME_MAX,
     HANDLE_MAX,
     PRONOUNS_MAX,
+    REPORT_DETAILS_MAX,
+    TITLE_MAX,
+    Intent,
+    ReportReason,
     User,
     available_time_zones,
     handle_validator,
 )
+from community.text import validate_has_words, validate_plain_text
 
 
 @functools.cache
@@ -133,3 +140,95 @@ class ProfileForm(forms.Form):
         if User.objects.filter(handle=handle).exclude(pk=self.member.pk).exists():
             raise forms.ValidationError("Someone already has that handle. Try another.")
         return handle
+
+
+# --- Community ----------------------------------------------------------------
+
+
+def member_text_field(*, max_length: int, label: str, widget=None, required=True, **kwargs):
+    validators = [validate_plain_text]
+    if required:
+        validators.append(validate_has_words)
+    return forms.CharField(
+        max_length=max_length,
+        label=label,
+        required=required,
+        strip=True,
+        widget=widget,
+        validators=validators,
+        error_messages={
+            "required": "This is empty. Write a few words, whatever feels right.",
+            "max_length": "This is a little long: please keep it under %(limit_value)d characters "
+            "(it's %(show_value)d now).",
+        },
+        **kwargs,
+    )
+
+
+class PostForm(forms.Form):
+    title = member_text_field(max_length=TITLE_MAX, label="Title")
+    body = member_text_field(
+        max_length=BODY_MAX,
+        label="What would you like to say?",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="You can use Markdown: *italic*, **bold**, lists, links. @handle mentions a member.",
+    )
+    intent = forms.ChoiceField(
+        label="What is this post?",
+        choices=Intent.choices,
+        initial=Intent.SUPPORT,
+        widget=forms.RadioSelect,
+    )
+    content_warning = member_text_field(
+        max_length=CONTENT_WARNING_MAX,
+        label="Content warning (optional)",
+        required=False,
+        help_text="If your post touches something heavy, name it here and the post is folded "
+        "until someone chooses to open it.",
+    )
+    is_anonymous = forms.BooleanField(
+        label="Post anonymously (shown as “A member”)",
+        required=False,
+        help_text="Moderators can still see who wrote it, to keep everyone safe.",
+    )
+
+
+class PostEditForm(PostForm):
+    is_anonymous = None
+
+
+class ReplyForm(forms.Form):
+    body = member_text_field(
+        max_length=BODY_MAX,
+        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown works here too. @handle mentions a member.",
+    )
+    is_anonymous = forms.BooleanField(
+        label="Reply anonymously (shown as “A member”)", required=False
+    )
+
+
+class ReplyEditForm(ReplyForm):
+    is_anonymous = None
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What's wrong?", choices=ReportReason.choices, widget=forms.RadioSelect
+    )
+    details = member_text_field(
+        max_length=REPORT_DETAILS_MAX,
+        label="Anything else a moderator should know? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search posts and replies",
+        max_length=200,
+        required=False,
+        validators=[validate_plain_text],
+    )

@@ -2,6 +2,7 @@ import zoneinfo
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -145,3 +146,430 @@ class CrisisLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
+
+
+# --- Community ----------------------------------------------------------------
+
+TITLE_MAX = 200
+BODY_MAX = 20_000
+CONTENT_WARNING_MAX = 120
+REPORT_DETAILS_MAX = 1000
+ANONYMOUS_NAME = "A member"
+
+
+class Space(models.Model):
+    """A topic room. Moderators create spaces in the admin."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(max_length=600)
+    guidelines = models.TextField(
+        max_length=1500, blank=True, help_text="A few short lines; one per line."
+    )
+    order = models.PositiveSmallIntegerField(default=100, help_text="Lower comes first.")
+    is_archived = models.BooleanField(
+        default=False, help_text="Archived spaces are read-only and leave the lists."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("community:space-detail", args=[self.slug])
+
+    @property
+    def guideline_lines(self) -> list[str]:
+        return [line.strip() for line in self.guidelines.splitlines() if line.strip()]
+
+
+class SpaceFollow(models.Model):
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="space_follows")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "space"], name="space_follow_unique")
+        ]
+
+
+class Intent(models.TextChoices):
+    SUPPORT = "support", "Looking for support"
+    WIN = "win", "Sharing a win"
+    IDEA = "idea", "Offering an idea"
+    HELLO = "hello", "Just saying hello"
+
+
+class HiddenReason(models.TextChoices):
+    NOT_HIDDEN = "", "Not hidden"
+    REPORTS = "reports", "Several members reported it"
+    MODERATOR = "moderator", "A moderator hid it"
+
+
+class ContentQuerySet(models.QuerySet):
+    """Filters shared by posts and replies."""
+
+    def published(self):
+        return self.filter(is_hidden=False, removed_at__isnull=True)
+
+    def not_blocked_for(self, member):
+        if not member.is_authenticated:
+            return self
+        return self.exclude(
+            author__in=Block.objects.filter(blocker=member).values("blocked")
+        ).exclude(author__in=Block.objects.filter(blocked=member).values("blocker"))
+
+
+class PostQuerySet(ContentQuerySet):
+    def visible_to(self, member):
+        """Posts the member may see in lists: published, in an open space, not blocked."""
+        return self.published().filter(space__is_archived=False).not_blocked_for(member)
+
+    def in_space(self, space):
+        return self.filter(space=space)
+
+
+class ReplyQuerySet(ContentQuerySet):
+    def visible_to(self, member):
+        return (
+            self.published()
+            .filter(post__is_hidden=False, post__space__is_archived=False)
+            .not_blocked_for(member)
+        )
+
+
+class Post(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="posts")
+    title = models.CharField(max_length=TITLE_MAX)
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    intent = models.CharField(max_length=16, choices=Intent.choices, default=Intent.SUPPORT)
+    content_warning = models.CharField(max_length=CONTENT_WARNING_MAX, blank=True)
+    is_anonymous = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(
+        max_length=16, choices=HiddenReason.choices, blank=True, default=""
+    )
+    is_locked = models.BooleanField(default=False)
+    is_pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    reply_count = models.PositiveIntegerField(default=0)
+    # When someone other than the author first replied; null means "needs a reply".
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["space", "-last_activity_at", "-id"], name="post_space_activity"),
+            models.Index(fields=["author", "-created_at", "-id"], name="post_author_recent"),
+            models.Index(
+                fields=["created_at", "id"],
+                name="post_needs_reply",
+                condition=models.Q(
+                    first_reply_at__isnull=True, is_hidden=False, removed_at__isnull=True
+                ),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(title=""), name="post_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("community:post-detail", args=[self.pk])
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
+    def author_name(self) -> str:
+        return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
+
+
+class Reply(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="replies")
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    is_anonymous = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(
+        max_length=16, choices=HiddenReason.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ReplyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "replies"
+        indexes = [
+            models.Index(fields=["post", "created_at", "id"], name="reply_post_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply {self.pk} to {self.post_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.post.get_absolute_url()}#reply-{self.pk}"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
+    def author_name(self) -> str:
+        return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
+
+
+class ReactionKind(models.TextChoices):
+    HEAR = "hear", "I hear you"
+    ME_TOO = "me_too", "Me too"
+    STRENGTH = "strength", "Sending strength"
+    THANKS = "thanks", "Thank you"
+
+
+class Reaction(models.Model):
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reactions")
+    kind = models.CharField(max_length=16, choices=ReactionKind.choices)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="reactions"
+    )
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, null=True, blank=True, related_name="reactions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(post__isnull=False, reply__isnull=True)
+                    | models.Q(post__isnull=True, reply__isnull=False)
+                ),
+                name="reaction_one_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ReactionKind.values), name="reaction_known_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "kind", "post"],
+                condition=models.Q(post__isnull=False),
+                name="reaction_once_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "kind", "reply"],
+                condition=models.Q(reply__isnull=False),
+                name="reaction_once_per_reply",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.member_id}"
+
+
+class PostFollow(models.Model):
+    """A member follows a post: they hear about its new replies."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="post_follows")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "post"], name="post_follow_unique")
+        ]
+
+
+class Mention(models.Model):
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentions")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True)
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(post__isnull=False, reply__isnull=True)
+                    | models.Q(post__isnull=True, reply__isnull=False)
+                ),
+                name="mention_one_source",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "post"],
+                condition=models.Q(post__isnull=False),
+                name="mention_once_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "reply"],
+                condition=models.Q(reply__isnull=False),
+                name="mention_once_per_reply",
+            ),
+        ]
+
+
+class Notification(models.Model):
+    """Something a member may want to know. `kind` is open: other apps register kinds.
+
+    `actor` is kept for blocking and grouping; when `actor_hidden` is set (the
+    actor wrote anonymously) the actor is never shown, only "A member".
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor_hidden = models.BooleanField(default=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True)
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, null=True, blank=True)
+    reaction_kind = models.CharField(max_length=16, blank=True)
+    count = models.PositiveIntegerField(default=1)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor_hidden or self.actor is None:
+            return ANONYMOUS_NAME
+        return self.actor.display_name
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def template(self) -> str:
+        from community.notifications import template_for
+
+        return template_for(self.kind)
+
+    @property
+    def reaction_label(self) -> str:
+        return (
+            ReactionKind(self.reaction_kind).label
+            if self.reaction_kind in ReactionKind.values
+            else ""
+        )
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+
+class ReportReason(models.TextChoices):
+    UNKIND = "unkind", "Unkind or hurtful"
+    SAFETY = "safety", "I'm worried about someone's safety"
+    SPAM = "spam", "Spam or advertising"
+    PRIVATE = "private", "Shares someone's private information"
+    OTHER = "other", "Something else"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved: action taken"
+    DISMISSED = "dismissed", "Dismissed: no action needed"
+
+
+class Report(models.Model):
+    """A member's report of a post, a reply or a member, for moderators."""
+
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reports_made")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="reports_received"
+    )
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    details = models.TextField(max_length=REPORT_DETAILS_MAX, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-created_at"], name="report_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(post__isnull=False, reply__isnull=True, member__isnull=True)
+                    | models.Q(post__isnull=True, reply__isnull=False, member__isnull=True)
+                    | models.Q(post__isnull=True, reply__isnull=True, member__isnull=False)
+                ),
+                name="report_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "post"],
+                condition=models.Q(status="open", post__isnull=False),
+                name="report_open_once_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "reply"],
+                condition=models.Q(status="open", reply__isnull=False),
+                name="report_open_once_per_reply",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "member"],
+                condition=models.Q(status="open", member__isnull=False),
+                name="report_open_once_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} ({self.get_reason_display()})"
+
+    @property
+    def target(self):
+        return self.post or self.reply or self.member

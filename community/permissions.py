@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 
 
@@ -22,12 +23,19 @@ def verified_member_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not can_write(request.user):
-            messages.info(
-                request,
-                "Please confirm your email address first: it keeps 4C safe for everyone. "
-                "You can send yourself a new link here.",
-            )
-            return redirect("account_email")
+            return ask_to_confirm(request)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def ask_to_confirm(request):
+    """Where an unconfirmed (or signed-out) member goes when they try to write."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    messages.info(
+        request,
+        "Please confirm your email address first: it keeps 4C safe for everyone. "
+        "You can send yourself a new link here.",
+    )
+    return redirect("account_email")

@@ -1,9 +1,387 @@
-"""Read queries the community's views use."""
+"""Read queries the community's views (and prescriptions) use.
 
-from django.db.models import QuerySet
+Every list here costs a constant number of queries whatever its length, and
+pages by keyset (fourc.lib.pagination), never by OFFSET.
+"""
 
-from community.models import CrisisLine
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from community.models import (
+    Block,
+    CrisisLine,
+    Notification,
+    Post,
+    PostFollow,
+    Reaction,
+    ReactionKind,
+    Reply,
+    Space,
+    SpaceFollow,
+    User,
+)
+from fourc.lib.pagination import Page, decode_cursor, encode_cursor, keyset_page
+
+NEEDS_A_REPLY_DAYS = 14
+PAGE_SIZE = 25
+REPLIES_PAGE_SIZE = 50
 
 
 def active_crisis_lines() -> QuerySet[CrisisLine]:
     return CrisisLine.objects.filter(is_active=True).order_by("order", "name")
+
+
+# --- Blocks -------------------------------------------------------------------
+
+
+def is_blocked_between(member, other_id: int) -> bool:
+    if not member.is_authenticated or member.pk == other_id:
+        return False
+    return Block.objects.filter(
+        Q(blocker=member, blocked_id=other_id) | Q(blocker_id=other_id, blocked=member)
+    ).exists()
+
+
+def blocked_members(member: User) -> QuerySet[Block]:
+    return Block.objects.filter(blocker=member).select_related("blocked").order_by("-created_at")
+
+
+# --- Spaces -------------------------------------------------------------------
+
+
+def spaces_for(member) -> QuerySet[Space]:
+    spaces = Space.objects.filter(is_archived=False)
+    if member.is_authenticated:
+        spaces = spaces.annotate(
+            is_followed=Exists(SpaceFollow.objects.filter(member=member, space=OuterRef("pk")))
+        )
+    return spaces
+
+
+def get_space(*, member, slug: str) -> Space:
+    space = spaces_for(member).filter(slug=slug).first()
+    if space is None:
+        raise Http404("No such space.")
+    return space
+
+
+def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    """Pinned posts first (on the first page), then the rest by last activity."""
+    posts = Post.objects.visible_to(member).in_space(space).select_related("author", "space")
+    page = keyset_page(
+        posts.filter(is_pinned=False),
+        ordering=("-last_activity_at", "-id"),
+        cursor=cursor,
+        size=size,
+    )
+    page.extra["pinned"] = (
+        [] if cursor else list(posts.filter(is_pinned=True).order_by("-created_at"))
+    )
+    return page
+
+
+def followed_spaces_activity(*, member: User, limit: int = 10) -> list[Post]:
+    """Recent posts in the spaces the member follows, for their home page."""
+    return list(
+        Post.objects.visible_to(member)
+        .filter(space__follows__member=member)
+        .select_related("author", "space")
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+# --- Posts and replies --------------------------------------------------------
+
+
+def get_post_for_viewer(*, member, post_id: int) -> Post:
+    """The post, if this viewer may open it; otherwise Http404.
+
+    Hidden posts open only for their author (with a kind note). A post its
+    author removed stays readable only as a placeholder when others replied.
+    """
+    post = (
+        Post.objects.select_related("space", "author")
+        .filter(pk=post_id, space__is_archived=False)
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    is_author = member.is_authenticated and post.author_id == member.pk
+    if post.is_hidden and not is_author:
+        raise Http404("No such post.")
+    if post.removed_at and post.reply_count == 0:
+        raise Http404("No such post.")
+    if not is_author and is_blocked_between(member, post.author_id):
+        raise Http404("No such post.")
+    return post
+
+
+def get_own_post(*, member: User, post_id: int) -> Post:
+    post = Post.objects.filter(pk=post_id, author=member, removed_at__isnull=True).first()
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def get_own_reply(*, member: User, reply_id: int) -> Reply:
+    reply = (
+        Reply.objects.select_related("post")
+        .filter(pk=reply_id, author=member, removed_at__isnull=True)
+        .first()
+    )
+    if reply is None:
+        raise Http404("No such reply.")
+    return reply
+
+
+def get_reply_for_viewer(*, member, reply_id: int) -> Reply:
+    reply = Reply.objects.visible_to(member).select_related("post").filter(pk=reply_id).first()
+    if reply is None or reply.post.removed_at:
+        raise Http404("No such reply.")
+    return reply
+
+
+def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_PAGE_SIZE) -> Page:
+    """Replies oldest first. Removed ones stay as placeholders; hidden ones show only
+    to their author."""
+    replies = Reply.objects.filter(post=post).not_blocked_for(member).select_related("author")
+    if member.is_authenticated:
+        replies = replies.filter(Q(is_hidden=False) | Q(author=member))
+    else:
+        replies = replies.filter(is_hidden=False)
+    return keyset_page(replies, ordering=("created_at", "id"), cursor=cursor, size=size)
+
+
+def is_following_post(*, member, post: Post) -> bool:
+    if not member.is_authenticated:
+        return False
+    return PostFollow.objects.filter(member=member, post=post).exists()
+
+
+@dataclass
+class ReactionSummary:
+    counts: dict
+    mine: set
+
+    def for_target(self, target) -> list[dict]:
+        key = (type(target).__name__, target.pk)
+        counts = self.counts.get(key, {})
+        return [
+            {
+                "kind": kind,
+                "label": label,
+                "count": counts.get(kind, 0),
+                "mine": (key, kind) in self.mine,
+            }
+            for kind, label in ReactionKind.choices
+        ]
+
+
+def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
+    """Counts per kind for each target, and which the viewer gave: two queries."""
+    post_ids = [p.pk for p in posts]
+    reply_ids = [r.pk for r in replies]
+    if not post_ids and not reply_ids:
+        return ReactionSummary(counts={}, mine=set())
+    reactions = Reaction.objects.filter(Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
+    if member.is_authenticated:
+        reactions = reactions.exclude(
+            member__in=Block.objects.filter(blocker=member).values("blocked")
+        ).exclude(member__in=Block.objects.filter(blocked=member).values("blocker"))
+    counts: dict = defaultdict(dict)
+    rows = reactions.values("post_id", "reply_id", "kind").annotate(n=Count("id"))
+    for row in rows:
+        key = ("Post", row["post_id"]) if row["post_id"] else ("Reply", row["reply_id"])
+        counts[key][row["kind"]] = row["n"]
+    mine = set()
+    if member.is_authenticated:
+        for post_id, reply_id, kind in reactions.filter(member=member).values_list(
+            "post_id", "reply_id", "kind"
+        ):
+            key = ("Post", post_id) if post_id else ("Reply", reply_id)
+            mine.add((key, kind))
+    return ReactionSummary(counts=dict(counts), mine=mine)
+
+
+# --- Needs a reply ------------------------------------------------------------
+
+
+def needs_a_reply_queryset(member) -> QuerySet[Post]:
+    since = timezone.now() - timedelta(days=NEEDS_A_REPLY_DAYS)
+    posts = (
+        Post.objects.visible_to(member)
+        .filter(first_reply_at__isnull=True, is_locked=False, created_at__gte=since)
+        .select_related("author", "space")
+    )
+    if member.is_authenticated:
+        posts = posts.exclude(author=member)
+    return posts
+
+
+def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) -> Page:
+    """Recent posts nobody but their author has answered, longest-waiting first.
+
+    Excludes hidden and removed posts, the viewer's own, and blocked members'.
+    Prescriptions use this to point members at someone waiting.
+    """
+    return keyset_page(
+        needs_a_reply_queryset(member), ordering=("created_at", "id"), cursor=cursor, size=limit
+    )
+
+
+# --- Notifications ------------------------------------------------------------
+
+
+def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    notifications = (
+        Notification.objects.filter(recipient=member)
+        .exclude(post__is_hidden=True)
+        .exclude(post__removed_at__isnull=False)
+        .exclude(reply__is_hidden=True)
+        .exclude(reply__removed_at__isnull=False)
+        .exclude(actor__in=Block.objects.filter(blocker=member).values("blocked"))
+        .select_related("actor", "post", "post__space", "reply")
+    )
+    return keyset_page(notifications, ordering=("-created_at", "-id"), cursor=cursor, size=size)
+
+
+def unread_notification_count(member: User) -> int:
+    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+
+
+# --- Members ------------------------------------------------------------------
+
+
+def get_member(*, handle: str) -> User:
+    member = User.objects.filter(handle=handle.lower(), is_active=True).first()
+    if member is None:
+        raise Http404("No such member.")
+    return member
+
+
+def member_recent_posts(*, member: User, viewer, limit: int = 20) -> list[Post]:
+    """A member's recent posts under their own name: never their anonymous ones."""
+    return list(
+        Post.objects.visible_to(viewer)
+        .filter(author=member, is_anonymous=False)
+        .select_related("space")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- Search -------------------------------------------------------------------
+
+_MARK_START = "\x02"
+_MARK_END = "\x03"
+
+
+def _highlight(snippet: str) -> SafeString:
+    """Escapes a headline, then turns the sentinels into <mark>. Members can't type
+    the sentinels: control characters are refused at input."""
+    escaped = escape(snippet)
+    return mark_safe(  # noqa: S308 - everything but our own <mark> is escaped above
+        escaped.replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+    )
+
+
+@dataclass
+class SearchHit:
+    post: Post
+    reply: Reply | None
+    snippet: SafeString
+    rank: float
+
+
+def _search_stream(queryset, query, cursor_values, size):
+    # Double precision, so the rank survives the round trip through a cursor exactly.
+    ranked = queryset.annotate(
+        rank=Cast(SearchRank(F("search_vector"), query), FloatField())
+    ).filter(search_vector=query)
+    if cursor_values[0] is not None:
+        rank, last_id = cursor_values
+        ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=last_id))
+    return list(ranked.order_by("-rank", "-id").values_list("id", "rank")[: size + 1])
+
+
+def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """Ranked full-text search over posts and replies the viewer may see.
+
+    Posts and replies are two keyset streams, each ordered by (rank, id),
+    merged by rank; the cursor holds where each stream stopped.
+    """
+    q = q.strip()
+    if not q:
+        return Page(items=[])
+    if connection.vendor != "postgresql":
+        return _search_fallback(member=member, q=q, cursor=cursor, size=size)
+    start = decode_cursor(cursor, 4) if cursor else [None, None, None, None]
+    query = SearchQuery(q, config="english", search_type="websearch")
+    posts_qs = Post.objects.visible_to(member)
+    replies_qs = Reply.objects.visible_to(member).filter(post__removed_at__isnull=True)
+    post_rows = _search_stream(posts_qs, query, start[0:2], size)
+    reply_rows = _search_stream(replies_qs, query, start[2:4], size)
+    merged = sorted(
+        [("post", pk, rank) for pk, rank in post_rows]
+        + [("reply", pk, rank) for pk, rank in reply_rows],
+        key=lambda row: (-row[2], -row[1]),
+    )
+    chosen = merged[:size]
+    post_cursor, reply_cursor = start[0:2], start[2:4]
+    for kind, pk, rank in chosen:
+        if kind == "post":
+            post_cursor = [rank, pk]
+        else:
+            reply_cursor = [rank, pk]
+    headline = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "max_words": 35, "min_words": 15}
+    post_ids = [pk for kind, pk, _ in chosen if kind == "post"]
+    reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"]
+    posts = (
+        Post.objects.select_related("author", "space")
+        .annotate(snippet=SearchHeadline("body", query, config="english", **headline))
+        .in_bulk(post_ids)
+    )
+    replies = (
+        Reply.objects.select_related("author", "post", "post__space")
+        .annotate(snippet=SearchHeadline("body", query, config="english", **headline))
+        .in_bulk(reply_ids)
+    )
+    items = []
+    for kind, pk, rank in chosen:
+        if kind == "post":
+            post = posts[pk]
+            items.append(
+                SearchHit(post=post, reply=None, snippet=_highlight(post.snippet), rank=rank)
+            )
+        else:
+            reply = replies[pk]
+            items.append(
+                SearchHit(
+                    post=reply.post, reply=reply, snippet=_highlight(reply.snippet), rank=rank
+                )
+            )
+    more = len(merged) > size
+    next_cursor = encode_cursor(post_cursor + reply_cursor) if more else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _search_fallback(*, member, q: str, cursor: str | None, size: int) -> Page:
+    """SQLite (the embedded default): titles and bodies containing the words, newest first."""
+    posts = Post.objects.visible_to(member).select_related("author", "space")
+    for word in q.split()[:8]:
+        posts = posts.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    page = keyset_page(posts, ordering=("-id",), cursor=cursor, size=size)
+    page.items = [
+        SearchHit(post=post, reply=None, snippet=_highlight(post.body[:240]), rank=0.0)
+        for post in page.items
+    ]
+    return page

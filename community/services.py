@@ -1,10 +1,53 @@
-"""Actions that change community state. One function per use case."""
+"""Actions that change community state. One function per use case.
 
-from django.db import transaction
+Each runs in a transaction; counters move with F() in the same transaction;
+notifications and signals go out only after the change is written.
+"""
 
-from community.models import User
+from django.contrib.postgres.search import SearchVector
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from community import notifications, signals, text
+from community.models import (
+    Block,
+    HiddenReason,
+    Mention,
+    Notification,
+    Post,
+    PostFollow,
+    Reaction,
+    ReactionKind,
+    Reply,
+    Report,
+    ReportStatus,
+    Space,
+    SpaceFollow,
+    User,
+)
 
 PROFILE_FIELDS = ("display_name", "handle", "pronouns", "bio", "time_zone")
+REPORTS_TO_HIDE = 3
+
+
+class CommunityError(Exception):
+    """An action that can't happen now; the message is safe to show the member."""
+
+
+class PostLocked(CommunityError):
+    pass
+
+
+class SpaceClosed(CommunityError):
+    pass
+
+
+class NotAllowed(CommunityError):
+    pass
+
+
+# --- Profiles -----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -23,3 +66,504 @@ def update_profile(*, member: User, **changes) -> list[str]:
         member.full_clean(exclude=["password"], validate_unique=True)
         member.save(update_fields=changed)
     return changed
+
+
+# --- Spaces -------------------------------------------------------------------
+
+
+def follow_space(*, member: User, space: Space) -> bool:
+    """Follows a space; returns False when already following (nothing changes)."""
+    _, created = SpaceFollow.objects.get_or_create(member=member, space=space)
+    return created
+
+
+def unfollow_space(*, member: User, space: Space) -> bool:
+    deleted, _ = SpaceFollow.objects.filter(member=member, space=space).delete()
+    return bool(deleted)
+
+
+# --- Posts --------------------------------------------------------------------
+
+
+def _render(source: str) -> tuple[str, set[str]]:
+    """The sanitised HTML of `source`, and the handles it mentions that exist."""
+    candidates = text.candidate_handles(source)
+    known = (
+        set(
+            User.objects.filter(handle__in=candidates, is_active=True).values_list(
+                "handle", flat=True
+            )
+        )
+        if candidates
+        else set()
+    )
+    return text.render_markdown(source, known_handles=known), known
+
+
+def _update_search_vector(obj: Post | Reply) -> None:
+    if connection.vendor != "postgresql":
+        return
+    if isinstance(obj, Post):
+        vector = SearchVector("title", weight="A", config="english") + SearchVector(
+            "body", weight="B", config="english"
+        )
+    else:
+        vector = SearchVector("body", weight="B", config="english")
+    type(obj).objects.filter(pk=obj.pk).update(search_vector=vector)
+
+
+@transaction.atomic
+def create_post(
+    *,
+    author: User,
+    space: Space,
+    title: str,
+    body: str,
+    intent: str,
+    content_warning: str = "",
+    is_anonymous: bool = False,
+) -> Post:
+    """Writes a post in a space; the author follows it. Mentioned members hear of it."""
+    if space.is_archived:
+        raise SpaceClosed("This space is closed for new posts.")
+    body_html, mentioned = _render(body)
+    now = timezone.now()
+    post = Post.objects.create(
+        space=space,
+        author=author,
+        title=title,
+        body=body,
+        body_html=body_html,
+        intent=intent,
+        content_warning=content_warning,
+        is_anonymous=is_anonymous,
+        created_at=now,
+        last_activity_at=now,
+    )
+    PostFollow.objects.get_or_create(member=author, post=post)
+    _update_search_vector(post)
+    _record_mentions(author=author, handles=mentioned, post=post, anonymous=is_anonymous)
+    signals.post_created.send(sender=Post, post=post, author=author)
+    return post
+
+
+@transaction.atomic
+def edit_post(
+    *, post: Post, editor: User, title: str, body: str, intent: str, content_warning: str
+) -> Post:
+    """Saves the author's changes and marks the post edited. Anonymity never changes."""
+    _ensure_author(post, editor)
+    post.body_html, mentioned = _render(body)
+    post.title, post.body, post.intent = title, body, intent
+    post.content_warning = content_warning
+    post.edited_at = timezone.now()
+    post.save(
+        update_fields=["title", "body", "body_html", "intent", "content_warning", "edited_at"]
+    )
+    _update_search_vector(post)
+    _record_mentions(author=editor, handles=mentioned, post=post, anonymous=post.is_anonymous)
+    return post
+
+
+@transaction.atomic
+def remove_post(*, post: Post, member: User) -> bool:
+    """The author removes their post (kept for moderators). A repeat changes nothing."""
+    _ensure_author(post, member)
+    if post.removed_at:
+        return False
+    post.removed_at = timezone.now()
+    post.save(update_fields=["removed_at"])
+    return True
+
+
+def _ensure_author(obj: Post | Reply, member: User) -> None:
+    if obj.author_id != member.pk:
+        raise NotAllowed("Only the author can change this.")
+
+
+# --- Replies ------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = False) -> Reply:
+    """Replies in a post: counters move, the replier follows the post, people hear of it."""
+    post = Post.objects.select_for_update().select_related("space").get(pk=post.pk)
+    if post.is_locked:
+        raise PostLocked("This discussion is closed to new replies.")
+    if post.is_hidden or post.removed_at or post.space.is_archived:
+        raise NotAllowed("This post can't take replies any more.")
+    body_html, mentioned = _render(body)
+    now = timezone.now()
+    reply = Reply.objects.create(
+        post=post,
+        author=author,
+        body=body,
+        body_html=body_html,
+        is_anonymous=is_anonymous,
+        created_at=now,
+    )
+    fields = {"reply_count": F("reply_count") + 1, "last_activity_at": now}
+    if author.pk != post.author_id and post.first_reply_at is None:
+        fields["first_reply_at"] = now
+    Post.objects.filter(pk=post.pk).update(**fields)
+    PostFollow.objects.get_or_create(member=author, post=post)
+    _update_search_vector(reply)
+    mentioned_ids = _record_mentions(
+        author=author, handles=mentioned, reply=reply, anonymous=is_anonymous
+    )
+    _notify_reply(reply=reply, post=post, skip=mentioned_ids)
+    signals.reply_posted.send(sender=Reply, reply=reply, post=post, author=author)
+    return reply
+
+
+def _notify_reply(*, reply: Reply, post: Post, skip: set[int]) -> None:
+    author = reply.author
+    recipients: dict[int, str] = {}
+    if post.author_id != author.pk:
+        recipients[post.author_id] = notifications.REPLY
+    for member_id in PostFollow.objects.filter(post=post).values_list("member_id", flat=True):
+        recipients.setdefault(member_id, notifications.FOLLOWED_REPLY)
+    recipients.pop(author.pk, None)
+    for member_id in skip:
+        recipients.pop(member_id, None)
+    _notify_many(
+        recipients=recipients,
+        actor=author,
+        actor_hidden=reply.is_anonymous,
+        post=post,
+        reply=reply,
+    )
+
+
+@transaction.atomic
+def edit_reply(*, reply: Reply, editor: User, body: str) -> Reply:
+    _ensure_author(reply, editor)
+    reply.body_html, mentioned = _render(body)
+    reply.body = body
+    reply.edited_at = timezone.now()
+    reply.save(update_fields=["body", "body_html", "edited_at"])
+    _update_search_vector(reply)
+    _record_mentions(author=editor, handles=mentioned, reply=reply, anonymous=reply.is_anonymous)
+    return reply
+
+
+@transaction.atomic
+def remove_reply(*, reply: Reply, member: User) -> bool:
+    """The author removes their reply; the thread keeps a "removed" placeholder."""
+    _ensure_author(reply, member)
+    if reply.removed_at:
+        return False
+    reply.removed_at = timezone.now()
+    reply.save(update_fields=["removed_at"])
+    _reply_left_thread(reply)
+    return True
+
+
+def _reply_left_thread(reply: Reply) -> None:
+    """Keeps the post's counters true when a reply stops counting (removed or hidden)."""
+    post = reply.post
+    Post.objects.filter(pk=post.pk, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
+    _refresh_first_reply(post)
+
+
+def _reply_back_in_thread(reply: Reply) -> None:
+    Post.objects.filter(pk=reply.post_id).update(reply_count=F("reply_count") + 1)
+    _refresh_first_reply(reply.post)
+
+
+def _refresh_first_reply(post: Post) -> None:
+    first = (
+        Reply.objects.published()
+        .filter(post_id=post.pk)
+        .exclude(author_id=post.author_id)
+        .aggregate(first=Min("created_at"))["first"]
+    )
+    Post.objects.filter(pk=post.pk).update(first_reply_at=first)
+
+
+# --- Reactions ----------------------------------------------------------------
+
+
+@transaction.atomic
+def toggle_reaction(
+    *, member: User, kind: str, post: Post | None = None, reply: Reply | None = None
+) -> bool:
+    """Adds the member's reaction of `kind`, or takes it back; returns True when added.
+
+    The database allows one reaction of a kind per member per target, so a
+    double submit can't count twice: the second one takes it back, as a
+    second tap would.
+    """
+    if kind not in ReactionKind.values:
+        raise ValueError(f"Unknown reaction kind: {kind!r}")
+    if (post is None) == (reply is None):
+        raise ValueError("React to exactly one post or reply.")
+    target = {"post": post} if post else {"reply": reply}
+    existing = Reaction.objects.filter(member=member, kind=kind, **target)
+    if existing.exists():
+        existing.delete()
+        _unnotify_reaction(member=member, kind=kind, post=post, reply=reply)
+        return False
+    try:
+        with transaction.atomic():
+            reaction = Reaction.objects.create(member=member, kind=kind, **target)
+    except IntegrityError:
+        return True  # a concurrent identical tap already added it
+    _notify_reaction(member=member, kind=kind, post=post, reply=reply)
+    signals.reaction_added.send(
+        sender=Reaction, reaction=reaction, member=member, post=post, reply=reply
+    )
+    return True
+
+
+def _reaction_notification(*, recipient_id: int, kind: str, post, reply):
+    return Notification.objects.filter(
+        recipient_id=recipient_id,
+        kind=notifications.REACTION,
+        reaction_kind=kind,
+        post=post if reply is None else reply.post,
+        reply=reply,
+        read_at__isnull=True,
+    )
+
+
+def _notify_reaction(*, member: User, kind: str, post: Post | None, reply: Reply | None) -> None:
+    target = reply or post
+    if target.author_id == member.pk or _blocked_between(member.pk, {target.author_id}):
+        return
+    # Unread reactions of one kind on one target gather into one notification.
+    grouped = _reaction_notification(
+        recipient_id=target.author_id, kind=kind, post=post, reply=reply
+    )
+    if grouped.update(count=F("count") + 1, actor=member, created_at=timezone.now()):
+        return
+    Notification.objects.create(
+        recipient_id=target.author_id,
+        kind=notifications.REACTION,
+        actor=member,
+        post=post if reply is None else reply.post,
+        reply=reply,
+        reaction_kind=kind,
+    )
+
+
+def _unnotify_reaction(*, member: User, kind: str, post, reply) -> None:
+    target = reply or post
+    grouped = _reaction_notification(
+        recipient_id=target.author_id, kind=kind, post=post, reply=reply
+    )
+    deleted, _ = grouped.filter(count=1, actor=member).delete()
+    if not deleted:
+        grouped.filter(count__gt=1).update(count=F("count") - 1)
+
+
+# --- Mentions and notifications ---------------------------------------------
+
+
+def _blocked_between(member_id: int, others: set[int]) -> set[int]:
+    """Which of `others` have blocked, or been blocked by, `member_id`."""
+    if not others:
+        return set()
+    rows = Block.objects.filter(
+        Q(blocker_id=member_id, blocked_id__in=others)
+        | Q(blocked_id=member_id, blocker_id__in=others)
+    ).values_list("blocker_id", "blocked_id")
+    return {a if a != member_id else b for a, b in rows}
+
+
+def _notify_many(
+    *, recipients: dict[int, str], actor: User, actor_hidden: bool, post: Post, reply=None
+) -> None:
+    blocked = _blocked_between(actor.pk, set(recipients))
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=member_id,
+                kind=kind,
+                actor=actor,
+                actor_hidden=actor_hidden,
+                post=post,
+                reply=reply,
+            )
+            for member_id, kind in recipients.items()
+            if member_id not in blocked and member_id != actor.pk
+        ]
+    )
+
+
+def _record_mentions(
+    *, author: User, handles: set[str], anonymous: bool, post=None, reply=None
+) -> set[int]:
+    """Stores new mentions and notifies those members; returns the ids mentioned."""
+    if not handles:
+        return set()
+    members = dict(
+        User.objects.filter(handle__in=handles, is_active=True)
+        .exclude(pk=author.pk)
+        .values_list("pk", "handle")
+    )
+    source = {"post": post} if post else {"reply": reply}
+    already = set(Mention.objects.filter(**source).values_list("member_id", flat=True))
+    new_ids = set(members) - already
+    Mention.objects.bulk_create([Mention(member_id=pk, **source) for pk in new_ids])
+    _notify_many(
+        recipients=dict.fromkeys(new_ids, notifications.MENTION),
+        actor=author,
+        actor_hidden=anonymous,
+        post=post if post else reply.post,
+        reply=reply,
+    )
+    return set(members)
+
+
+def mark_notification_read(*, member: User, notification_id: int) -> bool:
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=member, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    return bool(updated)
+
+
+def mark_all_notifications_read(*, member: User) -> int:
+    return Notification.objects.filter(recipient=member, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- Following posts ----------------------------------------------------------
+
+
+def follow_post(*, member: User, post: Post) -> bool:
+    _, created = PostFollow.objects.get_or_create(member=member, post=post)
+    return created
+
+
+def unfollow_post(*, member: User, post: Post) -> bool:
+    deleted, _ = PostFollow.objects.filter(member=member, post=post).delete()
+    return bool(deleted)
+
+
+# --- Blocking -----------------------------------------------------------------
+
+
+@transaction.atomic
+def block_member(*, blocker: User, blocked: User) -> bool:
+    """Blocks a member both ways for content and notifications. A repeat changes nothing."""
+    if blocker.pk == blocked.pk:
+        raise NotAllowed("You can't block yourself.")
+    _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    if created:
+        # Neither hears from the other any more: clear what is waiting unread.
+        Notification.objects.filter(
+            Q(recipient=blocker, actor=blocked) | Q(recipient=blocked, actor=blocker),
+            read_at__isnull=True,
+        ).delete()
+    return created
+
+
+def unblock_member(*, blocker: User, blocked: User) -> bool:
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)
+
+
+# --- Reports and moderation ---------------------------------------------------
+
+
+@transaction.atomic
+def report(
+    *,
+    reporter: User,
+    reason: str,
+    details: str = "",
+    post: Post | None = None,
+    reply: Reply | None = None,
+    member: User | None = None,
+) -> Report | None:
+    """Stores a report for moderators; None when this member's report is already open.
+
+    Content with REPORTS_TO_HIDE distinct open reports is hidden until a
+    moderator reviews it.
+    """
+    targets = {"post": post, "reply": reply, "member": member}
+    target = {name: obj for name, obj in targets.items() if obj is not None}
+    if len(target) != 1:
+        raise ValueError("Report exactly one post, reply or member.")
+    if member is not None and member.pk == reporter.pk:
+        raise NotAllowed("You can't report yourself.")
+    if Report.objects.filter(reporter=reporter, status=ReportStatus.OPEN, **target).exists():
+        return None
+    try:
+        with transaction.atomic():
+            new = Report.objects.create(
+                reporter=reporter, reason=reason, details=details, **target
+            )
+    except IntegrityError:
+        return None
+    content = post or reply
+    if content is not None:
+        open_reports = (
+            Report.objects.filter(status=ReportStatus.OPEN, **target)
+            .values("reporter")
+            .distinct()
+            .count()
+        )
+        if open_reports >= REPORTS_TO_HIDE and not content.is_hidden:
+            _hide(content, HiddenReason.REPORTS)
+    return new
+
+
+def _hide(content: Post | Reply, reason: str) -> bool:
+    updated = (
+        type(content)
+        .objects.filter(pk=content.pk, is_hidden=False)
+        .update(is_hidden=True, hidden_reason=reason)
+    )
+    if updated:
+        content.is_hidden, content.hidden_reason = True, reason
+        if isinstance(content, Reply) and not content.removed_at:
+            _reply_left_thread(content)
+    return bool(updated)
+
+
+def _restore(content: Post | Reply) -> bool:
+    updated = (
+        type(content)
+        .objects.filter(pk=content.pk, is_hidden=True)
+        .update(is_hidden=False, hidden_reason="")
+    )
+    if updated:
+        content.is_hidden, content.hidden_reason = False, ""
+        if isinstance(content, Reply) and not content.removed_at:
+            _reply_back_in_thread(content)
+    return bool(updated)
+
+
+@transaction.atomic
+def hide_content(*, content: Post | Reply, moderator: User) -> bool:
+    """A moderator hides a post or reply. Returns False when it was hidden already."""
+    return _hide(content, HiddenReason.MODERATOR)
+
+
+@transaction.atomic
+def restore_content(*, content: Post | Reply, moderator: User) -> bool:
+    """A moderator restores hidden content and closes its open reports as dismissed."""
+    restored = _restore(content)
+    field = "post" if isinstance(content, Post) else "reply"
+    Report.objects.filter(status=ReportStatus.OPEN, **{field: content}).update(
+        status=ReportStatus.DISMISSED, reviewed_at=timezone.now(), reviewed_by=moderator
+    )
+    return restored
+
+
+@transaction.atomic
+def resolve_report(*, report: Report, moderator: User, status: str) -> bool:
+    updated = Report.objects.filter(pk=report.pk, status=ReportStatus.OPEN).update(
+        status=status, reviewed_at=timezone.now(), reviewed_by=moderator
+    )
+    return bool(updated)
+
+
+def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool) -> bool:
+    """Locks/unlocks or pins/unpins a post. Returns False when nothing changed."""
+    if flag not in ("is_locked", "is_pinned"):
+        raise ValueError(flag)
+    return bool(Post.objects.filter(pk=post.pk).exclude(**{flag: value}).update(**{flag: value}))

@@ -1,9 +1,47 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from community import selectors, services
-from community.forms import ProfileForm
+from community.forms import (
+    PostEditForm,
+    PostForm,
+    ProfileForm,
+    ReplyEditForm,
+    ReplyForm,
+    ReportForm,
+    SearchForm,
+)
+from community.models import ReactionKind
+from community.permissions import ask_to_confirm, can_write, verified_member_required
+from fourc.lib import ratelimit
+
+REPLY_TIPS_SESSION_KEY = "reply_tips_dismissed"
+
+# (limit, seconds) per member
+POST_LIMIT = (10, 3600)
+REPLY_LIMIT = (30, 600)
+REACTION_LIMIT = (120, 600)
+REPORT_LIMIT = (20, 3600)
+SLOW_DOWN = "You're moving quickly. Take a breath, and try again in a few minutes."
+
+
+def _next_or(request, default: str) -> str:
+    """The `next` field when it points inside 4C, else `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _allowed(request, action: str, limit: tuple[int, int]) -> bool:
+    return ratelimit.hit(f"{action}:{request.user.pk}", limit=limit[0], period=limit[1])
 
 
 def help_now(request):
@@ -23,3 +61,366 @@ def profile_settings(request):
     else:
         status = 200
     return render(request, "community/profile_settings.html", {"form": form}, status=status)
+
+
+# --- Spaces -------------------------------------------------------------------
+
+
+def space_list(request):
+    return render(
+        request, "community/space_list.html", {"spaces": selectors.spaces_for(request.user)}
+    )
+
+
+def space_detail(request, slug):
+    space = selectors.get_space(member=request.user, slug=slug)
+    page = selectors.space_posts(space=space, member=request.user, cursor=request.GET.get("after"))
+    return render(request, "community/space_detail.html", {"space": space, "page": page})
+
+
+@require_POST
+@verified_member_required
+def space_follow(request, slug):
+    space = selectors.get_space(member=request.user, slug=slug)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow_space(member=request.user, space=space)
+        messages.success(request, f"You've stopped following {space.name}.")
+    else:
+        services.follow_space(member=request.user, space=space)
+        messages.success(
+            request, f"You're following {space.name}. Its posts will show on your home page."
+        )
+    return redirect(space)
+
+
+# --- Posts --------------------------------------------------------------------
+
+
+@verified_member_required
+def post_create(request, slug):
+    space = selectors.get_space(member=request.user, slug=slug)
+    form = PostForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not _allowed(request, "post", POST_LIMIT):
+            form.add_error(None, SLOW_DOWN)
+            status = 429
+        elif form.is_valid():
+            try:
+                post = services.create_post(author=request.user, space=space, **form.cleaned_data)
+            except services.CommunityError as error:
+                form.add_error(None, str(error))
+                status = 403
+            else:
+                messages.success(request, "Your post is up. Thank you for sharing.")
+                return redirect(post)
+        else:
+            status = 400
+    return render(
+        request, "community/post_form.html", {"form": form, "space": space}, status=status
+    )
+
+
+def post_detail(request, pk):
+    post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+    form = ReplyForm()
+    status = 200
+    if request.method == "POST":
+        if not can_write(request.user):
+            return ask_to_confirm(request)
+        form = ReplyForm(request.POST)
+        if not _allowed(request, "reply", REPLY_LIMIT):
+            form.add_error(None, SLOW_DOWN)
+            status = 429
+        elif form.is_valid():
+            try:
+                reply = services.post_reply(author=request.user, post=post, **form.cleaned_data)
+            except services.CommunityError as error:
+                form.add_error(None, str(error))
+                status = 403
+            else:
+                messages.success(request, "Your reply is posted. That kindness matters.")
+                return redirect(reply.get_absolute_url())
+        else:
+            status = 400
+    return _render_post(request, post, form, status)
+
+
+def _render_post(request, post, form, status=200):
+    page = selectors.post_replies(post=post, member=request.user, cursor=request.GET.get("after"))
+    summary = selectors.reaction_summary(
+        member=request.user, posts=[] if post.is_removed else [post], replies=page.items
+    )
+    context = {
+        "post": post,
+        "page": page,
+        "form": form,
+        "post_reactions": summary.for_target(post),
+        "replies": [(reply, summary.for_target(reply)) for reply in page.items],
+        "is_following": selectors.is_following_post(member=request.user, post=post),
+        "can_write": can_write(request.user),
+        "is_author": request.user.is_authenticated and post.author_id == request.user.pk,
+        "show_tips": not request.session.get(REPLY_TIPS_SESSION_KEY),
+    }
+    return render(request, "community/post_detail.html", context, status=status)
+
+
+@verified_member_required
+def post_edit(request, pk):
+    post = selectors.get_own_post(member=request.user, post_id=pk)
+    initial = {
+        "title": post.title,
+        "body": post.body,
+        "intent": post.intent,
+        "content_warning": post.content_warning,
+    }
+    form = PostEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.edit_post(post=post, editor=request.user, **form.cleaned_data)
+            messages.success(request, "Your changes are saved.")
+            return redirect(post)
+        status = 400
+    return render(
+        request,
+        "community/post_form.html",
+        {"form": form, "space": post.space, "post": post},
+        status=status,
+    )
+
+
+@verified_member_required
+def post_delete(request, pk):
+    post = selectors.get_own_post(member=request.user, post_id=pk)
+    if request.method == "POST":
+        services.remove_post(post=post, member=request.user)
+        messages.success(request, "Your post is removed.")
+        return redirect(post.space)
+    return render(request, "community/confirm_delete.html", {"what": "post", "object": post})
+
+
+@require_POST
+@verified_member_required
+def post_follow(request, pk):
+    post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow_post(member=request.user, post=post)
+        messages.success(request, "You won't hear about new replies here.")
+    else:
+        services.follow_post(member=request.user, post=post)
+        messages.success(request, "You'll hear about new replies here.")
+    return redirect(post)
+
+
+# --- Replies ------------------------------------------------------------------
+
+
+@verified_member_required
+def reply_edit(request, pk):
+    reply = selectors.get_own_reply(member=request.user, reply_id=pk)
+    form = ReplyEditForm(request.POST or None, initial={"body": reply.body})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
+            messages.success(request, "Your changes are saved.")
+            return redirect(reply.get_absolute_url())
+        status = 400
+    return render(
+        request, "community/reply_form.html", {"form": form, "reply": reply}, status=status
+    )
+
+
+@verified_member_required
+def reply_delete(request, pk):
+    reply = selectors.get_own_reply(member=request.user, reply_id=pk)
+    if request.method == "POST":
+        services.remove_reply(reply=reply, member=request.user)
+        messages.success(request, "Your reply is removed.")
+        return redirect(reply.post)
+    return render(request, "community/confirm_delete.html", {"what": "reply", "object": reply})
+
+
+@require_POST
+def reply_tips_dismiss(request):
+    request.session[REPLY_TIPS_SESSION_KEY] = True
+    if request.htmx:
+        return render(request, "community/partials/empty.html")
+    return redirect(_next_or(request, reverse("home")))
+
+
+# --- Reactions ----------------------------------------------------------------
+
+
+@require_POST
+@verified_member_required
+def react(request, target, pk):
+    kind = request.POST.get("kind", "")
+    if kind not in ReactionKind.values:
+        raise BadRequest("That isn't a reaction we know.")
+    if target == "post":
+        post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+        if post.is_removed:
+            raise BadRequest("This post was removed.")
+        obj, where = post, {"post": post}
+    else:
+        obj = selectors.get_reply_for_viewer(member=request.user, reply_id=pk)
+        where = {"reply": obj}
+    if _allowed(request, "react", REACTION_LIMIT):
+        services.toggle_reaction(member=request.user, kind=kind, **where)
+    else:
+        messages.info(request, SLOW_DOWN)
+    if request.htmx:
+        key = "posts" if target == "post" else "replies"
+        summary = selectors.reaction_summary(member=request.user, **{key: [obj]})
+        return render(
+            request,
+            "community/partials/reactions.html",
+            {
+                "target": target,
+                "obj": obj,
+                "reactions": summary.for_target(obj),
+                "can_write": True,
+            },
+        )
+    return redirect(obj.get_absolute_url())
+
+
+# --- Reports ------------------------------------------------------------------
+
+
+@verified_member_required
+def report(request, target, pk=None, handle=None):
+    if target == "post":
+        obj = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+        about = {"post": obj}
+    elif target == "reply":
+        obj = selectors.get_reply_for_viewer(member=request.user, reply_id=pk)
+        about = {"reply": obj}
+    else:
+        obj = selectors.get_member(handle=handle)
+        about = {"member": obj}
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not _allowed(request, "report", REPORT_LIMIT):
+            form.add_error(None, SLOW_DOWN)
+            status = 429
+        elif form.is_valid():
+            try:
+                services.report(reporter=request.user, **form.cleaned_data, **about)
+            except services.CommunityError as error:
+                form.add_error(None, str(error))
+                status = 403
+            else:
+                messages.success(
+                    request,
+                    "Thank you for telling us. A moderator will look at it. "
+                    "If someone is in danger now, the help page lists who to contact.",
+                )
+                back = (
+                    obj.get_absolute_url()
+                    if target != "member"
+                    else reverse("community:member-detail", args=[obj.handle])
+                )
+                return redirect(back)
+        else:
+            status = 400
+    return render(
+        request,
+        "community/report_form.html",
+        {"form": form, "target": target, "obj": obj},
+        status=status,
+    )
+
+
+# --- Needs a reply, notifications, search ----------------------------------------
+
+
+def unanswered(request):
+    page = selectors.needs_a_reply(member=request.user, cursor=request.GET.get("after"))
+    summary = selectors.reaction_summary(member=request.user, posts=page.items)
+    rows = [(post, sum(r["count"] for r in summary.for_target(post))) for post in page.items]
+    return render(request, "community/unanswered.html", {"page": page, "rows": rows})
+
+
+@login_required
+def notification_list(request):
+    page = selectors.notifications_for(member=request.user, cursor=request.GET.get("after"))
+    return render(request, "community/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notification_read(request, pk):
+    services.mark_notification_read(member=request.user, notification_id=pk)
+    return redirect(_next_or(request, reverse("community:notifications")))
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    services.mark_all_notifications_read(member=request.user)
+    messages.success(request, "All caught up.")
+    return redirect("community:notifications")
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    page = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            page = selectors.search(
+                member=request.user, q=form.cleaned_data["q"], cursor=request.GET.get("after")
+            )
+        else:
+            status = 400
+    return render(request, "community/search.html", {"form": form, "page": page}, status=status)
+
+
+# --- Members and blocks ---------------------------------------------------------
+
+
+def member_detail(request, handle):
+    member = selectors.get_member(handle=handle)
+    blocked = selectors.is_blocked_between(request.user, member.pk)
+    posts = [] if blocked else selectors.member_recent_posts(member=member, viewer=request.user)
+    i_blocked = blocked and selectors.blocked_members(request.user).filter(blocked=member).exists()
+    return render(
+        request,
+        "community/member_detail.html",
+        {"member": member, "posts": posts, "blocked": blocked, "i_blocked": i_blocked},
+    )
+
+
+@require_POST
+@login_required
+def member_block(request, handle):
+    member = selectors.get_member(handle=handle)
+    try:
+        services.block_member(blocker=request.user, blocked=member)
+    except services.CommunityError as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(
+            request, f"You've blocked {member.display_name}. You won't see each other's posts."
+        )
+    return redirect("community:member-detail", handle=member.handle)
+
+
+@require_POST
+@login_required
+def member_unblock(request, handle):
+    member = selectors.get_member(handle=handle)
+    services.unblock_member(blocker=request.user, blocked=member)
+    messages.success(request, f"You've unblocked {member.display_name}.")
+    return redirect(_next_or(request, reverse("community:blocked")))
+
+
+@login_required
+def blocked_list(request):
+    return render(
+        request, "community/blocked.html", {"blocks": selectors.blocked_members(request.user)}
+    )

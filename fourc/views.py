@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from community import selectors
 from fourc.tasks import ping
 
 CELERY_CHECK_CACHE_KEY = "healthz:celery"
@@ -14,7 +15,13 @@ CELERY_CHECK_TIMEOUT = 3  # seconds to wait for a worker's answer
 
 
 def home(request):
-    return render(request, "home.html")
+    context = {}
+    if request.user.is_authenticated:
+        context = {
+            "activity": selectors.followed_spaces_activity(member=request.user, limit=8),
+            "waiting": selectors.needs_a_reply(member=request.user, limit=3).items,
+        }
+    return render(request, "home.html", context)
 
 
 def _database_answers() -> bool:

@@ -1,0 +1,29 @@
+"""Notification kinds. Each kind has a template that says it in 4C's voice.
+
+Other apps register their own kinds at start-up (in AppConfig.ready):
+
+    notifications.register_kind("prescription_done", "prescriptions/notifications/done.html")
+
+A template gets `n` (the Notification, with actor_name, post, reply, count and data).
+"""
+
+REPLY = "reply"  # a reply to your post
+FOLLOWED_REPLY = "followed_reply"  # a reply in a post you follow
+MENTION = "mention"
+REACTION = "reaction"
+
+_KINDS: dict[str, str] = {}
+
+
+def register_kind(kind: str, template: str) -> None:
+    if kind in _KINDS and _KINDS[kind] != template:
+        raise ValueError(f"Notification kind {kind!r} is already registered.")
+    _KINDS[kind] = template
+
+
+def template_for(kind: str) -> str:
+    return _KINDS.get(kind, "community/notifications/unknown.html")
+
+
+for _kind in (REPLY, FOLLOWED_REPLY, MENTION, REACTION):
+    register_kind(_kind, f"community/notifications/{_kind}.html")

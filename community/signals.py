@@ -1,0 +1,16 @@
+"""What happened in the community, for other apps to hear (prescriptions listens).
+
+Signals are sent inside the service's transaction, after the change is
+written, so a receiver's own writes commit or roll back with it. A receiver
+with outside effects (email, tasks) must defer them with transaction.on_commit.
+`community` never imports its listeners.
+"""
+
+from django.dispatch import Signal
+
+# sender: Post; kwargs: post, author
+post_created = Signal()
+# sender: Reply; kwargs: reply, post, author
+reply_posted = Signal()
+# sender: Reaction; kwargs: reaction, member, post (or None), reply (or None)
+reaction_added = Signal()

@@ -1,0 +1,114 @@
+"""Member text: validation, Markdown rendering with @mentions, and sanitising.
+
+Markdown is rendered once, when written, and the sanitised HTML is stored
+beside the source. nh3 is the last step, so whatever markdown-it or the
+mention rule produce, only the allow-list reaches a page.
+"""
+
+import re
+import unicodedata
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from community.models import HANDLE_MAX, HANDLE_MIN
+
+MENTION_RE = re.compile(rf"(?<![\w@/])@([a-z0-9_]{{{HANDLE_MIN},{HANDLE_MAX}}})\b", re.IGNORECASE)
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow ugc noopener"
+
+# Tab, line feed and carriage return are text; every other control character is not.
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuses NUL and other control or invisible formatting characters."""
+    for char in value:
+        if char in _CONTROL or unicodedata.category(char) in ("Cc", "Cs", "Co"):
+            if char not in "\t\n\r":
+                raise ValidationError(
+                    "This contains a hidden control character we can't store. "
+                    "Please retype or paste it as plain text."
+                )
+
+
+def validate_has_words(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("This is empty. Write a few words, whatever feels right.")
+
+
+def candidate_handles(source: str) -> set[str]:
+    return {match.lower() for match in MENTION_RE.findall(source)}
+
+
+def _mention_rule(known_handles: set[str]):
+    def rule(state) -> None:
+        for block in state.tokens:
+            if block.type != "inline" or not block.children:
+                continue
+            children: list[Token] = []
+            link_depth = 0
+            for token in block.children:
+                if token.type == "link_open":
+                    link_depth += 1
+                elif token.type == "link_close":
+                    link_depth -= 1
+                if token.type != "text" or link_depth or "@" not in token.content:
+                    children.append(token)
+                    continue
+                children.extend(_split_mentions(token, known_handles))
+            block.children = children
+
+    return rule
+
+
+def _split_mentions(token: Token, known_handles: set[str]) -> list[Token]:
+    out: list[Token] = []
+    position = 0
+    text = token.content
+    for match in MENTION_RE.finditer(text):
+        handle = match.group(1).lower()
+        if handle not in known_handles:
+            continue
+        if match.start() > position:
+            out.append(_text(text[position : match.start()]))
+        link = Token("link_open", "a", 1)
+        link.attrs = {"href": reverse("community:member-detail", args=[handle])}
+        out.extend([link, _text(match.group(0)), Token("link_close", "a", -1)])
+        position = match.end()
+    if position < len(text):
+        out.append(_text(text[position:]))
+    return out
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def render_markdown(source: str, *, known_handles: set[str] = frozenset()) -> str:
+    """CommonMark (raw HTML off, images off, strikethrough on), @mentions linked, sanitised."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").disable("image")
+    md.core.ruler.push("mentions", _mention_rule(set(known_handles)))
+    return sanitise_html(md.render(source))
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
