@@ -171,7 +171,8 @@ class PostForm(forms.Form):
         max_length=BODY_MAX,
         label="What would you like to say?",
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="You can use Markdown: *italic*, **bold**, lists, links. @handle mentions a member.",
+        help_text="You can use Markdown: *italic*, **bold**, lists, links. "
+        "@handle mentions a member.",
     )
     intent = forms.ChoiceField(
         label="What is this post?",

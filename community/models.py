@@ -198,6 +198,9 @@ class SpaceFollow(models.Model):
             models.UniqueConstraint(fields=["member", "space"], name="space_follow_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} follows space {self.space_id}"
+
 
 class Intent(models.TextChoices):
     SUPPORT = "support", "Looking for support"
@@ -399,6 +402,9 @@ class PostFollow(models.Model):
             models.UniqueConstraint(fields=["member", "post"], name="post_follow_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} follows post {self.post_id}"
+
 
 class Mention(models.Model):
     member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentions")
@@ -426,6 +432,9 @@ class Mention(models.Model):
                 name="mention_once_per_reply",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"@{self.member_id} in {self.post_id or self.reply_id}"
 
 
 class Notification(models.Model):
@@ -499,6 +508,9 @@ class Block(models.Model):
                 condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocked {self.blocked_id}"
 
 
 class ReportReason(models.TextChoices):

@@ -33,12 +33,13 @@ _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 def validate_plain_text(value: str) -> None:
     """Refuses NUL and other control or invisible formatting characters."""
     for char in value:
-        if char in _CONTROL or unicodedata.category(char) in ("Cc", "Cs", "Co"):
-            if char not in "\t\n\r":
-                raise ValidationError(
-                    "This contains a hidden control character we can't store. "
-                    "Please retype or paste it as plain text."
-                )
+        if char not in "\t\n\r" and (
+            char in _CONTROL or unicodedata.category(char) in ("Cc", "Cs", "Co")
+        ):
+            raise ValidationError(
+                "This contains a hidden control character we can't store. "
+                "Please retype or paste it as plain text."
+            )
 
 
 def validate_has_words(value: str) -> None:
