@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from community.models import CrisisLine, User
+from community import services
+from community.models import CrisisLine, Post, Reaction, Reply, Report, ReportStatus, Space, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -50,3 +51,195 @@ class CrisisLineAdmin(admin.ModelAdmin):
     list_editable = ("order", "is_active")
     list_filter = ("is_active", "region")
     search_fields = ("name", "region", "how_to_reach")
+
+
+# --- Community moderation -------------------------------------------------------
+
+
+@admin.register(Space)
+class SpaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order", "is_archived", "created_at")
+    list_editable = ("order", "is_archived")
+    list_filter = ("is_archived",)
+    search_fields = ("name", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+def _content_action(service, description, **kwargs):
+    def action(modeladmin, request, queryset):
+        changed = sum(
+            1 for obj in queryset if service(content=obj, moderator=request.user, **kwargs)
+        )
+        modeladmin.message_user(request, f"{description}: {changed} changed.")
+
+    action.short_description = description
+    action.__name__ = f"{service.__name__}_{description.lower().replace(' ', '_')}"
+    return action
+
+
+def _post_flag_action(flag, value, description):
+    def action(modeladmin, request, queryset):
+        changed = sum(
+            1
+            for post in queryset
+            if services.set_post_flag(post=post, moderator=request.user, flag=flag, value=value)
+        )
+        modeladmin.message_user(request, f"{description}: {changed} changed.")
+
+    action.short_description = description
+    action.__name__ = f"{flag}_{value}"
+    return action
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = (
+        "title", "space", "author", "is_anonymous", "is_hidden", "hidden_reason",
+        "is_locked", "is_pinned", "reply_count", "created_at", "removed_at",
+    )  # fmt: skip
+    list_filter = (
+        "space",
+        "is_hidden",
+        "hidden_reason",
+        "is_locked",
+        "is_pinned",
+        "is_anonymous",
+        "intent",
+    )
+    list_select_related = ("space", "author")
+    search_fields = ("title", "body", "author__display_name", "author__handle", "author__email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    raw_id_fields = ("author",)
+    readonly_fields = (
+        "author", "space", "is_anonymous", "body_html", "created_at", "edited_at", "removed_at",
+        "last_activity_at", "reply_count", "first_reply_at", "is_hidden", "hidden_reason",
+        "is_locked", "is_pinned",
+    )  # fmt: skip
+    exclude = ("search_vector",)
+    actions = [
+        _content_action(services.hide_content, "Hide"),
+        _content_action(services.restore_content, "Restore"),
+        _post_flag_action("is_locked", True, "Lock"),
+        _post_flag_action("is_locked", False, "Unlock"),
+        _post_flag_action("is_pinned", True, "Pin"),
+        _post_flag_action("is_pinned", False, "Unpin"),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "post",
+        "author",
+        "is_anonymous",
+        "is_hidden",
+        "created_at",
+        "removed_at",
+    )
+    list_filter = ("is_hidden", "hidden_reason", "is_anonymous")
+    list_select_related = ("post", "author")
+    search_fields = ("body", "author__display_name", "author__handle", "post__title")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    readonly_fields = (
+        "post", "author", "is_anonymous", "body_html", "created_at", "edited_at", "removed_at",
+        "is_hidden", "hidden_reason",
+    )  # fmt: skip
+    exclude = ("search_vector",)
+    actions = [
+        _content_action(services.hide_content, "Hide"),
+        _content_action(services.restore_content, "Restore"),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Reaction)
+class ReactionAdmin(admin.ModelAdmin):
+    list_display = ("kind", "member", "post", "reply", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("member", "post", "reply")
+    search_fields = ("member__display_name", "member__handle")
+    raw_id_fields = ("member", "post", "reply")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _report_action(status, description):
+    def action(modeladmin, request, queryset):
+        changed = sum(
+            1
+            for report in queryset
+            if services.resolve_report(report=report, moderator=request.user, status=status)
+        )
+        modeladmin.message_user(request, f"{description}: {changed} changed.")
+
+    action.short_description = description
+    action.__name__ = f"mark_{status}"
+    return action
+
+
+@admin.action(description="Restore the reported content and dismiss its reports")
+def restore_reported(modeladmin, request, queryset):
+    restored = 0
+    for report in queryset.select_related("post", "reply"):
+        content = report.post or report.reply
+        if content is not None and services.restore_content(
+            content=content, moderator=request.user
+        ):
+            restored += 1
+    modeladmin.message_user(request, f"Restored {restored} item(s).")
+
+
+@admin.action(description="Hide the reported content and resolve its reports")
+def hide_reported(modeladmin, request, queryset):
+    for report in queryset.select_related("post", "reply"):
+        content = report.post or report.reply
+        if content is not None:
+            services.hide_content(content=content, moderator=request.user)
+        services.resolve_report(
+            report=report, moderator=request.user, status=ReportStatus.RESOLVED
+        )
+    modeladmin.message_user(request, "Done.")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "reason",
+        "status",
+        "reporter",
+        "post",
+        "reply",
+        "member",
+        "created_at",
+    )
+    list_filter = ("status", "reason")
+    list_select_related = ("reporter", "post", "reply", "member")
+    search_fields = ("details", "reporter__handle", "member__handle", "post__title")
+    date_hierarchy = "created_at"
+    ordering = ("status", "-created_at")
+    readonly_fields = (
+        "reporter", "post", "reply", "member", "reason", "details", "created_at",
+        "reviewed_at", "reviewed_by", "status",
+    )  # fmt: skip
+    actions = [
+        hide_reported,
+        restore_reported,
+        _report_action(ReportStatus.RESOLVED, "Mark resolved"),
+        _report_action(ReportStatus.DISMISSED, "Dismiss"),
+    ]
+
+    def has_add_permission(self, request):
+        return False

@@ -51,3 +51,28 @@ def password():
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def space(db):
+    from community.models import Space
+
+    return Space.objects.create(
+        slug="low-energy",
+        name="Low-energy days",
+        description="For the days when everything feels heavy.",
+        guidelines="Be gentle.\nNo advice unless asked.",
+    )
+
+
+@pytest.fixture
+def make_post(space):
+    from community import services
+
+    def make(author, **fields):
+        fields.setdefault("title", "A hard week")
+        fields.setdefault("body", "Nothing big, just tired of everything.")
+        fields.setdefault("intent", "support")
+        return services.create_post(author=author, space=fields.pop("space", space), **fields)
+
+    return make

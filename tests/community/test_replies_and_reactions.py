@@ -1,0 +1,352 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from community import notifications, selectors, services, signals
+from community.models import Notification, Post, PostFollow, Reaction, Reply
+from tests.factories import UserFactory
+
+
+def reply_url(post):
+    return f"/posts/{post.pk}/"
+
+
+@pytest.mark.django_db
+def test_a_reply_updates_counters_follows_and_notifies_the_author(
+    client, member, other_member, make_post
+):
+    post = make_post(member)
+    client.force_login(other_member)
+
+    response = client.post(reply_url(post), {"body": "That sounds **really** hard."})
+
+    reply = Reply.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/posts/{post.pk}/#reply-{reply.pk}"
+    post.refresh_from_db()
+    assert post.reply_count == 1
+    assert post.first_reply_at == reply.created_at
+    assert post.last_activity_at == reply.created_at
+    assert PostFollow.objects.filter(member=other_member, post=post).exists()
+    [note] = Notification.objects.filter(recipient=member)
+    assert (note.kind, note.actor, note.reply) == (notifications.REPLY, other_member, reply)
+    assert "<strong>really</strong>" in client.get(reply_url(post)).content.decode()
+
+
+@pytest.mark.django_db
+def test_followers_hear_of_new_replies_but_not_the_replier(member, other_member, make_post):
+    third = UserFactory(display_name="Ade")
+    post = make_post(member)
+    services.post_reply(author=other_member, post=post, body="Me too.")
+    services.unfollow_post(member=member, post=post)
+
+    services.post_reply(author=third, post=post, body="Sending strength.")
+
+    kinds = {(n.recipient_id, n.kind) for n in Notification.objects.filter(actor=third)}
+    # The author stopped following, but a reply to their own post still reaches them.
+    assert kinds == {
+        (member.pk, notifications.REPLY),
+        (other_member.pk, notifications.FOLLOWED_REPLY),
+    }
+
+
+@pytest.mark.django_db
+def test_the_author_replying_in_their_own_post_keeps_it_in_needs_a_reply(member, make_post):
+    post = make_post(member)
+
+    services.post_reply(author=member, post=post, body="Update: still here.")
+
+    post.refresh_from_db()
+    assert post.reply_count == 1
+    assert post.first_reply_at is None
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "This is empty"), ("   \n ", "This is empty"), ("x" * 20_001, "under 20000"),
+     ("nul \x00 here", "control character")],
+)  # fmt: skip
+def test_bad_reply_input_keeps_the_text_and_says_why(
+    client, other_member, member, make_post, body, message
+):
+    post = make_post(member)
+    client.force_login(other_member)
+
+    response = client.post(reply_url(post), {"body": body})
+
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors["body"])
+    assert not Reply.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_locked_post_refuses_replies_and_keeps_what_was_typed(
+    client, member, other_member, moderator, make_post
+):
+    post = make_post(member)
+    services.set_post_flag(post=post, moderator=moderator, flag="is_locked", value=True)
+    client.force_login(other_member)
+
+    response = client.post(reply_url(post), {"body": "My carefully written words"})
+
+    assert response.status_code == 403
+    assert b"closed to new replies" in response.content
+    assert not Reply.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_and_removing_a_reply_keeps_the_thread_true(
+    client, member, other_member, make_post
+):
+    post = make_post(member)
+    reply = services.post_reply(author=other_member, post=post, body="First words")
+    client.force_login(other_member)
+
+    client.post(f"/replies/{reply.pk}/edit/", {"body": "Better words"})
+    reply.refresh_from_db()
+    assert (reply.body, reply.edited_at is not None) == ("Better words", True)
+
+    client.post(f"/replies/{reply.pk}/delete/")
+    post.refresh_from_db()
+    assert post.reply_count == 0
+    assert post.first_reply_at is None
+    content = client.get(reply_url(post)).content.decode()
+    assert "Removed by the author." in content
+    assert "Better words" not in content
+
+
+@pytest.mark.django_db
+def test_another_members_reply_is_not_editable(client, member, other_member, make_post):
+    post = make_post(member)
+    reply = services.post_reply(author=other_member, post=post, body="Mine")
+    client.force_login(member)
+
+    assert client.post(f"/replies/{reply.pk}/edit/", {"body": "Hijack"}).status_code == 404
+    assert client.post(f"/replies/{reply.pk}/delete/").status_code == 404
+    assert Reply.objects.get().body == "Mine"
+
+
+@pytest.mark.django_db
+def test_the_reply_tips_can_be_dismissed_without_javascript(
+    member_client, other_member, make_post
+):
+    post = make_post(other_member)
+    assert b"Replying well" in member_client.get(reply_url(post)).content
+
+    response = member_client.post("/reply-tips/dismiss/", {"next": reply_url(post)})
+
+    assert response.url == reply_url(post)
+    assert b"Replying well" not in member_client.get(reply_url(post)).content
+
+
+@pytest.mark.django_db
+def test_reply_tips_dismiss_ignores_an_outside_next(member_client):
+    response = member_client.post("/reply-tips/dismiss/", {"next": "https://evil.example/"})
+
+    assert response.url == "/"
+
+
+# --- Reactions ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_reaction_toggles_with_a_plain_post(client, member, other_member, make_post):
+    post = make_post(member)
+    client.force_login(other_member)
+
+    first = client.post(f"/posts/{post.pk}/react/", {"kind": "hear"})
+    assert first.status_code == 302
+    assert Reaction.objects.filter(post=post, member=other_member, kind="hear").count() == 1
+    assert 'aria-pressed="true"' in client.get(reply_url(post)).content.decode()
+
+    client.post(f"/posts/{post.pk}/react/", {"kind": "hear"})
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_htmx_the_reaction_fragment_comes_back_with_the_count(
+    client, member, other_member, make_post
+):
+    post = make_post(member)
+    services.toggle_reaction(member=member, kind="hear", post=post)
+    client.force_login(other_member)
+
+    response = client.post(
+        f"/posts/{post.pk}/react/", {"kind": "hear"}, headers={"HX-Request": "true"}
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.lstrip().startswith(f'<div class="reactions" id="reactions-post-{post.pk}">')
+    assert "<!doctype" not in content
+    assert 'I hear you <span class="reaction__count">2</span>' in content
+
+
+@pytest.mark.django_db
+def test_reactions_on_replies_work_too(client, member, other_member, make_post):
+    post = make_post(member)
+    reply = services.post_reply(author=other_member, post=post, body="Here for you.")
+    client.force_login(member)
+
+    client.post(f"/replies/{reply.pk}/react/", {"kind": "thanks"})
+
+    assert Reaction.objects.get().reply == reply
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["", "love", "hear'; DROP TABLE x;--", "HEAR"])
+def test_an_unknown_reaction_kind_is_a_400(client, member, other_member, make_post, kind):
+    post = make_post(member)
+    client.force_login(other_member)
+
+    assert client.post(f"/posts/{post.pk}/react/", {"kind": kind}).status_code == 400
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reacting_to_an_unknown_target_is_a_404(member_client):
+    assert member_client.post("/posts/424242/react/", {"kind": "hear"}).status_code == 404
+    assert member_client.post("/replies/424242/react/", {"kind": "hear"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_database_allows_one_reaction_of_a_kind_per_member_and_target(member, make_post):
+    post = make_post(member)
+    Reaction.objects.create(member=member, kind="hear", post=post)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reaction.objects.create(member=member, kind="hear", post=post)
+    Reaction.objects.create(member=member, kind="me_too", post=post)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reaction.objects.create(member=member, kind="nonsense", post=post)
+
+
+@pytest.mark.django_db
+def test_reaction_notifications_are_grouped(member, make_post):
+    post = make_post(member)
+    reactors = [UserFactory() for _ in range(3)]
+
+    for reactor in reactors:
+        services.toggle_reaction(member=reactor, kind="hear", post=post)
+    services.toggle_reaction(member=reactors[0], kind="strength", post=post)
+
+    grouped = Notification.objects.get(recipient=member, reaction_kind="hear")
+    assert grouped.count == 3
+    assert Notification.objects.filter(recipient=member).count() == 2
+    services.toggle_reaction(member=reactors[1], kind="hear", post=post)
+    grouped.refresh_from_db()
+    assert grouped.count == 2
+
+
+@pytest.mark.django_db
+def test_the_notifications_page_says_how_many_people_reacted(member_client, member, make_post):
+    post = make_post(member, title="Tiny win")
+    for _ in range(3):
+        services.toggle_reaction(member=UserFactory(), kind="hear", post=post)
+
+    content = member_client.get("/notifications/").content.decode()
+
+    assert "3 people said “I hear you” to your post" in content
+
+
+@pytest.mark.django_db
+def test_community_signals_announce_what_happened(member, other_member, make_post):
+    heard = []
+
+    def listener(signal_name):
+        def receive(sender, **kwargs):
+            heard.append((signal_name, sorted(kwargs)))
+
+        return receive
+
+    receivers = {
+        name: listener(name) for name in ("post_created", "reply_posted", "reaction_added")
+    }
+    for name, receiver in receivers.items():
+        getattr(signals, name).connect(receiver)
+    try:
+        post = make_post(member)
+        reply = services.post_reply(author=other_member, post=post, body="Hi")
+        services.toggle_reaction(member=member, kind="thanks", reply=reply)
+    finally:
+        for name, receiver in receivers.items():
+            getattr(signals, name).disconnect(receiver)
+
+    assert [name for name, _ in heard] == ["post_created", "reply_posted", "reaction_added"]
+    assert heard[1][1] == ["author", "post", "reply", "signal"]
+
+
+# --- Mentions and notifications -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_mention_links_the_profile_and_notifies_the_member(member, other_member, make_post):
+    post = make_post(member, body="Thinking of you @sam and @nobody_here, `@sam` in code.")
+
+    assert '<a href="/members/sam/" rel="nofollow ugc noopener">@sam</a>' in post.body_html
+    assert "@nobody_here" in post.body_html
+    assert "<code>@sam</code>" in post.body_html
+    [note] = Notification.objects.filter(recipient=other_member)
+    assert note.kind == notifications.MENTION
+
+
+@pytest.mark.django_db
+def test_a_blocked_member_is_not_notified_of_a_mention(member, other_member, make_post):
+    services.block_member(blocker=other_member, blocked=member)
+
+    make_post(member, body="Hello @sam")
+
+    assert not Notification.objects.filter(recipient=other_member).exists()
+
+
+@pytest.mark.django_db
+def test_an_anonymous_mention_never_names_the_author(client, member, other_member, make_post):
+    make_post(member, body="Hello @sam", is_anonymous=True)
+    client.force_login(other_member)
+
+    content = client.get("/notifications/").content.decode()
+
+    assert "A member mentioned you" in content
+    assert "Maya" not in content
+
+
+@pytest.mark.django_db
+def test_mark_one_and_all_notifications_read(client, member, other_member, make_post):
+    post = make_post(member)
+    services.post_reply(author=other_member, post=post, body="One")
+    services.post_reply(author=other_member, post=post, body="Two")
+    client.force_login(member)
+    notes = list(Notification.objects.filter(recipient=member))
+    assert 'class="count">2' in client.get("/").content.decode()
+
+    client.post(f"/notifications/{notes[0].pk}/read/")
+    assert selectors.unread_notification_count(member) == 1
+    client.post("/notifications/read-all/")
+    assert selectors.unread_notification_count(member) == 0
+    assert 'class="count"' not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_nobody_can_mark_someone_elses_notification(client, member, other_member, make_post):
+    post = make_post(member)
+    services.post_reply(author=other_member, post=post, body="One")
+    note = Notification.objects.get(recipient=member)
+    client.force_login(other_member)
+
+    client.post(f"/notifications/{note.pk}/read/")
+
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
+@pytest.mark.django_db
+def test_notification_kinds_are_open_to_other_apps(member, make_post):
+    post = make_post(member)
+    notifications.register_kind("test_kind", "community/notifications/unknown.html")
+    note = Notification.objects.create(recipient=member, kind="test_kind", post=post)
+
+    assert note.template == "community/notifications/unknown.html"
+    with pytest.raises(ValueError, match="already registered"):
+        notifications.register_kind("test_kind", "other.html")
+    assert Post.objects.count() == 1
