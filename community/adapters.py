@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.db import IntegrityError, transaction
 
 from community.handles import unique_handle
 
@@ -10,4 +11,14 @@ class AccountAdapter(DefaultAccountAdapter):
         user.time_zone = data.get("time_zone") or "UTC"
         if not user.handle and user.display_name:
             user.handle = unique_handle(user.display_name)
-        return super().save_user(request, user, form, commit)
+        if not commit:
+            return super().save_user(request, user, form, commit=False)
+        for _ in range(3):
+            try:
+                with transaction.atomic():
+                    return super().save_user(request, user, form, commit=True)
+            except IntegrityError:
+                # Two members took the same handle at the same moment: pick the next one.
+                user.pk = None
+                user.handle = unique_handle(user.display_name)
+        raise IntegrityError("Could not find a free handle.")

@@ -31,8 +31,10 @@ def unique_handle(text: str) -> str:
     """The first free handle built from `text`: maya, maya_2, maya_3, ..."""
     User = get_user_model()
     base = handle_base(text)
+    # Candidates may be cut short to fit a suffix, so look up the shortest prefix.
+    prefix = base[: HANDLE_MAX - 4]
     taken = (
-        set(User.objects.filter(handle__startswith=base).values_list("handle", flat=True))
+        set(User.objects.filter(handle__startswith=prefix).values_list("handle", flat=True))
         | RESERVED_HANDLES
     )
     if base not in taken:

@@ -32,10 +32,19 @@ def validate_time_zone(value: str) -> None:
 _TIME_ZONES: frozenset[str] | None = None
 
 
+_TIME_ZONE_AREAS = (
+    "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
+    "Europe/", "Indian/", "Pacific/",
+)  # fmt: skip
+
+
 def available_time_zones() -> frozenset[str]:
+    """IANA Area/City zones, plus UTC: no legacy names like "US/Eastern" or "GB"."""
     global _TIME_ZONES  # noqa: PLW0603 - computed once, read often
     if _TIME_ZONES is None:
-        _TIME_ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
+        _TIME_ZONES = frozenset(
+            tz for tz in zoneinfo.available_timezones() if tz.startswith(_TIME_ZONE_AREAS)
+        ) | {"UTC"}
     return _TIME_ZONES
 
 
@@ -135,6 +144,11 @@ class CrisisLine(models.Model):
         max_length=30, blank=True, help_text="For a tap-to-call link; digits only is best."
     )
     sms = models.CharField(max_length=30, blank=True, help_text="For a tap-to-text link.")
+    sms_body = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text='What to text, e.g. "SHOUT"; pre-filled in the message.',
+    )
     url = models.URLField(blank=True)
     hours = models.CharField(max_length=80, blank=True, help_text='e.g. "24 hours, every day".')
     description = models.CharField(max_length=240, blank=True)

@@ -7,6 +7,9 @@ class FourCConfig(AppConfig):
     verbose_name = "4C"
     default = True
 
+    def ready(self):
+        from fourc import checks  # noqa: F401 - registers the deploy checks
+
 
 class FourCAdminConfig(admin_apps.AdminConfig):
     default = False

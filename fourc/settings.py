@@ -153,9 +153,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_FORMS = {"signup": "community.forms.SignupForm"}
-# Members may sign in and browse before confirming; writing needs a confirmed
-# address (community.permissions.verified_member_required).
-ACCOUNT_EMAIL_VERIFICATION = "optional"
+# Mandatory: a new member signs in by following the emailed link. Until then
+# they browse as a visitor. Writing needs a confirmed address
+# (community.permissions.verified_member_required).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -164,13 +165,17 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "4C: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
-# Password reset never reveals whether an address has an account. Sign-up
-# does say an address is taken: with optional verification allauth cannot
-# hide it, and a clear message is kinder to a member who forgot they joined.
+# Being a member of a support community is itself private: sign-up and
+# password reset never reveal whether an address has an account. A sign-up
+# with a taken address gets the same "check your inbox" page, and the owner
+# an email saying someone tried.
 ACCOUNT_PREVENT_ENUMERATION = True
 # allauth's rate limits are on by default; they live in the cache, which is
 # Redis wherever REDIS_URL is set.
 ACCOUNT_RATE_LIMITS = {"signup": "10/m/ip", "login_failed": "10/m/ip,5/5m/key"}
+
+# Behind a proxy, rate limits must key on the member's address, not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "4C"
@@ -209,13 +214,14 @@ if REDIS_URL:
 else:
     # A broker that needs no server: kombu's file-system transport under var/.
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "results"):
+    for _sub in ("queue", "processed", "results", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"

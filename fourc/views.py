@@ -1,3 +1,6 @@
+import contextlib
+
+from celery.exceptions import CeleryError
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -5,6 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from community import selectors
 from fourc.tasks import ping
@@ -34,18 +39,20 @@ def _database_answers() -> bool:
 
 
 def _celery_answers() -> bool:
-    cached = cache.get(CELERY_CHECK_CACHE_KEY)
+    # A broken cache or broker is exactly what this check reports: never a 500.
+    try:
+        cached = cache.get(CELERY_CHECK_CACHE_KEY)
+    except (RedisError, OSError):
+        cached = None
     if cached is not None:
         return cached
     try:
-        answered = (
-            ping.apply_async(expires=CELERY_CHECK_TIMEOUT)
-            .get(timeout=CELERY_CHECK_TIMEOUT)
-            .startswith("pong")
-        )
-    except (CeleryTimeout, OSError, ConnectionError):
+        result = ping.apply_async(expires=CELERY_CHECK_TIMEOUT)
+        answered = result.get(timeout=CELERY_CHECK_TIMEOUT).startswith("pong")
+    except (CeleryError, CeleryTimeout, KombuError, RedisError, OSError):
         answered = False
-    cache.set(CELERY_CHECK_CACHE_KEY, answered, CELERY_CHECK_TTL)
+    with contextlib.suppress(RedisError, OSError):
+        cache.set(CELERY_CHECK_CACHE_KEY, answered, CELERY_CHECK_TTL)
     return answered
 
 

@@ -3,6 +3,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
 from community.models import User
@@ -35,6 +36,8 @@ def test_sign_up_creates_an_unverified_member_and_sends_a_confirmation_email(cli
     response = client.post(SIGNUP_URL, signup_data(time_zone="Pacific/Kiritimati"))
 
     assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
     user = User.objects.get(email="maya@example.org")
     assert user.display_name == "Maya"
     assert user.handle == "maya"
@@ -116,7 +119,6 @@ def test_an_unverified_member_may_browse_but_is_asked_to_confirm(client, unverif
 @pytest.mark.django_db
 def test_two_members_with_the_same_display_name_get_different_handles(client):
     client.post(SIGNUP_URL, signup_data())
-    client.logout()
     client.post(SIGNUP_URL, signup_data(email="maya2@example.org"))
 
     assert sorted(User.objects.values_list("handle", flat=True)) == ["maya", "maya_2"]
@@ -160,14 +162,73 @@ def test_bad_sign_up_input_gets_a_clear_error_and_keeps_what_was_typed(
 
 
 @pytest.mark.django_db
-def test_signing_up_with_a_taken_email_gets_a_clear_error(client, member):
-    response = client.post(SIGNUP_URL, signup_data(email=member.email, display_name="Another"))
+def test_signing_up_with_a_taken_email_reveals_nothing_and_tells_the_owner(client, member):
+    fresh = client.post(SIGNUP_URL, signup_data(email="someone-new@example.org"))
+    client.logout()
+    taken = client.post(SIGNUP_URL, signup_data(email=member.email, display_name="Another"))
 
-    assert response.status_code == 400
-    assert "already" in " ".join(response.context["form"].errors["email"])
-    assert b'value="Another"' in response.content
+    # The same answer as a fresh sign-up: whether an address belongs to a member stays private.
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.url == fresh.url == reverse("account_email_verification_sent")
     assert User.objects.filter(email=member.email).get().display_name == "Maya"
-    assert len(mail.outbox) == 0
+    owner_mail = [m for m in mail.outbox if m.to == [member.email]]
+    assert len(owner_mail) == 1
+    assert "already have an account" in owner_mail[0].body
+    assert "/accounts/password/reset/" in owner_mail[0].body
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_member_who_logs_in_is_sent_a_fresh_link(client):
+    client.post(SIGNUP_URL, signup_data())
+    client.logout()
+    mail.outbox.clear()
+    cache.clear()  # past the cool-down between confirmation emails
+
+    response = client.post(
+        "/accounts/login/", {"login": "maya@example.org", "password": GOOD_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_very_long_display_name_shared_by_many_still_gets_unique_handles(client):
+    name = "A very long display name that is fun"
+    for n in range(4):
+        client.post(SIGNUP_URL, signup_data(email=f"long{n}@example.org", display_name=name))
+        client.logout()
+
+    handles = list(User.objects.values_list("handle", flat=True))
+    assert len(handles) == len(set(handles)) == 4
+    assert all(len(handle) <= 30 for handle in handles)
+
+
+@pytest.mark.django_db
+def test_rate_limits_key_on_the_members_address_behind_a_proxy(client, member, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    for _ in range(10):
+        client.post(
+            "/accounts/login/",
+            {"login": "x@example.org", "password": "wrong"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+    other = client.post(
+        "/accounts/login/",
+        {"login": "y@example.org", "password": "wrong"},
+        headers={"X-Forwarded-For": "198.51.100.9"},
+    )
+    same = client.post(
+        "/accounts/login/",
+        {"login": "z@example.org", "password": "wrong"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+
+    assert b"Too many failed login attempts" not in other.content
+    assert b"Too many failed login attempts" in same.content
 
 
 @pytest.mark.django_db

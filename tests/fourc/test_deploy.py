@@ -62,3 +62,15 @@ def test_the_database_has_connection_reuse_and_health_checks():
 
 def test_models_and_migrations_agree(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_check_deploy_refuses_the_embedded_default():
+    embedded = {**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/fourc-deploy-check.sqlite3"}
+    embedded["REDIS_URL"] = ""
+    embedded["SITE_URL"] = "http://4c.example.org"
+
+    result = run_manage("check", "--deploy", **embedded)
+
+    assert result.returncode != 0
+    for code in ("fourc.E001", "fourc.E002", "fourc.E003"):
+        assert code in result.stderr

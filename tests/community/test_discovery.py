@@ -1,0 +1,358 @@
+"""Needs a reply, search, member pages, blocks, reports and keyset pagination."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from community import selectors, services
+from community.models import Post, Report, Space
+from tests.factories import UserFactory
+
+# --- Needs a reply --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_needs_a_reply_lists_recent_unanswered_posts_longest_waiting_first(
+    member, other_member, make_post, moderator
+):
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=15)):
+        make_post(other_member, title="Too old")
+    with time_machine.travel(now - timedelta(days=3)):
+        oldest = make_post(other_member, title="Waiting longest")
+    with time_machine.travel(now - timedelta(days=1)):
+        newer = make_post(other_member, title="Waiting a day")
+        answered = make_post(other_member, title="Answered")
+        self_bumped = make_post(other_member, title="Only the author replied")
+        hidden = make_post(other_member, title="Hidden")
+        locked = make_post(other_member, title="Locked")
+        removed = make_post(other_member, title="Removed")
+        own = make_post(member, title="My own")
+    services.post_reply(author=UserFactory(), post=answered, body="Here for you")
+    services.post_reply(author=other_member, post=self_bumped, body="Anyone?")
+    services.toggle_reaction(member=UserFactory(), kind="hear", post=newer)
+    services.hide_content(content=hidden, moderator=moderator)
+    services.set_post_flag(post=locked, moderator=moderator, flag="is_locked", value=True)
+    services.remove_post(post=removed, member=other_member)
+
+    page = selectors.needs_a_reply(member=member, limit=10)
+
+    assert [p.title for p in page.items] == [
+        "Waiting longest", "Waiting a day", "Only the author replied",
+    ]  # fmt: skip
+    assert oldest in page.items
+    assert own not in page.items
+
+
+@pytest.mark.django_db
+def test_needs_a_reply_leaves_out_blocked_members_both_ways(member, other_member, make_post):
+    third = UserFactory()
+    make_post(other_member, title="From Sam")
+    make_post(third, title="From someone who blocked me")
+    services.block_member(blocker=member, blocked=other_member)
+    services.block_member(blocker=third, blocked=member)
+
+    assert selectors.needs_a_reply(member=member, limit=10).items == []
+
+
+@pytest.mark.django_db
+def test_the_page_shows_replies_and_reactions_separately(client, member, other_member, make_post):
+    post = make_post(other_member, title="Anyone else?")
+    services.toggle_reaction(member=member, kind="me_too", post=post)
+
+    content = client.get("/unanswered/").content.decode()
+
+    assert "Anyone else?" in content
+    assert "No replies yet · 1 reaction" in content
+
+
+@pytest.mark.django_db
+def test_a_reply_from_someone_else_takes_the_post_off_the_list(
+    client, member, other_member, make_post
+):
+    post = make_post(other_member, title="Please, anyone")
+    client.force_login(member)
+    assert b"Please, anyone" in client.get("/unanswered/").content
+
+    client.post(f"/posts/{post.pk}/", {"body": "I'm here."})
+
+    assert b"Please, anyone" not in client.get("/unanswered/").content
+
+
+@pytest.mark.django_db
+def test_needs_a_reply_pages_by_keyset_without_gaps_or_repeats(member, other_member, make_post):
+    base = timezone.now() - timedelta(days=5)
+    for n in range(7):
+        with time_machine.travel(base + timedelta(hours=n)):
+            make_post(other_member, title=f"Post {n}")
+
+    seen, cursor = [], None
+    while True:
+        page = selectors.needs_a_reply(member=member, limit=3, cursor=cursor)
+        seen += [p.title for p in page.items]
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+
+    assert seen == [f"Post {n}" for n in range(7)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/unanswered/", "/spaces/low-energy/", "/notifications/"])
+def test_a_forged_or_broken_cursor_is_a_400(member_client, space, url):
+    response = member_client.get(url, {"after": "not-a-real-cursor"})
+
+    assert response.status_code == 400
+    assert b"We couldn't read that request" in response.content
+
+
+# --- Search ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_search_finds_posts_and_replies_ranked_with_highlights(
+    client, member, other_member, make_post
+):
+    title_hit = make_post(member, title="Gardening helps me", body="Dirt under my nails.")
+    body_hit = make_post(member, title="A walk", body="I did some gardening on the way.")
+    reply_post = make_post(other_member, title="Hobbies?", body="What keeps you going?")
+    services.post_reply(author=member, post=reply_post, body="Gardening, always gardening.")
+    make_post(member, title="Unrelated", body="Cups of tea.")
+
+    response = client.get("/search/", {"q": "gardening"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.index("Gardening helps me") < content.index("A walk")
+    assert "Reply in “Hobbies?”" in content
+    assert "<mark>gardening</mark>" in content.lower()
+    assert "Unrelated" not in content
+    assert title_hit.pk
+    assert body_hit.pk
+
+
+@pytest.mark.django_db
+def test_search_only_covers_what_the_viewer_may_see(
+    client, member, other_member, moderator, make_post
+):
+    hidden = make_post(other_member, title="Hidden lighthouse")
+    make_post(other_member, title="Blocked lighthouse")
+    removed = make_post(member, title="Removed lighthouse")
+    services.hide_content(content=hidden, moderator=moderator)
+    services.remove_post(post=removed, member=member)
+    third = UserFactory()
+    make_post(third, title="Visible lighthouse")
+    services.block_member(blocker=member, blocked=other_member)
+    client.force_login(member)
+
+    content = client.get("/search/", {"q": "lighthouse"}).content.decode()
+
+    assert "Visible lighthouse" in content
+    assert "Hidden lighthouse" not in content
+    assert "Blocked lighthouse" not in content
+    assert "Removed lighthouse" not in content
+
+
+@pytest.mark.django_db
+def test_search_pages_through_posts_and_replies_without_repeats(member, other_member, make_post):
+    for n in range(6):
+        post = make_post(member, title=f"Harbour post {n}", body="harbour " * (n + 1))
+        services.post_reply(author=other_member, post=post, body=f"Harbour reply {n}")
+
+    seen, cursor = [], None
+    for _ in range(10):
+        page = selectors.search(member=member, q="harbour", cursor=cursor, size=4)
+        seen += [(hit.post.pk, hit.reply.pk if hit.reply else None) for hit in page.items]
+        ranks = [hit.rank for hit in page.items]
+        assert ranks == sorted(ranks, reverse=True)
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+
+    assert len(seen) == 12
+    assert len(set(seen)) == 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["", "   ", "&&&", "'", '"', "!!", "a:b|c", "x" * 200])
+def test_odd_search_queries_never_fail(client, member, make_post, q):
+    make_post(member)
+
+    assert client.get("/search/", {"q": q}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_search_query_with_control_characters_is_refused_kindly(client):
+    response = client.get("/search/", {"q": "tea\x00cake"})
+
+    assert response.status_code == 400
+    assert b"hidden control character" in response.content
+
+
+# --- Members and blocks --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_member_page_shows_profile_and_named_posts_but_never_email(client, member, make_post):
+    services.update_profile(member=member, pronouns="she/her", bio="Tea and rain.")
+    make_post(member, title="Named post")
+    make_post(member, title="Anonymous post", is_anonymous=True)
+
+    content = client.get("/members/maya/").content.decode()
+
+    assert "Maya" in content
+    assert "she/her" in content
+    assert "Tea and rain." in content
+    assert "Named post" in content
+    assert "Anonymous post" not in content
+    assert member.email not in content
+    assert client.get("/members/nobody/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_blocking_hides_content_both_ways_and_is_managed_in_settings(
+    client, member, other_member, make_post
+):
+    mine = make_post(member, title="Maya's post")
+    theirs = make_post(other_member, title="Sam's post")
+    client.force_login(member)
+
+    response = client.post("/members/sam/block/")
+
+    assert response.status_code == 302
+    assert b"Sam&#x27;s post" not in client.get("/spaces/low-energy/").content
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+    assert b"Sam" in client.get("/settings/blocked/").content
+    client.force_login(other_member)
+    assert client.get(mine.get_absolute_url()).status_code == 404
+    assert b"Maya&#x27;s post" not in client.get("/spaces/low-energy/").content
+
+    client.force_login(member)
+    client.post("/members/sam/unblock/")
+    assert client.get(theirs.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_blocked_members_replies_and_reactions_disappear(
+    client, member, other_member, make_post
+):
+    post = make_post(member)
+    services.post_reply(author=other_member, post=post, body="A reply from Sam")
+    services.toggle_reaction(member=other_member, kind="hear", post=post)
+    services.block_member(blocker=member, blocked=other_member)
+    client.force_login(member)
+
+    content = client.get(post.get_absolute_url()).content.decode()
+
+    assert "A reply from Sam" not in content
+    assert 'class="reaction__count"' not in content
+
+
+@pytest.mark.django_db
+def test_blocking_stops_notifications_both_ways(member, other_member, make_post):
+    services.block_member(blocker=member, blocked=other_member)
+    post = make_post(other_member)
+
+    services.toggle_reaction(member=member, kind="hear", post=post)
+
+    assert not other_member.notifications.exists()
+
+
+@pytest.mark.django_db
+def test_a_member_cannot_block_themselves(member_client, member):
+    response = member_client.post("/members/maya/block/", follow=True)
+
+    assert b"You can&#x27;t block yourself." in response.content
+
+
+# --- Reports -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_three_distinct_open_reports_hide_a_post_until_a_moderator_looks(
+    client, member, make_post, moderator
+):
+    post = make_post(member, title="Reported post")
+    reporters = [UserFactory() for _ in range(3)]
+    for reporter in reporters[:2]:
+        services.report(reporter=reporter, reason="unkind", post=post)
+    assert services.report(reporter=reporters[0], reason="spam", post=post) is None
+    post.refresh_from_db()
+    assert not post.is_hidden
+
+    client.force_login(reporters[2])
+    response = client.post(f"/posts/{post.pk}/report/", {"reason": "unkind", "details": "Harsh"})
+
+    post.refresh_from_db()
+    assert response.status_code == 302
+    assert post.is_hidden
+    assert client.get(post.get_absolute_url()).status_code == 404
+    client.force_login(member)
+    own = client.get(post.get_absolute_url())
+    assert own.status_code == 200
+    assert "We've hidden your post while a moderator looks at it." in own.content.decode()
+
+    services.restore_content(content=post, moderator=moderator)
+    post.refresh_from_db()
+    assert not post.is_hidden
+    assert not Report.objects.filter(status="open").exists()
+
+
+@pytest.mark.django_db
+def test_a_reply_and_a_member_can_be_reported(client, member, other_member, make_post):
+    post = make_post(member)
+    reply = services.post_reply(author=other_member, post=post, body="Hmm")
+    client.force_login(member)
+
+    client.post(f"/replies/{reply.pk}/report/", {"reason": "unkind"})
+    client.post("/members/sam/report/", {"reason": "spam", "details": "Selling things"})
+
+    assert {(r.reply_id, r.member_id) for r in Report.objects.all()} == {
+        (reply.pk, None), (None, other_member.pk),
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_bad_reports_get_clear_errors(client, member, other_member, make_post):
+    post = make_post(other_member)
+    client.force_login(member)
+
+    no_reason = client.post(f"/posts/{post.pk}/report/", {"details": "typed words"})
+    bad_reason = client.post(f"/posts/{post.pk}/report/", {"reason": "because"})
+    self_report = client.post("/members/maya/report/", {"reason": "spam"})
+
+    assert no_reason.status_code == 400
+    assert b"typed words" in no_reason.content
+    assert bad_reason.status_code == 400
+    assert self_report.status_code == 403
+    assert b"You can&#x27;t report yourself." in self_report.content
+    assert client.post("/posts/9999/report/", {"reason": "spam"}).status_code == 404
+    assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+def test_moderators_hide_and_restore_through_the_admin(client, moderator, member, make_post):
+    from tests.fourc.test_admin_and_roles import enrol_totp
+
+    post = make_post(member)
+    enrol_totp(moderator)
+    client.force_login(moderator)
+
+    response = client.post(
+        "/admin/community/post/", {"action": "hide_content_hide", "_selected_action": [post.pk]}
+    )
+
+    assert response.status_code == 302
+    assert Post.objects.get(pk=post.pk).is_hidden
+    client.post(
+        "/admin/community/post/",
+        {"action": "restore_content_restore", "_selected_action": [post.pk]},
+    )
+    assert not Post.objects.get(pk=post.pk).is_hidden
+    assert client.get("/admin/community/report/").status_code == 200
+    assert client.get("/admin/community/reply/").status_code == 200
+    assert client.get("/admin/community/reaction/").status_code == 200
+    assert client.get("/admin/community/space/").status_code == 200
+    assert Space.objects.count() == 1

@@ -1,0 +1,345 @@
+"""Every list page costs the same number of queries for 1 item as for 50.
+
+Each test builds one item, renders the page, then adds 49 more, each with its
+own author (and space, and reactors, where the page shows them), and renders
+again: the count must not move. A count that grows with the items is an N+1.
+"""
+
+import html
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from community import services
+from community.models import Space
+from tests.factories import UserFactory
+
+MANY = 50
+KINDS = ("hear", "me_too", "strength", "thanks")
+NEXT_PAGE = re.compile(r'href="(\?[^"#]*after=[^"#]+)')
+
+
+@pytest.fixture(params=["member", "visitor"])
+def viewer(request, client, member):
+    """The client, signed in as Maya or not signed in at all."""
+    if request.param == "member":
+        client.force_login(member)
+    return client
+
+
+def new_space(name: str) -> Space:
+    return Space.objects.create(slug=name, name=name.title(), description="A quiet room.")
+
+
+def new_post(
+    i: int,
+    *,
+    space: Space,
+    author=None,
+    body: str = "Today was hard.",
+    is_anonymous: bool | None = None,
+):
+    """Post i, by a new member unless told; every fourth anonymous, every fifth with a CW."""
+    return services.create_post(
+        author=author or UserFactory(),
+        space=space,
+        title=f"Post {i}",
+        body=body,
+        intent="support",
+        content_warning="sleep" if i % 5 == 4 else "",
+        is_anonymous=i % 4 == 2 if is_anonymous is None else is_anonymous,
+    )
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def assert_same_queries_for_one_and_many(client, url, add_item, django_assert_num_queries):
+    """Renders `url` with one item, then with MANY: the query count must not move."""
+    add_item(0)
+    client.get(url)  # a first request may fill per-process caches; count from the second
+    one = queries_for(client, url)
+    for i in range(1, MANY):
+        add_item(i)
+    with django_assert_num_queries(one):
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def next_page_url(url: str, page: str) -> str:
+    link = NEXT_PAGE.search(page)
+    assert link, "the page has no link to the next one"
+    return url + html.unescape(link.group(1))
+
+
+# --- Home ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_home_page_costs_the_same_for_1_and_50_posts_in_followed_spaces(
+    client, member, django_assert_num_queries
+):
+    client.force_login(member)
+
+    def add_item(i):
+        space = new_space(f"room-{i}")
+        services.follow_space(member=member, space=space)
+        new_post(i, space=space)
+
+    page = assert_same_queries_for_one_and_many(client, "/", add_item, django_assert_num_queries)
+
+    assert "Waiting for a first reply" in page
+    assert "Post 49" in page
+    assert page.count('class="card post-card"') == 8
+
+
+# --- Spaces -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_space_list_costs_the_same_for_1_and_50_spaces(viewer, member, django_assert_num_queries):
+    def add_item(i):
+        space = new_space(f"room-{i}")
+        if i % 2:
+            services.follow_space(member=member, space=space)
+
+    page = assert_same_queries_for_one_and_many(
+        viewer, "/spaces/", add_item, django_assert_num_queries
+    )
+
+    assert page.count('<li class="card">') == MANY
+
+
+def fill_space(space, moderator):
+    """Posts by different members, some anonymous, every seventh pinned."""
+
+    def add_item(i):
+        post = new_post(i, space=space)
+        if i % 7 == 3:
+            services.set_post_flag(post=post, moderator=moderator, flag="is_pinned", value=True)
+
+    return add_item
+
+
+@pytest.mark.django_db
+def test_space_page_costs_the_same_for_1_and_50_posts(
+    viewer, moderator, django_assert_num_queries
+):
+    space = new_space("calm")
+
+    page = assert_same_queries_for_one_and_many(
+        viewer, "/spaces/calm/", fill_space(space, moderator), django_assert_num_queries
+    )
+
+    pinned = len([i for i in range(MANY) if i % 7 == 3])
+    assert page.count('class="card post-card"') == pinned + 25
+    assert "Pinned" in page
+    assert "A member" in page
+    assert "Older posts" in page
+
+
+@pytest.mark.django_db
+def test_the_second_page_of_a_space_costs_the_first_page_less_the_pinned_posts(
+    viewer, moderator, django_assert_num_queries
+):
+    space = new_space("calm")
+    add_item = fill_space(space, moderator)
+    for i in range(MANY):
+        add_item(i)
+    viewer.get("/spaces/calm/")
+    with CaptureQueriesContext(connection) as first:
+        first_page = viewer.get("/spaces/calm/").content.decode()
+
+    # Pinned posts show only on the first page, so later pages skip that one query.
+    with django_assert_num_queries(len(first) - 1):
+        response = viewer.get(next_page_url("/spaces/calm/", first_page))
+
+    assert response.status_code == 200
+    pinned = len([i for i in range(MANY) if i % 7 == 3])
+    assert response.content.decode().count('class="card post-card"') == MANY - pinned - 25
+
+
+# --- A post and its replies ---------------------------------------------------
+
+
+def fill_post(post, member):
+    """Replies by different members, some anonymous, each with its own reactions."""
+
+    def add_item(i):
+        replier = UserFactory()
+        reply = services.post_reply(
+            author=replier, post=post, body=f"I hear you ({i}).", is_anonymous=i % 4 == 1
+        )
+        services.toggle_reaction(member=UserFactory(), kind=KINDS[i % 4], reply=reply)
+        services.toggle_reaction(member=replier, kind=KINDS[i % 4], post=post)
+        if i % 3 == 0:
+            services.toggle_reaction(member=member, kind="strength", reply=reply)
+
+    return add_item
+
+
+@pytest.mark.django_db
+def test_post_page_costs_the_same_for_1_and_50_replies(
+    viewer, member, other_member, django_assert_num_queries
+):
+    post = new_post(0, space=new_space("calm"), author=other_member, is_anonymous=False)
+    url = f"/posts/{post.pk}/"
+
+    page = assert_same_queries_for_one_and_many(
+        viewer, url, fill_post(post, member), django_assert_num_queries
+    )
+
+    assert page.count('class="reply"') == MANY
+    assert "A member" in page
+    assert 'class="reaction__count"' in page
+
+
+@pytest.mark.django_db
+def test_the_second_page_of_replies_costs_what_the_first_does(
+    viewer, member, other_member, django_assert_num_queries
+):
+    post = new_post(0, space=new_space("calm"), author=other_member, is_anonymous=False)
+    url = f"/posts/{post.pk}/"
+    add_item = fill_post(post, member)
+    for i in range(MANY + 10):
+        add_item(i)
+    viewer.get(url)
+    with CaptureQueriesContext(connection) as first:
+        first_page = viewer.get(url).content.decode()
+
+    with django_assert_num_queries(len(first)):
+        response = viewer.get(next_page_url(url, first_page))
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="reply"') == 10
+
+
+# --- Needs a reply ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_needs_a_reply_costs_the_same_for_1_and_50_waiting_posts(
+    viewer, member, django_assert_num_queries
+):
+    def add_item(i):
+        post = new_post(i, space=new_space(f"room-{i}"))
+        services.toggle_reaction(member=UserFactory(), kind=KINDS[i % 4], post=post)
+        if i % 3 == 0:
+            services.toggle_reaction(member=member, kind="hear", post=post)
+
+    page = assert_same_queries_for_one_and_many(
+        viewer, "/unanswered/", add_item, django_assert_num_queries
+    )
+
+    assert page.count('class="card post-card"') == 25
+    assert "More posts waiting" in page
+
+
+# --- Notifications ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_notifications_cost_the_same_for_1_and_50_from_different_members(
+    client, member, django_assert_num_queries
+):
+    client.force_login(member)
+    space = new_space("calm")
+
+    def add_item(i):
+        """One notification for Maya, from a new member, of the i-th kind in turn."""
+        actor = UserFactory()
+        if i % 4 == 0:
+            post = new_post(i, space=space, author=member, is_anonymous=False)
+            services.post_reply(author=actor, post=post, body="Me too.", is_anonymous=i % 8 == 4)
+        elif i % 4 == 1:
+            new_post(i, space=space, author=actor, body="Thinking of @maya today.")
+        elif i % 4 == 2:
+            post = new_post(i, space=space)
+            reply = services.post_reply(author=member, post=post, body="Sending strength.")
+            services.toggle_reaction(member=actor, kind=KINDS[i % 3], reply=reply)
+        else:
+            post = new_post(i, space=space)
+            services.follow_post(member=member, post=post)
+            services.post_reply(author=actor, post=post, body="Same here.")
+
+    page = assert_same_queries_for_one_and_many(
+        client, "/notifications/", add_item, django_assert_num_queries
+    )
+
+    assert page.count("card notification") == 25
+    for says in ("replied to your post", "mentioned you", "to your reply in", "a post you follow"):
+        assert says in page
+    assert "A member replied to your post" in page
+    assert "Older notifications" in page
+
+
+# --- Search -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
+    viewer, django_assert_num_queries
+):
+    def add_item(i):
+        """A matching post and a matching reply: results load posts and replies apart, so
+        both lookups run from the first item. Repeating the word spreads the ranks, so
+        every page mixes posts and replies."""
+        words = " ".join(["lighthouse"] * (i % 5 + 1))
+        post = new_post(i, space=new_space(f"room-{i}"), body=f"The {words} kept me going.")
+        services.post_reply(
+            author=UserFactory(),
+            post=post,
+            body=f"A {words} helped me too.",
+            is_anonymous=i % 4 == 3,
+        )
+
+    page = assert_same_queries_for_one_and_many(
+        viewer, "/search/?q=lighthouse", add_item, django_assert_num_queries
+    )
+
+    assert page.count('<li class="card">') == 25
+    assert "Reply in" in page
+    assert re.search(r">Post \d+</a></h2>", page)
+    assert "<mark>lighthouse</mark>" in page
+    assert "More results" in page
+
+
+# --- Members ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_member_page_costs_the_same_for_1_and_50_posts(
+    viewer, other_member, django_assert_num_queries
+):
+    def add_item(i):
+        new_post(i, space=new_space(f"room-{i}"), author=other_member, is_anonymous=i % 4 == 2)
+
+    page = assert_same_queries_for_one_and_many(
+        viewer, "/members/sam/", add_item, django_assert_num_queries
+    )
+
+    assert page.count('class="card post-card"') == 20
+    assert "Room-49" in page
+
+
+@pytest.mark.django_db
+def test_blocked_members_cost_the_same_for_1_and_50_blocks(
+    client, member, django_assert_num_queries
+):
+    client.force_login(member)
+
+    def add_item(i):
+        services.block_member(blocker=member, blocked=UserFactory())
+
+    page = assert_same_queries_for_one_and_many(
+        client, "/settings/blocked/", add_item, django_assert_num_queries
+    )
+
+    assert page.count('<li class="card">') == MANY
