@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -81,11 +80,8 @@ def seed_members() -> list[tuple[DemoMember, bool]]:
         else:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        if demo.role == roles.MODERATORS and not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
         if demo.role:
-            user.groups.add(Group.objects.get(name=demo.role))
+            services.assign_role(member=user, role=demo.role)
         EmailAddress.objects.update_or_create(
             user=user, email=demo.email, defaults={"verified": True, "primary": True}
         )

@@ -4,12 +4,14 @@ Each runs in a transaction; counters move with F() in the same transaction;
 notifications and signals go out only after the change is written.
 """
 
+from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from community import notifications, signals, text
+from community import notifications, roles, signals, text
 from community.models import (
     Block,
     HiddenReason,
@@ -64,7 +66,30 @@ def update_profile(*, member: User, **changes) -> list[str]:
         setattr(member, name, changes[name])
     if changed:
         member.full_clean(exclude=["password"], validate_unique=True)
-        member.save(update_fields=changed)
+        try:
+            with transaction.atomic():
+                member.save(update_fields=changed)
+        except IntegrityError as error:  # someone took the handle a moment ago
+            raise ValidationError(
+                {"handle": "Someone already has that handle. Try another."}
+            ) from error
+    return changed
+
+
+# --- Roles ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_role(*, member: User, role: str) -> bool:
+    """Puts a member in a role's group. Moderators also get staff status, which the
+    admin needs (and with it, the two-factor rule). Returns False if nothing changed."""
+    group = Group.objects.get(name=role)
+    changed = not member.groups.filter(pk=group.pk).exists()
+    member.groups.add(group)
+    if role == roles.MODERATORS and not member.is_staff:
+        member.is_staff = True
+        member.save(update_fields=["is_staff"])
+        changed = True
     return changed
 
 

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -54,9 +54,14 @@ def profile_settings(request):
     form = ProfileForm(request.POST or None, member=request.user)
     if request.method == "POST":
         if form.is_valid():
-            services.update_profile(member=request.user, **form.cleaned_data)
-            messages.success(request, "Saved. Thank you.")
-            return redirect("community:profile-settings")
+            try:
+                services.update_profile(member=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                request.user.refresh_from_db()
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Saved. Thank you.")
+                return redirect("community:profile-settings")
         status = 400
     else:
         status = 200

@@ -89,14 +89,16 @@ def test_a_content_warning_folds_the_body_behind_details(member_client, member, 
 
     content = member_client.get(post.get_absolute_url()).content.decode()
 
-    assert "<details class=\"cw\">" in content
+    assert '<details class="cw">' in content
     assert "Content warning: grief" in content
     assert content.index("Content warning: grief") < content.index("Missing my dad today.")
 
 
 @pytest.mark.django_db
 def test_links_are_marked_ugc_and_raw_html_is_escaped(member, make_post):
-    post = make_post(member, body="[help](https://example.org) <b>bold</b> ![pic](https://x/y.png)")
+    post = make_post(
+        member, body="[help](https://example.org) <b>bold</b> ![pic](https://x/y.png)"
+    )
 
     assert 'rel="nofollow ugc noopener"' in post.body_html
     assert "<b>" not in post.body_html

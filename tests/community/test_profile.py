@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -82,7 +83,7 @@ def test_saving_unchanged_values_writes_nothing(member):
 
 @pytest.mark.django_db
 def test_handles_are_unique_regardless_of_what_the_form_checked(member, other_member):
-    with pytest.raises(Exception, match="handle"):
+    with pytest.raises(ValidationError, match="handle"):
         services.update_profile(member=member, handle="sam")
 
     assert User.objects.get(pk=member.pk).handle == "maya"

@@ -1,6 +1,8 @@
+import io
+
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F, Min
 from django.utils import timezone
 
@@ -9,7 +11,17 @@ from community.models import Post, Reaction, Reply, Space, SpaceFollow, User
 
 
 def _seed():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO(), force=True)
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_on_a_real_site(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="public passwords"):
+        call_command("seed_demo", stdout=io.StringIO())
+
+    assert not User.objects.exists()
 
 
 @pytest.mark.django_db

@@ -32,15 +32,20 @@ def test_the_admin_login_goes_through_allauths_login(client):
 
 
 @pytest.mark.django_db
-def test_a_staff_member_without_two_factor_is_sent_to_set_it_up(client, moderator):
+def test_a_staff_member_without_two_factor_is_sent_to_set_it_up(client, moderator, password):
     client.force_login(moderator)
 
     response = client.get("/admin/")
 
     assert response.status_code == 302
     assert response.url == "/accounts/2fa/totp/activate/"
-    follow = client.get(response.url, follow=True)
-    assert b"two-factor authentication" in follow.content.lower()
+    # Setting up two-factor asks for the password again first, then shows the code form.
+    step = client.get(response.url)
+    assert step.url.startswith("/accounts/reauthenticate/")
+    client.post(step.url, {"password": password})
+    activate = client.get("/accounts/2fa/totp/activate/")
+    assert activate.status_code == 200
+    assert 'name="code"' in activate.content.decode()
 
 
 @pytest.mark.django_db
@@ -115,3 +120,17 @@ def test_role_helpers_read_group_membership(member, moderator, link_worker):
     assert not roles.is_moderator(member)
     assert roles.is_link_worker(link_worker)
     assert not roles.is_link_worker(moderator)
+
+
+@pytest.mark.django_db
+def test_assigning_the_moderator_role_opens_the_admin_with_two_factor(client, member):
+    from community import services
+
+    assert services.assign_role(member=member, role=roles.MODERATORS)
+    assert not services.assign_role(member=member, role=roles.MODERATORS)
+    member.refresh_from_db()
+    assert member.is_staff
+    enrol_totp(member)
+    client.force_login(member)
+
+    assert client.get("/admin/").status_code == 200

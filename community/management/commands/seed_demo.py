@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from community import demo
 
@@ -12,7 +13,20 @@ class Command(BaseCommand):
 
     help = "Create or refresh the demo members and community (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (benchmarks). Never on a real site: the demo "
+            "moderator's password is public.",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo makes accounts with public passwords, including a moderator. "
+                "It runs only with DEBUG on (or --force, for benchmarks)."
+            )
         results = demo.seed_members()
         created = sum(1 for _, was_created in results if was_created)
         self.stdout.write(f"Demo members: {created} created, {len(results) - created} refreshed.")
