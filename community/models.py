@@ -236,11 +236,18 @@ class ContentQuerySet(models.QuerySet):
         return self.filter(is_hidden=False, removed_at__isnull=True)
 
     def not_blocked_for(self, member):
+        """Leaves out named content by members blocked either way.
+
+        Anonymous content stays: hiding it would tell the viewer who wrote it.
+        """
         if not member.is_authenticated:
             return self
-        return self.exclude(
-            author__in=Block.objects.filter(blocker=member).values("blocked")
-        ).exclude(author__in=Block.objects.filter(blocked=member).values("blocker"))
+        named = models.Q(is_anonymous=False)
+        blocked = Block.objects.filter(blocker=member).values("blocked")
+        blockers = Block.objects.filter(blocked=member).values("blocker")
+        return self.exclude(named & models.Q(author__in=blocked)).exclude(
+            named & models.Q(author__in=blockers)
+        )
 
 
 class PostQuerySet(ContentQuerySet):

@@ -121,7 +121,7 @@ def get_post_for_viewer(*, member, post_id: int) -> Post:
         raise Http404("No such post.")
     if post.removed_at and post.reply_count == 0:
         raise Http404("No such post.")
-    if not is_author and is_blocked_between(member, post.author_id):
+    if not is_author and not post.is_anonymous and is_blocked_between(member, post.author_id):
         raise Http404("No such post.")
     return post
 

@@ -217,6 +217,9 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
         raise PostLocked("This discussion is closed to new replies.")
     if post.is_hidden or post.removed_at or post.space.is_archived:
         raise NotAllowed("This post can't take replies any more.")
+    if post.is_anonymous and author.pk == post.author_id:
+        # A named reply in their own anonymous thread would give the author away.
+        is_anonymous = True
     body_html, mentioned = _render(body)
     now = timezone.now()
     reply = Reply.objects.create(

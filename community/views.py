@@ -126,14 +126,22 @@ def post_create(request, slug):
     )
 
 
+def _reply_form_class(request, post):
+    """The anonymous author of a post replies anonymously too: no choice to offer."""
+    if post.is_anonymous and request.user.is_authenticated and post.author_id == request.user.pk:
+        return ReplyEditForm
+    return ReplyForm
+
+
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
-    form = ReplyForm()
+    form_class = _reply_form_class(request, post)
+    form = form_class()
     status = 200
     if request.method == "POST":
         if not can_write(request.user):
             return ask_to_confirm(request)
-        form = ReplyForm(request.POST)
+        form = form_class(request.POST)
         if not _allowed(request, "reply", REPLY_LIMIT):
             form.add_error(None, SLOW_DOWN)
             status = 429

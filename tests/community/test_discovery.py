@@ -356,3 +356,33 @@ def test_moderators_hide_and_restore_through_the_admin(client, moderator, member
     assert client.get("/admin/community/reaction/").status_code == 200
     assert client.get("/admin/community/space/").status_code == 200
     assert Space.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_blocking_never_hides_anonymous_posts_because_that_would_name_their_author(
+    client, member, other_member, make_post
+):
+    anonymous = make_post(other_member, title="Anonymous words", is_anonymous=True)
+    make_post(other_member, title="Named words")
+    services.block_member(blocker=member, blocked=other_member)
+    client.force_login(member)
+
+    space_page = client.get("/spaces/low-energy/").content.decode()
+
+    assert "Anonymous words" in space_page
+    assert "Named words" not in space_page
+    assert client.get(anonymous.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_anonymous_author_replies_anonymously_in_their_own_thread(
+    member_client, member, make_post
+):
+    post = make_post(member, is_anonymous=True)
+
+    page = member_client.get(post.get_absolute_url()).content.decode()
+    member_client.post(post.get_absolute_url(), {"body": "Thank you for reading."})
+
+    assert "your replies here are anonymous too" in page
+    assert 'name="is_anonymous"' not in page
+    assert post.replies.get().is_anonymous

