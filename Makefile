@@ -29,7 +29,7 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
-	bin/bench
+	bin/test --run bin/bench $(ARGS)
 
 # Refresh the exact versions after changing pyproject.toml.
 lock:

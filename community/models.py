@@ -299,6 +299,11 @@ class Post(models.Model):
             models.Index(fields=["space", "-last_activity_at", "-id"], name="post_space_activity"),
             models.Index(fields=["author", "-created_at", "-id"], name="post_author_recent"),
             models.Index(
+                fields=["space", "-created_at"],
+                name="post_space_pinned",
+                condition=models.Q(is_pinned=True),
+            ),
+            models.Index(
                 fields=["created_at", "id"],
                 name="post_needs_reply",
                 condition=models.Q(
