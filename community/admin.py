@@ -1,9 +1,21 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from community import services
-from community.models import CrisisLine, Post, Reaction, Reply, Report, ReportStatus, Space, User
+from community import roles, services
+from community.models import (
+    RSVP,
+    CrisisLine,
+    Gathering,
+    Post,
+    Reaction,
+    Reply,
+    Report,
+    ReportStatus,
+    Space,
+    User,
+)
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -15,7 +27,10 @@ class UserCreationForm(AdminUserCreationForm):
 class UserChangeFormForAdmin(UserChangeForm):
     class Meta:
         model = User
-        fields = "__all__"
+        fields = [
+            "email", "password", "display_name", "handle", "pronouns", "bio", "time_zone",
+            "is_active", "is_staff", "is_superuser", "groups",
+        ]  # fmt: skip
 
 
 @admin.register(User)
@@ -243,3 +258,65 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Gatherings -----------------------------------------------------------------
+
+
+class RSVPInline(admin.TabularInline):
+    model = RSVP
+    extra = 0
+    fields = ("member", "status", "is_private", "waitlisted_at", "attended_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description="Cancel the selected gatherings (members are told)")
+def cancel_gatherings(modeladmin, request, queryset):
+    cancelled = [g for g in queryset if services.cancel_gathering(gathering=g, by=request.user)]
+    modeladmin.message_user(request, f"Cancelled {len(cancelled)} gathering(s).")
+
+
+class GatheringAdminForm(forms.ModelForm):
+    class Meta:
+        model = Gathering
+        fields = [
+            "space", "host", "title", "description", "starts_at", "duration_minutes",
+            "capacity", "format", "join_url", "place",
+        ]  # fmt: skip
+
+    def clean_host(self):
+        host = self.cleaned_data["host"]
+        if not roles.can_host(host):
+            raise forms.ValidationError(
+                "Hosts are moderators, link workers or members in the Hosts group."
+            )
+        return host
+
+
+@admin.register(Gathering)
+class GatheringAdmin(admin.ModelAdmin):
+    form = GatheringAdminForm
+    list_display = (
+        "title", "space", "host", "starts_at", "duration_minutes", "capacity", "format", "status",
+    )  # fmt: skip
+    list_filter = ("status", "format", "space")
+    list_select_related = ("space", "host")
+    search_fields = ("title", "description", "host__display_name", "host__handle")
+    date_hierarchy = "starts_at"
+    ordering = ("-starts_at",)
+    raw_id_fields = ("host", "discussion")
+    readonly_fields = ("ends_at", "sequence", "created_at", "updated_at", "status", "discussion")
+    inlines = [RSVPInline]
+    actions = [cancel_gatherings]
+
+    def save_model(self, request, obj, form, change):
+        # Moderators schedule and edit through the same services as hosts on the site.
+        fields = {name: form.cleaned_data[name] for name in services.GATHERING_FIELDS}
+        if change:
+            services.edit_gathering(gathering=obj, editor=request.user, **fields)
+        else:
+            obj.pk = services.create_gathering(host=form.cleaned_data["host"], **fields).pk

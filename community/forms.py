@@ -3,6 +3,7 @@ import functools
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -12,12 +13,15 @@ from community.models import (
     BODY_MAX,
     CONTENT_WARNING_MAX,
     DISPLAY_NAME_MAX,
+    GATHERING_MAX_MINUTES,
     HANDLE_MAX,
     PRONOUNS_MAX,
     REPORT_DETAILS_MAX,
     TITLE_MAX,
+    GatheringFormat,
     Intent,
     ReportReason,
+    Space,
     User,
     available_time_zones,
     handle_validator,
@@ -232,4 +236,91 @@ class SearchForm(forms.Form):
         max_length=200,
         required=False,
         validators=[validate_plain_text],
+    )
+
+
+# --- Gatherings -----------------------------------------------------------------
+
+
+class GatheringForm(forms.Form):
+    """Times are entered in the host's own time zone (activated per request)."""
+
+    title = member_text_field(max_length=TITLE_MAX, label="Title")
+    space = forms.ModelChoiceField(
+        queryset=Space.objects.filter(is_archived=False),
+        label="Space",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the spaces in the list."},
+    )
+    description = member_text_field(
+        max_length=5000,
+        label="What is it about?",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="A few friendly lines: who it's for and what to expect.",
+    )
+    starts_at = forms.DateTimeField(
+        label="Starts",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, such as 2027-03-14 18:30."},
+    )
+    duration_minutes = forms.IntegerField(
+        label="How long (minutes)",
+        min_value=1,
+        max_value=GATHERING_MAX_MINUTES,
+        initial=60,
+        error_messages={
+            "min_value": "A gathering lasts at least a minute.",
+            "max_value": "Please keep it to 8 hours (480 minutes) or less.",
+            "invalid": "Enter the length in minutes, such as 60.",
+        },
+    )
+    capacity = forms.IntegerField(
+        label="Places (optional)",
+        min_value=1,
+        required=False,
+        help_text="Leave empty for no limit. When it's full, people can join a waiting list.",
+        error_messages={"min_value": "At least one place, or leave it empty for no limit."},
+    )
+    format = forms.ChoiceField(
+        label="Where", choices=GatheringFormat.choices, widget=forms.RadioSelect
+    )
+    join_url = forms.URLField(
+        label="Join link (online)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Shown only to people with a place, from 15 minutes before the start.",
+    )
+    place = member_text_field(
+        max_length=200,
+        label="Place (in person)",
+        required=False,
+        help_text="Somewhere easy to find, with step-free access if you can.",
+    )
+
+    def clean_join_url(self) -> str:
+        url = self.cleaned_data["join_url"]
+        if url and not url.startswith("https://"):
+            raise forms.ValidationError("Please use a secure link starting with https://.")
+        return url
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at <= timezone.now():
+            raise forms.ValidationError("Please choose a time in the future.")
+        return starts_at
+
+    def clean(self):
+        data = super().clean()
+        if data.get("format") == GatheringFormat.ONLINE and not data.get("join_url"):
+            self.add_error("join_url", "An online gathering needs a join link.")
+        if data.get("format") == GatheringFormat.IN_PERSON and not data.get("place"):
+            self.add_error("place", "Say where people should come.")
+        return data
+
+
+class RSVPForm(forms.Form):
+    is_private = forms.BooleanField(
+        label="Keep my name off the list (only the host will see it)", required=False
     )

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import timedelta
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -478,6 +479,9 @@ class Notification(models.Model):
     actor_hidden = models.BooleanField(default=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True)
     reply = models.ForeignKey(Reply, on_delete=models.CASCADE, null=True, blank=True)
+    gathering = models.ForeignKey(
+        "Gathering", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     reaction_kind = models.CharField(max_length=16, blank=True)
     count = models.PositiveIntegerField(default=1)
     data = models.JSONField(default=dict, blank=True)
@@ -611,3 +615,156 @@ class Report(models.Model):
     @property
     def target(self):
         return self.post or self.reply or self.member
+
+
+# --- Gatherings ------------------------------------------------------------------
+
+GATHERING_MAX_MINUTES = 8 * 60
+JOIN_LINK_OPENS_BEFORE = timedelta(minutes=15)
+ATTENDANCE_CLOSES_AFTER = timedelta(hours=24)
+
+
+class GatheringFormat(models.TextChoices):
+    ONLINE = "online", "Online"
+    IN_PERSON = "in_person", "In person"
+
+
+class GatheringStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class GatheringQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(space__is_archived=False)
+
+    def upcoming(self, at):
+        """Scheduled and not over yet (one in progress still counts)."""
+        return self.visible().filter(status=GatheringStatus.SCHEDULED, ends_at__gt=at)
+
+    def past(self, at):
+        return self.visible().filter(ends_at__lte=at)
+
+
+class Gathering(models.Model):
+    """A scheduled group discussion members can join."""
+
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="gatherings")
+    host = models.ForeignKey(User, on_delete=models.PROTECT, related_name="hosted_gatherings")
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(max_length=5000)
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    ends_at = models.DateTimeField(editable=False)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    format = models.CharField(max_length=16, choices=GatheringFormat.choices)
+    join_url = models.URLField(blank=True, max_length=500)
+    place = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=16, choices=GatheringStatus.choices, default=GatheringStatus.SCHEDULED
+    )
+    discussion = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Bumped on every change a calendar should pick up (RFC 5545 SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = GatheringQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "starts_at", "id"], name="gathering_upcoming"),
+            models.Index(fields=["space", "starts_at"], name="gathering_space"),
+            models.Index(fields=["-ends_at", "-id"], name="gathering_past"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    duration_minutes__gte=1, duration_minutes__lte=GATHERING_MAX_MINUTES
+                ),
+                name="gathering_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True) | models.Q(capacity__gte=1),
+                name="gathering_capacity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("community:gathering-detail", args=[self.pk])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == GatheringStatus.CANCELLED
+
+    def has_ended(self, at) -> bool:
+        return at >= self.ends_at
+
+    def join_link_open(self, at) -> bool:
+        """The join link shows from 15 minutes before the start until the end."""
+        return (
+            self.format == GatheringFormat.ONLINE
+            and not self.is_cancelled
+            and self.starts_at - JOIN_LINK_OPENS_BEFORE <= at < self.ends_at
+        )
+
+    def attendance_open(self, at) -> bool:
+        """ "I was there" can be said from the start until 24 hours after the end."""
+        return (
+            not self.is_cancelled
+            and self.starts_at <= at <= self.ends_at + ATTENDANCE_CLOSES_AFTER
+        )
+
+
+class RSVPStatus(models.TextChoices):
+    GOING = "going", "Going"
+    WAITING = "waiting", "On the waiting list"
+    CANCELLED = "cancelled", "Not going"
+
+
+class RSVP(models.Model):
+    gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="rsvps")
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="rsvps")
+    status = models.CharField(max_length=16, choices=RSVPStatus.choices)
+    is_private = models.BooleanField(
+        default=False, help_text="Only the host sees this member in the list of who is going."
+    )
+    # When the member joined the waiting list: the queue order.
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    attended_at = models.DateTimeField(null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "RSVP"
+        constraints = [
+            models.UniqueConstraint(fields=["gathering", "member"], name="rsvp_once_per_member"),
+        ]
+        indexes = [
+            models.Index(fields=["gathering", "status", "waitlisted_at"], name="rsvp_queue"),
+            models.Index(fields=["member", "status"], name="rsvp_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.status} {self.gathering_id}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a member's private calendar feed URL. Revoke by deleting."""
+
+    member = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_token")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.member_id}"

@@ -11,6 +11,8 @@ REPLY = "reply"  # a reply to your post
 FOLLOWED_REPLY = "followed_reply"  # a reply in a post you follow
 MENTION = "mention"
 REACTION = "reaction"
+GATHERING_PROMOTED = "gathering_promoted"  # a place opened up from the waiting list
+GATHERING_CANCELLED = "gathering_cancelled"
 
 _KINDS: dict[str, str] = {}
 
@@ -25,5 +27,5 @@ def template_for(kind: str) -> str:
     return _KINDS.get(kind, "community/notifications/unknown.html")
 
 
-for _kind in (REPLY, FOLLOWED_REPLY, MENTION, REACTION):
+for _kind in (REPLY, FOLLOWED_REPLY, MENTION, REACTION, GATHERING_PROMOTED, GATHERING_CANCELLED):
     register_kind(_kind, f"community/notifications/{_kind}.html")

@@ -2,6 +2,7 @@
 
 MODERATORS = "Moderators"
 LINK_WORKERS = "Link workers"
+HOSTS = "Hosts"  # members a moderator has trusted to host gatherings
 
 
 def has_role(user, role: str) -> bool:
@@ -16,3 +17,10 @@ def is_moderator(user) -> bool:
 
 def is_link_worker(user) -> bool:
     return has_role(user, LINK_WORKERS)
+
+
+def can_host(user) -> bool:
+    """Moderators, link workers and members in Hosts may host gatherings."""
+    if not user.is_authenticated:
+        return False
+    return any(group.name in (MODERATORS, LINK_WORKERS, HOSTS) for group in user.groups.all())

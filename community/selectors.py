@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
@@ -18,14 +19,19 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from community.models import (
+    RSVP,
     Block,
+    CalendarToken,
     CrisisLine,
+    Gathering,
+    GatheringStatus,
     Notification,
     Post,
     PostFollow,
     Reaction,
     ReactionKind,
     Reply,
+    RSVPStatus,
     Space,
     SpaceFollow,
     User,
@@ -250,7 +256,7 @@ def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE
         .exclude(reply__is_hidden=True)
         .exclude(reply__removed_at__isnull=False)
         .exclude(actor__in=Block.objects.filter(blocker=member).values("blocked"))
-        .select_related("actor", "post", "post__space", "reply")
+        .select_related("actor", "post", "post__space", "reply", "gathering")
     )
     return keyset_page(notifications, ordering=("-created_at", "-id"), cursor=cursor, size=size)
 
@@ -385,3 +391,129 @@ def _search_fallback(*, member, q: str, cursor: str | None, size: int) -> Page:
         for post in page.items
     ]
     return page
+
+
+# --- Gatherings -----------------------------------------------------------------
+
+UPCOMING_DAYS_FOR_SPACE = 30
+CALENDAR_PAST_DAYS = 30
+REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+
+
+def _with_going_count(gatherings: QuerySet[Gathering]) -> QuerySet[Gathering]:
+    return gatherings.select_related("space", "host").annotate(
+        going_count=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.GOING))
+    )
+
+
+def upcoming_gatherings(
+    *, at=None, space: Space | None = None, cursor: str | None = None, size: int = PAGE_SIZE
+) -> Page:
+    """Scheduled gatherings not over yet, soonest first."""
+    gatherings = Gathering.objects.upcoming(at or timezone.now())
+    if space is not None:
+        gatherings = gatherings.filter(space=space)
+    return keyset_page(
+        _with_going_count(gatherings), ordering=("starts_at", "id"), cursor=cursor, size=size
+    )
+
+
+def past_gatherings(*, at=None, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
+    gatherings = Gathering.objects.past(at or timezone.now())
+    return keyset_page(
+        _with_going_count(gatherings), ordering=("-ends_at", "-id"), cursor=cursor, size=size
+    )
+
+
+def space_upcoming_gatherings(*, space: Space, limit: int = 3) -> list[Gathering]:
+    return list(
+        _with_going_count(Gathering.objects.upcoming(timezone.now()).filter(space=space)).order_by(
+            "starts_at", "id"
+        )[:limit]
+    )
+
+
+def get_gathering(*, gathering_id: int) -> Gathering:
+    gathering = (
+        _with_going_count(Gathering.objects.visible())
+        .select_related("discussion")
+        .filter(pk=gathering_id)
+        .first()
+    )
+    if gathering is None:
+        raise Http404("No such gathering.")
+    return gathering
+
+
+def get_hosted_gathering(*, member: User, gathering_id: int) -> Gathering:
+    """The gathering if `member` hosts it: 404 when there is none, 403 for another host."""
+    gathering = get_gathering(gathering_id=gathering_id)
+    if gathering.host_id != member.pk:
+        raise PermissionDenied("Only the host can change this gathering.")
+    return gathering
+
+
+@dataclass
+class GatheringPeople:
+    going: list  # RSVPs the viewer may see named
+    private_going: int  # others going who chose to RSVP privately
+    waiting: int
+    viewer_place: RSVP | None
+
+
+def gathering_people(*, gathering: Gathering, viewer) -> GatheringPeople:
+    """Who is going. Private RSVPs are named only to the host. Two queries."""
+    places = list(
+        RSVP.objects.filter(
+            gathering=gathering, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
+        ).select_related("member")
+    )
+    is_host = viewer.is_authenticated and viewer.pk == gathering.host_id
+    going = [p for p in places if p.status == RSVPStatus.GOING]
+    named = [p for p in going if is_host or not p.is_private]
+    viewer_place = None
+    if viewer.is_authenticated:
+        viewer_place = RSVP.objects.filter(gathering=gathering, member=viewer).first()
+    return GatheringPeople(
+        going=sorted(named, key=lambda p: p.member.display_name.lower()),
+        private_going=len(going) - len(named),
+        waiting=sum(1 for p in places if p.status == RSVPStatus.WAITING),
+        viewer_place=viewer_place,
+    )
+
+
+def member_calendar(*, member: User) -> list[Gathering]:
+    """The member's confirmed places, cancelled gatherings included (their calendar
+    must hear of the cancellation), from a month ago onwards."""
+    since = timezone.now() - timedelta(days=CALENDAR_PAST_DAYS)
+    return list(
+        Gathering.objects.filter(
+            rsvps__member=member, rsvps__status=RSVPStatus.GOING, ends_at__gte=since
+        )
+        .select_related("space")
+        .order_by("starts_at", "id")
+    )
+
+
+def get_calendar_member(*, token: str) -> User:
+    found = CalendarToken.objects.select_related("member").filter(token=token).first()
+    if found is None or not found.member.is_active:
+        raise Http404("No such calendar.")
+    return found.member
+
+
+def places_needing_reminder(*, at, lead: str) -> QuerySet[RSVP]:
+    """Confirmed places whose gathering starts within `lead` ("24h" or "1h") of `at`.
+
+    The nudges send from this and record what they sent, so a place is
+    reminded once however often the dispatcher asks.
+    """
+    window = REMINDER_LEADS[lead]
+    return RSVP.objects.filter(
+        status=RSVPStatus.GOING,
+        gathering__status=GatheringStatus.SCHEDULED,
+        gathering__space__is_archived=False,
+        gathering__starts_at__gt=at,
+        gathering__starts_at__lte=at + window,
+        member__is_active=True,
+    ).select_related("gathering", "member")

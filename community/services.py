@@ -4,6 +4,9 @@ Each runs in a transaction; counters move with F() in the same transaction;
 notifications and signals go out only after the change is written.
 """
 
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -13,7 +16,11 @@ from django.utils import timezone
 
 from community import notifications, roles, signals, text
 from community.models import (
+    RSVP,
     Block,
+    CalendarToken,
+    Gathering,
+    GatheringStatus,
     HiddenReason,
     Mention,
     Notification,
@@ -24,6 +31,7 @@ from community.models import (
     Reply,
     Report,
     ReportStatus,
+    RSVPStatus,
     Space,
     SpaceFollow,
     User,
@@ -595,3 +603,236 @@ def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool) -> boo
     if flag not in ("is_locked", "is_pinned"):
         raise ValueError(flag)
     return bool(Post.objects.filter(pk=post.pk).exclude(**{flag: value}).update(**{flag: value}))
+
+
+# --- Gatherings -----------------------------------------------------------------
+
+
+class GatheringClosed(CommunityError):
+    pass
+
+
+GATHERING_FIELDS = (
+    "space", "title", "description", "starts_at", "duration_minutes", "capacity", "format",
+    "join_url", "place",
+)  # fmt: skip
+
+
+@transaction.atomic
+def create_gathering(
+    *,
+    host: User,
+    space: Space,
+    title: str,
+    description: str,
+    starts_at,
+    duration_minutes: int,
+    format: str,  # noqa: A002 - the field's name
+    capacity: int | None = None,
+    join_url: str = "",
+    place: str = "",
+) -> Gathering:
+    """Schedules a gathering, with a discussion post for before and after."""
+    if not roles.can_host(host):
+        raise NotAllowed("Only hosts can create gatherings.")
+    if starts_at <= timezone.now():
+        raise GatheringClosed("Please choose a start time in the future.")
+    gathering = Gathering.objects.create(
+        host=host,
+        space=space,
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        ends_at=starts_at + timedelta(minutes=duration_minutes),
+        capacity=capacity,
+        format=format,
+        join_url=join_url,
+        place=place,
+    )
+    gathering.discussion = create_post(
+        author=host,
+        space=space,
+        title=f"Gathering: {title}"[:200],
+        body=f"{description}\n\n[Times and places]({gathering.get_absolute_url()})\n\n"
+        "Say hello here before, and share how it went after.",
+        intent="hello",
+    )
+    gathering.save(update_fields=["discussion"])
+    return gathering
+
+
+@transaction.atomic
+def edit_gathering(*, gathering: Gathering, editor: User, **changes) -> Gathering:
+    """The host changes the details; calendars see a new SEQUENCE. More places promote
+    people from the waiting list."""
+    unknown = set(changes) - set(GATHERING_FIELDS)
+    if unknown:
+        raise TypeError(f"Not gathering fields: {sorted(unknown)}")
+    gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+    if gathering.host_id != editor.pk and not roles.is_moderator(editor):
+        raise NotAllowed("Only the host can change this gathering.")
+    if gathering.is_cancelled:
+        raise GatheringClosed("This gathering was cancelled.")
+    for name, value in changes.items():
+        setattr(gathering, name, value)
+    gathering.ends_at = gathering.starts_at + timedelta(minutes=gathering.duration_minutes)
+    gathering.sequence += 1
+    gathering.updated_at = timezone.now()
+    gathering.save()
+    _promote_from_waiting_list(gathering)
+    return gathering
+
+
+@transaction.atomic
+def cancel_gathering(*, gathering: Gathering, by: User) -> bool:
+    """Cancels a gathering and tells everyone with a place or on the waiting list.
+    A repeat changes nothing."""
+    gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+    if gathering.host_id != by.pk and not roles.is_moderator(by):
+        raise NotAllowed("Only the host can cancel this gathering.")
+    if gathering.is_cancelled:
+        return False
+    gathering.status = GatheringStatus.CANCELLED
+    gathering.sequence += 1
+    gathering.updated_at = timezone.now()
+    gathering.save(update_fields=["status", "sequence", "updated_at"])
+    recipients = RSVP.objects.filter(
+        gathering=gathering, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
+    ).values_list("member_id", flat=True)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=member_id,
+                kind=notifications.GATHERING_CANCELLED,
+                actor=gathering.host,
+                gathering=gathering,
+            )
+            for member_id in recipients
+            if member_id != gathering.host_id
+        ]
+    )
+    return True
+
+
+@transaction.atomic
+def rsvp(*, gathering: Gathering, member: User, is_private: bool = False) -> RSVP:
+    """Takes a place, or a spot on the waiting list when the gathering is full.
+
+    The gathering's row is locked, so two members taking the last place at the
+    same moment end with one place and one waiting. A repeat keeps the place.
+    """
+    gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+    now = timezone.now()
+    if gathering.is_cancelled:
+        raise GatheringClosed("This gathering was cancelled.")
+    if gathering.has_ended(now):
+        raise GatheringClosed("This gathering has already happened.")
+    existing = RSVP.objects.filter(gathering=gathering, member=member).first()
+    if existing and existing.status in (RSVPStatus.GOING, RSVPStatus.WAITING):
+        if existing.is_private != is_private:
+            existing.is_private = is_private
+            existing.save(update_fields=["is_private"])
+        return existing
+    going = RSVP.objects.filter(gathering=gathering, status=RSVPStatus.GOING).count()
+    full = gathering.capacity is not None and going >= gathering.capacity
+    status = RSVPStatus.WAITING if full else RSVPStatus.GOING
+    fields = {
+        "status": status,
+        "is_private": is_private,
+        "waitlisted_at": now if full else None,
+        "updated_at": now,
+    }
+    if existing:
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.save(update_fields=list(fields))
+        return existing
+    return RSVP.objects.create(gathering=gathering, member=member, **fields)
+
+
+@transaction.atomic
+def cancel_rsvp(*, gathering: Gathering, member: User) -> bool:
+    """Gives up a place (or a spot on the waiting list); the next in line is promoted."""
+    gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+    place = RSVP.objects.filter(
+        gathering=gathering, member=member, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
+    ).first()
+    if place is None:
+        return False
+    place.status = RSVPStatus.CANCELLED
+    place.waitlisted_at = None
+    place.updated_at = timezone.now()
+    place.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    if not gathering.is_cancelled and not gathering.has_ended(timezone.now()):
+        _promote_from_waiting_list(gathering)
+    return True
+
+
+def _promote_from_waiting_list(gathering: Gathering) -> None:
+    waiting = RSVP.objects.filter(gathering=gathering, status=RSVPStatus.WAITING).order_by(
+        "waitlisted_at", "id"
+    )
+    if gathering.capacity is not None:
+        going = RSVP.objects.filter(gathering=gathering, status=RSVPStatus.GOING).count()
+        waiting = waiting[: max(gathering.capacity - going, 0)]
+    promoted = list(waiting)
+    now = timezone.now()
+    for place in promoted:
+        place.status = RSVPStatus.GOING
+        place.waitlisted_at = None
+        place.updated_at = now
+    RSVP.objects.bulk_update(promoted, ["status", "waitlisted_at", "updated_at"])
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=place.member_id,
+                kind=notifications.GATHERING_PROMOTED,
+                actor_id=gathering.host_id,
+                gathering=gathering,
+            )
+            for place in promoted
+        ]
+    )
+
+
+@transaction.atomic
+def mark_attended(*, gathering: Gathering, member: User, by: User) -> bool:
+    """Notes that a member with a place was there: said by the member, or by the host.
+
+    Open from the start until 24 hours after the end. Returns False when it was
+    noted already. Prescriptions hear of it through `gathering_attended`.
+    """
+    if by.pk != member.pk and by.pk != gathering.host_id:
+        raise NotAllowed("Only the host can note someone else's attendance.")
+    now = timezone.now()
+    if not gathering.attendance_open(now):
+        raise GatheringClosed(
+            "Attendance can be noted from the start until a day after the gathering."
+        )
+    place = (
+        RSVP.objects.select_for_update()
+        .filter(gathering=gathering, member=member, status=RSVPStatus.GOING)
+        .first()
+    )
+    if place is None:
+        raise NotAllowed("Only members with a place can be noted as there.")
+    if place.attended_at:
+        return False
+    place.attended_at = now
+    place.attendance_marked_by = by
+    place.save(update_fields=["attended_at", "attendance_marked_by"])
+    signals.gathering_attended.send(sender=RSVP, rsvp=place, gathering=gathering, member=member)
+    return True
+
+
+def regenerate_calendar_token(*, member: User) -> CalendarToken:
+    """A new secret feed URL; the old one stops working at once."""
+    with transaction.atomic():
+        CalendarToken.objects.filter(member=member).delete()
+        return CalendarToken.objects.create(member=member, token=secrets.token_urlsafe(32))
+
+
+def revoke_calendar_token(*, member: User) -> bool:
+    deleted, _ = CalendarToken.objects.filter(member=member).delete()
+    return bool(deleted)

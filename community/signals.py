@@ -14,3 +14,5 @@ post_created = Signal()
 reply_posted = Signal()
 # sender: Reaction; kwargs: reaction, member, post (or None), reply (or None)
 reaction_added = Signal()
+# sender: RSVP; kwargs: rsvp, gathering, member
+gathering_attended = Signal()

@@ -1,22 +1,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from community import selectors, services
+from community import calendar, roles, selectors, services
 from community.forms import (
+    GatheringForm,
     PostEditForm,
     PostForm,
     ProfileForm,
     ReplyEditForm,
     ReplyForm,
     ReportForm,
+    RSVPForm,
     SearchForm,
 )
-from community.models import ReactionKind
+from community.models import ReactionKind, RSVPStatus
 from community.permissions import ask_to_confirm, can_write, verified_member_required
 from fourc.lib import ratelimit
 
@@ -80,7 +84,14 @@ def space_list(request):
 def space_detail(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
     page = selectors.space_posts(space=space, member=request.user, cursor=request.GET.get("after"))
-    return render(request, "community/space_detail.html", {"space": space, "page": page})
+    gatherings = (
+        [] if request.GET.get("after") else selectors.space_upcoming_gatherings(space=space)
+    )
+    return render(
+        request,
+        "community/space_detail.html",
+        {"space": space, "page": page, "gatherings": gatherings},
+    )
 
 
 @require_POST
@@ -437,3 +448,239 @@ def blocked_list(request):
     return render(
         request, "community/blocked.html", {"blocks": selectors.blocked_members(request.user)}
     )
+
+
+# --- Gatherings -----------------------------------------------------------------
+
+
+def gathering_list(request):
+    space = None
+    if request.GET.get("space"):
+        space = selectors.get_space(member=request.user, slug=request.GET["space"])
+    page = selectors.upcoming_gatherings(space=space, cursor=request.GET.get("after"))
+    return render(
+        request,
+        "community/gathering_list.html",
+        {
+            "page": page,
+            "space": space,
+            "spaces": selectors.spaces_for(request.user),
+            "can_host": roles.can_host(request.user),
+        },
+    )
+
+
+def gathering_past(request):
+    page = selectors.past_gatherings(cursor=request.GET.get("after"))
+    return render(request, "community/gathering_past.html", {"page": page})
+
+
+def _gathering_form_data(form) -> dict:
+    return {name: form.cleaned_data[name] for name in services.GATHERING_FIELDS}
+
+
+@verified_member_required
+def gathering_create(request):
+    if not roles.can_host(request.user):
+        raise PermissionDenied("Only hosts can create gatherings.")
+    initial = {"space": request.GET.get("space")} if request.GET.get("space") else None
+    form = GatheringForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                gathering = services.create_gathering(
+                    host=request.user, **_gathering_form_data(form)
+                )
+            except services.CommunityError as error:
+                form.add_error(None, str(error))
+                status = 400
+            else:
+                messages.success(
+                    request, "Your gathering is on the calendar. Thank you for hosting."
+                )
+                return redirect(gathering)
+        else:
+            status = 400
+    return render(request, "community/gathering_form.html", {"form": form}, status=status)
+
+
+@verified_member_required
+def gathering_edit(request, pk):
+    gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
+    initial = {name: getattr(gathering, name) for name in services.GATHERING_FIELDS}
+    form = GatheringForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.edit_gathering(
+                    gathering=gathering, editor=request.user, **_gathering_form_data(form)
+                )
+            except services.CommunityError as error:
+                form.add_error(None, str(error))
+                status = 400
+            else:
+                messages.success(request, "Saved. Calendars will pick up the change.")
+                return redirect(gathering)
+        else:
+            status = 400
+    return render(
+        request,
+        "community/gathering_form.html",
+        {"form": form, "gathering": gathering},
+        status=status,
+    )
+
+
+@verified_member_required
+def gathering_cancel(request, pk):
+    gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
+    if request.method == "POST":
+        services.cancel_gathering(gathering=gathering, by=request.user)
+        messages.success(
+            request, "The gathering is cancelled. Everyone with a place has been told."
+        )
+        return redirect(gathering)
+    return render(request, "community/gathering_cancel.html", {"gathering": gathering})
+
+
+def gathering_detail(request, pk):
+    gathering = selectors.get_gathering(gathering_id=pk)
+    return _render_gathering(request, gathering)
+
+
+def _render_gathering(request, gathering, status=200, template="community/gathering_detail.html"):
+    people = selectors.gathering_people(gathering=gathering, viewer=request.user)
+    now = timezone.now()
+    place = people.viewer_place
+    has_place = place is not None and place.status == RSVPStatus.GOING
+    context = {
+        "gathering": gathering,
+        "people": people,
+        "place": place,
+        "has_place": has_place,
+        "on_waiting_list": place is not None and place.status == RSVPStatus.WAITING,
+        "show_join_link": has_place and gathering.join_link_open(now),
+        "has_ended": gathering.has_ended(now),
+        "can_say_attended": has_place and gathering.attendance_open(now) and not place.attended_at,
+        "is_host": request.user.is_authenticated and gathering.host_id == request.user.pk,
+        "attendance_open": gathering.attendance_open(now),
+        "can_write": can_write(request.user),
+        "places_left": (
+            None
+            if gathering.capacity is None
+            else max(gathering.capacity - gathering.going_count, 0)
+        ),
+        "rsvp_form": RSVPForm(),
+    }
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@verified_member_required
+def gathering_rsvp(request, pk):
+    gathering = selectors.get_gathering(gathering_id=pk)
+    form = RSVPForm(request.POST)
+    form.is_valid()
+    status = 200
+    try:
+        place = services.rsvp(
+            gathering=gathering,
+            member=request.user,
+            is_private=form.cleaned_data.get("is_private", False),
+        )
+    except services.CommunityError as error:
+        messages.info(request, str(error))
+        status = 409
+    else:
+        if place.status == RSVPStatus.GOING:
+            messages.success(request, "You're going. We'll keep your place.")
+        else:
+            messages.info(
+                request,
+                "It's full for now, so you're on the waiting list. "
+                "If a place opens up, it's yours and we'll tell you.",
+            )
+    return _after_rsvp(request, pk, status)
+
+
+@require_POST
+@verified_member_required
+def gathering_leave(request, pk):
+    gathering = selectors.get_gathering(gathering_id=pk)
+    if services.cancel_rsvp(gathering=gathering, member=request.user):
+        messages.info(request, "You've given up your place. That's OK: someone else may get it.")
+    return _after_rsvp(request, pk)
+
+
+def _after_rsvp(request, pk, status=200):
+    if request.htmx:
+        gathering = selectors.get_gathering(gathering_id=pk)
+        return _render_gathering(
+            request, gathering, status=status, template="community/partials/gathering_rsvp.html"
+        )
+    return redirect("community:gathering-detail", pk=pk)
+
+
+@require_POST
+@verified_member_required
+def gathering_attended(request, pk):
+    gathering = selectors.get_gathering(gathering_id=pk)
+    member_handle = request.POST.get("member")
+    member = selectors.get_member(handle=member_handle) if member_handle else request.user
+    try:
+        services.mark_attended(gathering=gathering, member=member, by=request.user)
+    except services.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except services.CommunityError as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(
+            request,
+            "Thank you for showing up. That counts."
+            if member == request.user
+            else f"Noted: {member.display_name} was there.",
+        )
+    return redirect(gathering)
+
+
+def gathering_ics(request, pk):
+    gathering = selectors.get_gathering(gathering_id=pk)
+    response = HttpResponse(
+        calendar.build_calendar([gathering], name=gathering.title),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="4c-gathering-{gathering.pk}.ics"'
+    return response
+
+
+def calendar_feed(request, token):
+    member = selectors.get_calendar_member(token=token)
+    response = HttpResponse(
+        calendar.build_calendar(selectors.member_calendar(member=member), name="4C gatherings"),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def calendar_settings(request):
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.revoke_calendar_token(member=request.user)
+            messages.success(request, "Your calendar link is switched off.")
+        else:
+            services.regenerate_calendar_token(member=request.user)
+            messages.success(
+                request, "Here's your new calendar link. The old one no longer works."
+            )
+        return redirect("community:calendar-settings")
+    token = getattr(request.user, "calendar_token", None)
+    feed_url = (
+        request.build_absolute_uri(reverse("community:calendar-feed", args=[token.token]))
+        if token
+        else None
+    )
+    return render(request, "community/calendar_settings.html", {"feed_url": feed_url})

@@ -1,3 +1,6 @@
+from django.utils import timezone
+
+
 class InvalidFormStatusMiddleware:
     """A POST whose form comes back with errors answers 400, not 200.
 
@@ -19,3 +22,22 @@ class InvalidFormStatusMiddleware:
             if form is not None and getattr(form, "is_bound", False) and form.errors:
                 response.status_code = 400
         return response
+
+
+class MemberTimeZoneMiddleware:
+    """Shows every time in the member's own time zone (visitors see UTC), and reads
+    times typed into forms in that zone too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user.tzinfo)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "fourc.middleware.MemberTimeZoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fourc.middleware.InvalidFormStatusMiddleware",
 ]

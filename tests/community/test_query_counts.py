@@ -146,7 +146,7 @@ def test_space_page_costs_the_same_for_1_and_50_posts(
 
 
 @pytest.mark.django_db
-def test_the_second_page_of_a_space_costs_the_first_page_less_the_pinned_posts(
+def test_the_second_page_of_a_space_costs_the_first_page_less_its_extras(
     viewer, moderator, django_assert_num_queries
 ):
     space = new_space("calm")
@@ -157,8 +157,8 @@ def test_the_second_page_of_a_space_costs_the_first_page_less_the_pinned_posts(
     with CaptureQueriesContext(connection) as first:
         first_page = viewer.get("/spaces/calm/").content.decode()
 
-    # Pinned posts show only on the first page, so later pages skip that one query.
-    with django_assert_num_queries(len(first) - 1):
+    # Pinned posts and upcoming gatherings show only on the first page: two queries fewer.
+    with django_assert_num_queries(len(first) - 2):
         response = viewer.get(next_page_url("/spaces/calm/", first_page))
 
     assert response.status_code == 200
