@@ -3,6 +3,7 @@
 Later capabilities add their own demo data here.
 """
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community import notifications, roles, services
-from community.models import Notification, Post, Reaction, Reply, Space, User
+from community.models import RSVP, Gathering, Notification, Post, Reaction, Reply, Space, User
 
 DEMO_PASSWORD = "demo-4c-password"  # noqa: S105 - printed on purpose; demo accounts only
 
@@ -861,3 +862,91 @@ def _seed_reactions(
 
 def _in_the_past(moment: datetime, now: datetime) -> datetime:
     return min(moment, now - timedelta(minutes=1))
+
+
+# --- Gatherings -----------------------------------------------------------------
+
+# (title, space slug, host handle, days from now, local hour in Europe/London, minutes,
+#  capacity, format, where, handles going)
+DEMO_GATHERINGS = [
+    ("Tuesday evening chat", "low-energy-days", "rosa", 2, 19, 60, 8, "online",
+     "https://meet.example.org/4c-tuesday", ["maya", "sam", "ade", "priya", "jordan", "rosa"]),
+    ("Carers' cuppa", "carers-corner", "jordan", 3, 11, 45, 4, "online",
+     "https://meet.example.org/4c-carers", ["ade", "priya", "maya", "sam"]),
+    ("Morning walk and talk", "small-wins", "jordan", 5, 10, 90, 12, "in_person",
+     "Victoria Park, by the main gate café", ["maya", "ade"]),
+    ("Quiet making hour", "making-things", "rosa", 6, 20, 60, None, "online",
+     "https://meet.example.org/4c-making", ["priya"]),
+    ("Sunday slow start", "morning-tea", "rosa", 9, 10, 60, 10, "online",
+     "https://meet.example.org/4c-sunday", []),
+]  # fmt: skip
+DEMO_PAST_GATHERING = "Last week's evening chat"
+
+
+@transaction.atomic
+def seed_gatherings() -> dict[str, int]:
+    """A handful of upcoming gatherings (one full with a waiting list, one nearly full)
+    and one past one. Matched by title, so a second run adds nothing."""
+    members = {
+        user.handle: user
+        for user in User.objects.filter(handle__in=[m.handle for m in DEMO_MEMBERS])
+    }
+    spaces = {space.slug: space for space in Space.objects.all()}
+    london = zoneinfo.ZoneInfo("Europe/London")
+    today = timezone.now().astimezone(london).date()
+    made = 0
+    for title, slug, host, days, hour, minutes, capacity, fmt, where, going in DEMO_GATHERINGS:
+        if slug not in spaces or Gathering.objects.filter(title=title).exists():
+            continue
+        day = today + timedelta(days=days)
+        starts_at = datetime(day.year, day.month, day.day, hour, tzinfo=london)
+        gathering = services.create_gathering(
+            host=members[host],
+            space=spaces[slug],
+            title=title,
+            description=_GATHERING_DESCRIPTION,
+            starts_at=starts_at,
+            duration_minutes=minutes,
+            capacity=capacity,
+            format=fmt,
+            join_url=where if fmt == "online" else "",
+            place=where if fmt == "in_person" else "",
+        )
+        for handle in going:
+            services.rsvp(gathering=gathering, member=members[handle], is_private=handle == "sam")
+        if title == "Carers' cuppa":  # full: one more waits
+            services.rsvp(gathering=gathering, member=members["rosa"])
+        made += 1
+    if (
+        not Gathering.objects.filter(title=DEMO_PAST_GATHERING).exists()
+        and "low-energy-days" in spaces
+    ):
+        gathering = services.create_gathering(
+            host=members["rosa"],
+            space=spaces["low-energy-days"],
+            title=DEMO_PAST_GATHERING,
+            description=_GATHERING_DESCRIPTION,
+            starts_at=timezone.now() + timedelta(hours=1),
+            duration_minutes=60,
+            capacity=8,
+            format="online",
+            join_url="https://meet.example.org/4c-last-week",
+        )
+        for handle in ("maya", "sam", "ade"):
+            services.rsvp(gathering=gathering, member=members[handle])
+        # Demo only: move it a week back, as if it had happened.
+        starts_at = timezone.now() - timedelta(days=7)
+        Gathering.objects.filter(pk=gathering.pk).update(
+            starts_at=starts_at, ends_at=starts_at + timedelta(minutes=60)
+        )
+        RSVP.objects.filter(gathering=gathering, member__handle__in=["maya", "sam"]).update(
+            attended_at=starts_at + timedelta(minutes=50)
+        )
+        made += 1
+    return {"gatherings": Gathering.objects.count(), "new_gatherings": made}
+
+
+_GATHERING_DESCRIPTION = (
+    "An easy hour together. Come as you are: cameras off is fine, and so is just listening. "
+    "We'll start with a gentle check-in round, and you can always pass."
+)

@@ -31,9 +31,14 @@ class Command(BaseCommand):
         created = sum(1 for _, was_created in results if was_created)
         self.stdout.write(f"Demo members: {created} created, {len(results) - created} refreshed.")
         community = demo.seed_community()
+        gatherings = demo.seed_gatherings()
         self.stdout.write(
             f"Community: {community['spaces']} spaces, {community['posts']} posts, "
             f"{community['replies']} replies ({community['new_posts']} posts new this time)."
+        )
+        self.stdout.write(
+            f"Gatherings: {gatherings['gatherings']} "
+            f"({gatherings['new_gatherings']} new this time)."
         )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for member, _ in results:
