@@ -126,7 +126,10 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     raw_id_fields = ("author",)
+    # Content is the member's own words: moderators hide or restore it, never rewrite it
+    # (an edit here would also skip re-rendering and the search index).
     readonly_fields = (
+        "title", "body", "intent", "content_warning",
         "author", "space", "is_anonymous", "body_html", "created_at", "edited_at", "removed_at",
         "last_activity_at", "reply_count", "first_reply_at", "is_hidden", "hidden_reason",
         "is_locked", "is_pinned",
@@ -162,7 +165,8 @@ class ReplyAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     readonly_fields = (
-        "post", "author", "is_anonymous", "body_html", "created_at", "edited_at", "removed_at",
+        "body", "post", "author", "is_anonymous", "body_html", "created_at", "edited_at",
+        "removed_at",
         "is_hidden", "hidden_reason",
     )  # fmt: skip
     exclude = ("search_vector",)

@@ -68,10 +68,18 @@ class TimeZoneField(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
+# Names that would pass for 4C itself, or for an anonymous member.
+RESERVED_DISPLAY_NAMES = {"a member", "anonymous", "4c", "4c team", "moderator", "moderators",
+                          "admin", "administrator", "link worker"}  # fmt: skip
+
+
 def clean_display_name(value: str) -> str:
     value = " ".join(value.split())
     if not value:
         raise forms.ValidationError("Please choose a name to show other members.")
+    validate_plain_text(value)
+    if value.casefold() in RESERVED_DISPLAY_NAMES:
+        raise forms.ValidationError("That name is kept for 4C itself. Please choose another.")
     return value
 
 
@@ -117,7 +125,10 @@ class ProfileForm(forms.Form):
         help_text="For your profile address and @mentions: letters, numbers, underscores.",
     )
     pronouns = forms.CharField(
-        max_length=PRONOUNS_MAX, required=False, help_text="Optional, shown as you write them."
+        max_length=PRONOUNS_MAX,
+        required=False,
+        help_text="Optional, shown as you write them.",
+        validators=[validate_plain_text],
     )
     bio = forms.CharField(
         max_length=BIO_MAX,
@@ -125,6 +136,7 @@ class ProfileForm(forms.Form):
         label="A little about you",
         help_text=f"Optional, up to {BIO_MAX} characters. Members see it on your page.",
         widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[validate_plain_text],
     )
     time_zone = TimeZoneField(label="Time zone")
 

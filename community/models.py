@@ -262,10 +262,20 @@ class PostQuerySet(ContentQuerySet):
 
 class ReplyQuerySet(ContentQuerySet):
     def visible_to(self, member):
-        return (
+        """Published replies in open posts, leaving out named words by blocked members,
+        and replies in a blocked member's named post."""
+        replies = (
             self.published()
             .filter(post__is_hidden=False, post__space__is_archived=False)
             .not_blocked_for(member)
+        )
+        if not member.is_authenticated:
+            return replies
+        named_post = models.Q(post__is_anonymous=False)
+        blocked = Block.objects.filter(blocker=member).values("blocked")
+        blockers = Block.objects.filter(blocked=member).values("blocker")
+        return replies.exclude(named_post & models.Q(post__author__in=blocked)).exclude(
+            named_post & models.Q(post__author__in=blockers)
         )
 
 

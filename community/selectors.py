@@ -4,6 +4,7 @@ Every list here costs a constant number of queries whatever its length, and
 pages by keyset (fourc.lib.pagination), never by OFFSET.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,7 +12,7 @@ from datetime import timedelta
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -39,6 +40,9 @@ from community.models import (
 from fourc.lib.pagination import Page, decode_cursor, encode_cursor, keyset_page
 
 NEEDS_A_REPLY_DAYS = 14
+HANDLE_RE = re.compile(r"[a-z0-9_]{3,30}")
+PINNED_MAX = 10
+SEARCH_CANDIDATES = 1000  # the newest matches ranked; bounds the cost of a common word
 PAGE_SIZE = 25
 REPLIES_PAGE_SIZE = 50
 
@@ -91,7 +95,7 @@ def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SI
         size=size,
     )
     page.extra["pinned"] = (
-        [] if cursor else list(posts.filter(is_pinned=True).order_by("-created_at"))
+        [] if cursor else list(posts.filter(is_pinned=True).order_by("-created_at")[:PINNED_MAX])
     )
     return page
 
@@ -234,6 +238,16 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
     return posts
 
 
+def needs_a_reply_page(*, member, cursor: str | None = None) -> Page:
+    """The Needs a reply page: waiting posts, each with its count of reactions."""
+    page = needs_a_reply(member=member, cursor=cursor)
+    summary = reaction_summary(member=member, posts=page.items)
+    page.extra["rows"] = [
+        (post, sum(r["count"] for r in summary.for_target(post))) for post in page.items
+    ]
+    return page
+
+
 def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) -> Page:
     """Recent posts nobody but their author has answered, longest-waiting first.
 
@@ -248,28 +262,39 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
 # --- Notifications ------------------------------------------------------------
 
 
-def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE) -> Page:
-    notifications = (
+def _visible_notifications(member: User) -> QuerySet[Notification]:
+    """What the inbox shows, and so what the unread count counts."""
+    blocked = Block.objects.filter(blocker=member).values("blocked")
+    return (
         Notification.objects.filter(recipient=member)
         .exclude(post__is_hidden=True)
         .exclude(post__removed_at__isnull=False)
+        .exclude(post__space__is_archived=True)
         .exclude(reply__is_hidden=True)
         .exclude(reply__removed_at__isnull=False)
-        .exclude(actor__in=Block.objects.filter(blocker=member).values("blocked"))
-        .select_related("actor", "post", "post__space", "reply", "gathering")
+        .exclude(Q(actor_hidden=False) & Q(actor__in=blocked))
+    )
+
+
+def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    notifications = _visible_notifications(member).select_related(
+        "actor", "post", "post__space", "reply", "gathering"
     )
     return keyset_page(notifications, ordering=("-created_at", "-id"), cursor=cursor, size=size)
 
 
 def unread_notification_count(member: User) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+    return _visible_notifications(member).filter(read_at__isnull=True).count()
 
 
 # --- Members ------------------------------------------------------------------
 
 
 def get_member(*, handle: str) -> User:
-    member = User.objects.filter(handle=handle.lower(), is_active=True).first()
+    handle = handle.lower()
+    if not HANDLE_RE.fullmatch(handle):
+        raise Http404("No such member.")
+    member = User.objects.filter(handle=handle, is_active=True).first()
     if member is None:
         raise Http404("No such member.")
     return member
@@ -309,10 +334,12 @@ class SearchHit:
 
 
 def _search_stream(queryset, query, cursor_values, size):
-    # Double precision, so the rank survives the round trip through a cursor exactly.
-    ranked = queryset.annotate(
-        rank=Cast(SearchRank(F("search_vector"), query), FloatField())
-    ).filter(search_vector=query)
+    # Only the newest SEARCH_CANDIDATES matches are ranked, so a very common word
+    # costs the same as a rare one. Double precision keeps the rank exact in a cursor.
+    candidates = queryset.filter(search_vector=query).order_by("-id").values("id")
+    ranked = queryset.model.objects.filter(
+        id__in=Subquery(candidates[:SEARCH_CANDIDATES])
+    ).annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
     if cursor_values[0] is not None:
         rank, last_id = cursor_values
         ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=last_id))

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from community import notifications, roles, signals, text
@@ -39,6 +39,8 @@ from community.models import (
 
 PROFILE_FIELDS = ("display_name", "handle", "pronouns", "bio", "time_zone")
 REPORTS_TO_HIDE = 3
+MENTIONS_MAX = 10  # per post or reply: a mention is a tap on a shoulder, not a broadcast
+DUPLICATE_WINDOW = timedelta(seconds=60)  # the same words twice this quickly: a double submit
 
 
 class CommunityError(Exception):
@@ -130,7 +132,10 @@ def _render(source: str) -> tuple[str, set[str]]:
         if candidates
         else set()
     )
-    return text.render_markdown(source, known_handles=known), known
+    linked: list[str] = []
+    html = text.render_markdown(source, known_handles=known, linked=linked)
+    # Only mentions that became links (not those in code) notify, and only the first few.
+    return html, set(linked[:MENTIONS_MAX])
 
 
 def _update_search_vector(obj: Post | Reply) -> None:
@@ -159,8 +164,13 @@ def create_post(
     """Writes a post in a space; the author follows it. Mentioned members hear of it."""
     if space.is_archived:
         raise SpaceClosed("This space is closed for new posts.")
-    body_html, mentioned = _render(body)
     now = timezone.now()
+    twin = Post.objects.filter(
+        author=author, space=space, title=title, body=body, created_at__gte=now - DUPLICATE_WINDOW
+    ).first()
+    if twin is not None:
+        return twin  # a double submit: the post is already up
+    body_html, mentioned = _render(body)
     post = Post.objects.create(
         space=space,
         author=author,
@@ -225,11 +235,18 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
         raise PostLocked("This discussion is closed to new replies.")
     if post.is_hidden or post.removed_at or post.space.is_archived:
         raise NotAllowed("This post can't take replies any more.")
-    if post.is_anonymous and author.pk == post.author_id:
-        # A named reply in their own anonymous thread would give the author away.
-        is_anonymous = True
-    body_html, mentioned = _render(body)
+    if author.pk == post.author_id:
+        # The author replies as they posted: a named reply in their own anonymous
+        # thread, or an anonymous one in their named thread (which stays in Needs a
+        # reply), would give them away.
+        is_anonymous = post.is_anonymous
     now = timezone.now()
+    twin = Reply.objects.filter(
+        post=post, author=author, body=body, created_at__gte=now - DUPLICATE_WINDOW
+    ).first()
+    if twin is not None:
+        return twin  # a double submit: the reply is already there
+    body_html, mentioned = _render(body)
     reply = Reply.objects.create(
         post=post,
         author=author,
@@ -255,10 +272,11 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
 def _notify_reply(*, reply: Reply, post: Post, skip: set[int]) -> None:
     author = reply.author
     recipients: dict[int, str] = {}
-    if post.author_id != author.pk:
-        recipients[post.author_id] = notifications.REPLY
+    # The post's author hears while they follow it (they follow their own posts until
+    # they choose not to); everyone else following hears of a reply in a post they follow.
     for member_id in PostFollow.objects.filter(post=post).values_list("member_id", flat=True):
-        recipients.setdefault(member_id, notifications.FOLLOWED_REPLY)
+        is_author = member_id == post.author_id
+        recipients[member_id] = notifications.REPLY if is_author else notifications.FOLLOWED_REPLY
     recipients.pop(author.pk, None)
     for member_id in skip:
         recipients.pop(member_id, None)
@@ -291,7 +309,8 @@ def remove_reply(*, reply: Reply, member: User) -> bool:
         return False
     reply.removed_at = timezone.now()
     reply.save(update_fields=["removed_at"])
-    _reply_left_thread(reply)
+    if not reply.is_hidden:  # a hidden reply already left the counts
+        _reply_left_thread(reply)
     return True
 
 
@@ -308,89 +327,106 @@ def _reply_back_in_thread(reply: Reply) -> None:
 
 
 def _refresh_first_reply(post: Post) -> None:
-    first = (
-        Reply.objects.published()
-        .filter(post_id=post.pk)
-        .exclude(author_id=post.author_id)
-        .aggregate(first=Min("created_at"))["first"]
+    """Recomputes first_reply_at and last_activity_at from the replies that count."""
+    replies = Reply.objects.published().filter(post_id=post.pk)
+    first = replies.exclude(author_id=post.author_id).aggregate(first=Min("created_at"))["first"]
+    latest = replies.aggregate(latest=Max("created_at"))["latest"]
+    Post.objects.filter(pk=post.pk).update(
+        first_reply_at=first, last_activity_at=latest or post.created_at
     )
-    Post.objects.filter(pk=post.pk).update(first_reply_at=first)
 
 
 # --- Reactions ----------------------------------------------------------------
 
 
 @transaction.atomic
-def toggle_reaction(
-    *, member: User, kind: str, post: Post | None = None, reply: Reply | None = None
+def set_reaction(
+    *, member: User, kind: str, on: bool, post: Post | None = None, reply: Reply | None = None
 ) -> bool:
-    """Adds the member's reaction of `kind`, or takes it back; returns True when added.
+    """Puts the member's reaction of `kind` on (or off) a post or reply.
 
-    The database allows one reaction of a kind per member per target, so a
-    double submit can't count twice: the second one takes it back, as a
-    second tap would.
+    Says the state wanted, not "toggle", so a double submit lands in the same
+    state; the database allows one reaction of a kind per member per target.
+    Returns True when something changed.
     """
     if kind not in ReactionKind.values:
         raise ValueError(f"Unknown reaction kind: {kind!r}")
     if (post is None) == (reply is None):
         raise ValueError("React to exactly one post or reply.")
     target = {"post": post} if post else {"reply": reply}
-    existing = Reaction.objects.filter(member=member, kind=kind, **target)
-    if existing.exists():
-        existing.delete()
-        _unnotify_reaction(member=member, kind=kind, post=post, reply=reply)
-        return False
+    if not on:
+        deleted, _ = Reaction.objects.filter(member=member, kind=kind, **target).delete()
+        if deleted:
+            _sync_reaction_notification(kind=kind, post=post, reply=reply, added=False)
+        return bool(deleted)
     try:
         with transaction.atomic():
-            reaction = Reaction.objects.create(member=member, kind=kind, **target)
+            reaction, created = Reaction.objects.get_or_create(member=member, kind=kind, **target)
     except IntegrityError:
-        return True  # a concurrent identical tap already added it
-    _notify_reaction(member=member, kind=kind, post=post, reply=reply)
-    signals.reaction_added.send(
-        sender=Reaction, reaction=reaction, member=member, post=post, reply=reply
-    )
-    return True
+        return False  # a concurrent identical tap already added it
+    if created:
+        _sync_reaction_notification(kind=kind, post=post, reply=reply, added=True)
+        signals.reaction_added.send(
+            sender=Reaction, reaction=reaction, member=member, post=post, reply=reply
+        )
+    return created
 
 
-def _reaction_notification(*, recipient_id: int, kind: str, post, reply):
-    return Notification.objects.filter(
-        recipient_id=recipient_id,
+def toggle_reaction(
+    *, member: User, kind: str, post: Post | None = None, reply: Reply | None = None
+) -> bool:
+    """Adds the reaction, or takes it back; returns True when it is now on."""
+    target = {"post": post} if post else {"reply": reply}
+    on = not Reaction.objects.filter(member=member, kind=kind, **target).exists()
+    set_reaction(member=member, kind=kind, on=on, post=post, reply=reply)
+    return on
+
+
+def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:
+    """Keeps one unread notification per target and kind, counted from the reactions
+    themselves: "3 people said I hear you", named after the latest reactor.
+
+    A new reaction makes the notification new again (a fresh row, so keyset
+    pages never see it twice); a withdrawn one only lowers the count.
+    """
+    target = reply or post
+    author_id = target.author_id
+    where = {"post": post} if reply is None else {"reply": reply}
+    group = Notification.objects.filter(
+        recipient_id=author_id,
         kind=notifications.REACTION,
         reaction_kind=kind,
         post=post if reply is None else reply.post,
         reply=reply,
-        read_at__isnull=True,
     )
-
-
-def _notify_reaction(*, member: User, kind: str, post: Post | None, reply: Reply | None) -> None:
-    target = reply or post
-    if target.author_id == member.pk or _blocked_between(member.pk, {target.author_id}):
-        return
-    # Unread reactions of one kind on one target gather into one notification.
-    grouped = _reaction_notification(
-        recipient_id=target.author_id, kind=kind, post=post, reply=reply
+    last_seen = (
+        group.filter(read_at__isnull=False).order_by("-created_at").values("created_at")[:1]
     )
-    if grouped.update(count=F("count") + 1, actor=member, created_at=timezone.now()):
-        return
-    Notification.objects.create(
-        recipient_id=target.author_id,
-        kind=notifications.REACTION,
-        actor=member,
-        post=post if reply is None else reply.post,
-        reply=reply,
-        reaction_kind=kind,
-    )
-
-
-def _unnotify_reaction(*, member: User, kind: str, post, reply) -> None:
-    target = reply or post
-    grouped = _reaction_notification(
-        recipient_id=target.author_id, kind=kind, post=post, reply=reply
-    )
-    deleted, _ = grouped.filter(count=1, actor=member).delete()
-    if not deleted:
-        grouped.filter(count__gt=1).update(count=F("count") - 1)
+    reactions = Reaction.objects.filter(kind=kind, **where).exclude(member_id=author_id)
+    reactions = reactions.exclude(
+        member__in=Block.objects.filter(blocker_id=author_id).values("blocked")
+    ).exclude(member__in=Block.objects.filter(blocked_id=author_id).values("blocker"))
+    seen_before = last_seen.first()
+    if seen_before:
+        reactions = reactions.filter(created_at__gt=seen_before["created_at"])
+    latest = reactions.order_by("-created_at", "-id").first()
+    count = reactions.count()
+    unread = group.filter(read_at__isnull=True)
+    if count == 0:
+        unread.delete()
+    elif added:
+        unread.delete()
+        Notification.objects.create(
+            recipient_id=author_id,
+            kind=notifications.REACTION,
+            actor_id=latest.member_id,
+            post=post if reply is None else reply.post,
+            reply=reply,
+            reaction_kind=kind,
+            count=count,
+        )
+    else:
+        unread.update(count=count, actor_id=latest.member_id)
 
 
 # --- Mentions and notifications ---------------------------------------------
@@ -410,7 +446,9 @@ def _blocked_between(member_id: int, others: set[int]) -> set[int]:
 def _notify_many(
     *, recipients: dict[int, str], actor: User, actor_hidden: bool, post: Post, reply=None
 ) -> None:
-    blocked = _blocked_between(actor.pk, set(recipients))
+    # Anonymous words reach everyone they concern: holding them back from a member
+    # who blocked (or was blocked by) the writer would tell them who wrote them.
+    blocked = set() if actor_hidden else _blocked_between(actor.pk, set(recipients))
     Notification.objects.bulk_create(
         [
             Notification(
@@ -492,6 +530,7 @@ def block_member(*, blocker: User, blocked: User) -> bool:
         Notification.objects.filter(
             Q(recipient=blocker, actor=blocked) | Q(recipient=blocked, actor=blocker),
             read_at__isnull=True,
+            actor_hidden=False,
         ).delete()
     return created
 
@@ -525,6 +564,14 @@ def report(
         raise ValueError("Report exactly one post, reply or member.")
     if member is not None and member.pk == reporter.pk:
         raise NotAllowed("You can't report yourself.")
+    content = post or reply
+    if content is not None:
+        # Lock the reported row, so simultaneous reports count each other.
+        content = type(content).objects.select_for_update().get(pk=content.pk)
+        if content.author_id == reporter.pk:
+            raise NotAllowed("These are your own words: you can edit or remove them instead.")
+        if content.removed_at:
+            raise NotAllowed("This was removed by its author.")
     if Report.objects.filter(reporter=reporter, status=ReportStatus.OPEN, **target).exists():
         return None
     try:
@@ -534,7 +581,6 @@ def report(
             )
     except IntegrityError:
         return None
-    content = post or reply
     if content is not None:
         open_reports = (
             Report.objects.filter(status=ReportStatus.OPEN, **target)

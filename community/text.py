@@ -26,15 +26,18 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 
-# Tab, line feed and carriage return are text; every other control character is not.
+# Tab, line feed and carriage return are text, and the zero-width joiner builds emoji;
+# every other control or invisible formatting character (zero-width spaces, direction
+# overrides) is refused.
+_ALLOWED_FORMAT = {"\t", "\n", "\r", "\u200d"}
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
 
 def validate_plain_text(value: str) -> None:
     """Refuses NUL and other control or invisible formatting characters."""
     for char in value:
-        if char not in "\t\n\r" and (
-            char in _CONTROL or unicodedata.category(char) in ("Cc", "Cs", "Co")
+        if char not in _ALLOWED_FORMAT and (
+            char in _CONTROL or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cf")
         ):
             raise ValidationError(
                 "This contains a hidden control character we can't store. "
@@ -51,7 +54,7 @@ def candidate_handles(source: str) -> set[str]:
     return {match.lower() for match in MENTION_RE.findall(source)}
 
 
-def _mention_rule(known_handles: set[str]):
+def _mention_rule(known_handles: set[str], linked: list[str]):
     def rule(state) -> None:
         for block in state.tokens:
             if block.type != "inline" or not block.children:
@@ -66,13 +69,13 @@ def _mention_rule(known_handles: set[str]):
                 if token.type != "text" or link_depth or "@" not in token.content:
                     children.append(token)
                     continue
-                children.extend(_split_mentions(token, known_handles))
+                children.extend(_split_mentions(token, known_handles, linked))
             block.children = children
 
     return rule
 
 
-def _split_mentions(token: Token, known_handles: set[str]) -> list[Token]:
+def _split_mentions(token: Token, known_handles: set[str], linked: list[str]) -> list[Token]:
     out: list[Token] = []
     position = 0
     text = token.content
@@ -80,6 +83,8 @@ def _split_mentions(token: Token, known_handles: set[str]) -> list[Token]:
         handle = match.group(1).lower()
         if handle not in known_handles:
             continue
+        if handle not in linked:
+            linked.append(handle)
         if match.start() > position:
             out.append(_text(text[position : match.start()]))
         link = Token("link_open", "a", 1)
@@ -97,10 +102,17 @@ def _text(content: str) -> Token:
     return token
 
 
-def render_markdown(source: str, *, known_handles: set[str] = frozenset()) -> str:
-    """CommonMark (raw HTML off, images off, strikethrough on), @mentions linked, sanitised."""
+def render_markdown(
+    source: str, *, known_handles: set[str] = frozenset(), linked: list[str] | None = None
+) -> str:
+    """CommonMark (raw HTML off, images off, strikethrough on), @mentions linked, sanitised.
+
+    The handles actually linked (not those in code) are appended to `linked`, in order.
+    """
     md = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").disable("image")
-    md.core.ruler.push("mentions", _mention_rule(set(known_handles)))
+    md.core.ruler.push(
+        "mentions", _mention_rule(set(known_handles), [] if linked is None else linked)
+    )
     return sanitise_html(md.render(source))
 
 

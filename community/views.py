@@ -31,6 +31,7 @@ POST_LIMIT = (10, 3600)
 REPLY_LIMIT = (30, 600)
 REACTION_LIMIT = (120, 600)
 REPORT_LIMIT = (20, 3600)
+EDIT_LIMIT = (30, 3600)
 SLOW_DOWN = "You're moving quickly. Take a breath, and try again in a few minutes."
 
 
@@ -138,8 +139,8 @@ def post_create(request, slug):
 
 
 def _reply_form_class(request, post):
-    """The anonymous author of a post replies anonymously too: no choice to offer."""
-    if post.is_anonymous and request.user.is_authenticated and post.author_id == request.user.pk:
+    """A post's author replies as they posted (named or anonymous): no choice to offer."""
+    if request.user.is_authenticated and post.author_id == request.user.pk:
         return ReplyEditForm
     return ReplyForm
 
@@ -201,11 +202,15 @@ def post_edit(request, pk):
     form = PostEditForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if not _allowed(request, "edit", EDIT_LIMIT):
+            form.add_error(None, SLOW_DOWN)
+            status = 429
+        elif form.is_valid():
             services.edit_post(post=post, editor=request.user, **form.cleaned_data)
             messages.success(request, "Your changes are saved.")
             return redirect(post)
-        status = 400
+        else:
+            status = 400
     return render(
         request,
         "community/post_form.html",
@@ -246,11 +251,15 @@ def reply_edit(request, pk):
     form = ReplyEditForm(request.POST or None, initial={"body": reply.body})
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if not _allowed(request, "edit", EDIT_LIMIT):
+            form.add_error(None, SLOW_DOWN)
+            status = 429
+        elif form.is_valid():
             services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
             messages.success(request, "Your changes are saved.")
             return redirect(reply.get_absolute_url())
-        status = 400
+        else:
+            status = 400
     return render(
         request, "community/reply_form.html", {"form": form, "reply": reply}, status=status
     )
@@ -280,8 +289,9 @@ def reply_tips_dismiss(request):
 @require_POST
 @verified_member_required
 def react(request, target, pk):
-    kind = request.POST.get("kind", "")
-    if kind not in ReactionKind.values:
+    # "hear:1" puts "I hear you" on, "hear:0" takes it off: a double submit can't undo itself.
+    kind, _, wanted = request.POST.get("reaction", "").partition(":")
+    if kind not in ReactionKind.values or wanted not in ("0", "1"):
         raise BadRequest("That isn't a reaction we know.")
     if target == "post":
         post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
@@ -291,10 +301,11 @@ def react(request, target, pk):
     else:
         obj = selectors.get_reply_for_viewer(member=request.user, reply_id=pk)
         where = {"reply": obj}
-    if _allowed(request, "react", REACTION_LIMIT):
-        services.toggle_reaction(member=request.user, kind=kind, **where)
-    else:
+    limited = not _allowed(request, "react", REACTION_LIMIT)
+    if limited:
         messages.info(request, SLOW_DOWN)
+    else:
+        services.set_reaction(member=request.user, kind=kind, on=wanted == "1", **where)
     if request.htmx:
         key = "posts" if target == "post" else "replies"
         summary = selectors.reaction_summary(member=request.user, **{key: [obj]})
@@ -306,6 +317,7 @@ def react(request, target, pk):
                 "obj": obj,
                 "reactions": summary.for_target(obj),
                 "can_write": True,
+                "slow_down": SLOW_DOWN if limited else "",
             },
         )
     return redirect(obj.get_absolute_url())
@@ -363,10 +375,8 @@ def report(request, target, pk=None, handle=None):
 
 
 def unanswered(request):
-    page = selectors.needs_a_reply(member=request.user, cursor=request.GET.get("after"))
-    summary = selectors.reaction_summary(member=request.user, posts=page.items)
-    rows = [(post, sum(r["count"] for r in summary.for_target(post))) for post in page.items]
-    return render(request, "community/unanswered.html", {"page": page, "rows": rows})
+    page = selectors.needs_a_reply_page(member=request.user, cursor=request.GET.get("after"))
+    return render(request, "community/unanswered.html", {"page": page, "rows": page.extra["rows"]})
 
 
 @login_required

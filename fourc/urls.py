@@ -10,3 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("community.urls")),
 ]
+
+handler400 = "fourc.views.bad_request"

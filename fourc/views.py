@@ -3,6 +3,7 @@ import contextlib
 from celery.exceptions import CeleryError
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.core.cache import cache
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -68,3 +69,9 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", **checks},
         status=200 if healthy else 503,
     )
+
+
+def bad_request(request, exception):
+    """400 with the reason when it was written for members (BadRequest), else a general word."""
+    message = str(exception) if type(exception) is BadRequest else ""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -138,7 +138,7 @@ def _get(client: Client, url: str, **kwargs) -> str:
 
 
 def _react(client: Client, url: str, kind: str) -> str:
-    response = client.post(url, {"kind": kind}, headers={"HX-Request": "true"})
+    response = client.post(url, {"reaction": f"{kind}:1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200, (url, response.status_code)
     return response.content.decode()
 

@@ -33,7 +33,7 @@ def test_a_reply_updates_counters_follows_and_notifies_the_author(
 
 
 @pytest.mark.django_db
-def test_followers_hear_of_new_replies_but_not_the_replier(member, other_member, make_post):
+def test_followers_hear_of_new_replies_but_not_the_replier_nor_who_unfollowed(member, other_member, make_post):
     third = UserFactory(display_name="Ade")
     post = make_post(member)
     services.post_reply(author=other_member, post=post, body="Me too.")
@@ -42,11 +42,8 @@ def test_followers_hear_of_new_replies_but_not_the_replier(member, other_member,
     services.post_reply(author=third, post=post, body="Sending strength.")
 
     kinds = {(n.recipient_id, n.kind) for n in Notification.objects.filter(actor=third)}
-    # The author stopped following, but a reply to their own post still reaches them.
-    assert kinds == {
-        (member.pk, notifications.REPLY),
-        (other_member.pk, notifications.FOLLOWED_REPLY),
-    }
+    # The author chose to stop following their post: "You won't hear about new replies here."
+    assert kinds == {(other_member.pk, notifications.FOLLOWED_REPLY)}
 
 
 @pytest.mark.django_db
@@ -151,17 +148,31 @@ def test_reply_tips_dismiss_ignores_an_outside_next(member_client):
 
 
 @pytest.mark.django_db
-def test_a_reaction_toggles_with_a_plain_post(client, member, other_member, make_post):
+def test_a_reaction_goes_on_and_off_with_a_plain_post(client, member, other_member, make_post):
     post = make_post(member)
     client.force_login(other_member)
 
-    first = client.post(f"/posts/{post.pk}/react/", {"kind": "hear"})
+    first = client.post(f"/posts/{post.pk}/react/", {"reaction": "hear:1"})
     assert first.status_code == 302
     assert Reaction.objects.filter(post=post, member=other_member, kind="hear").count() == 1
-    assert 'aria-pressed="true"' in client.get(reply_url(post)).content.decode()
+    page = client.get(reply_url(post)).content.decode()
+    assert 'aria-pressed="true"' in page
+    assert 'value="hear:0"' in page
 
-    client.post(f"/posts/{post.pk}/react/", {"kind": "hear"})
+    client.post(f"/posts/{post.pk}/react/", {"reaction": "hear:0"})
     assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_double_submitted_reaction_counts_once(client, member, other_member, make_post):
+    post = make_post(member)
+    client.force_login(other_member)
+
+    client.post(f"/posts/{post.pk}/react/", {"reaction": "hear:1"})
+    client.post(f"/posts/{post.pk}/react/", {"reaction": "hear:1"})
+
+    assert Reaction.objects.filter(post=post, kind="hear").count() == 1
+    assert Notification.objects.get(recipient=member).count == 1
 
 
 @pytest.mark.django_db
@@ -173,7 +184,7 @@ def test_with_htmx_the_reaction_fragment_comes_back_with_the_count(
     client.force_login(other_member)
 
     response = client.post(
-        f"/posts/{post.pk}/react/", {"kind": "hear"}, headers={"HX-Request": "true"}
+        f"/posts/{post.pk}/react/", {"reaction": "hear:1"}, headers={"HX-Request": "true"}
     )
 
     content = response.content.decode()
@@ -189,25 +200,30 @@ def test_reactions_on_replies_work_too(client, member, other_member, make_post):
     reply = services.post_reply(author=other_member, post=post, body="Here for you.")
     client.force_login(member)
 
-    client.post(f"/replies/{reply.pk}/react/", {"kind": "thanks"})
+    client.post(f"/replies/{reply.pk}/react/", {"reaction": "thanks:1"})
 
     assert Reaction.objects.get().reply == reply
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind", ["", "love", "hear'; DROP TABLE x;--", "HEAR"])
-def test_an_unknown_reaction_kind_is_a_400(client, member, other_member, make_post, kind):
+@pytest.mark.parametrize(
+    "value", ["", "hear", "love:1", "hear:2", "hear'; DROP TABLE x;--:1", "HEAR:1", ":1"]
+)
+def test_an_unknown_reaction_is_a_400(client, member, other_member, make_post, value):
     post = make_post(member)
     client.force_login(other_member)
 
-    assert client.post(f"/posts/{post.pk}/react/", {"kind": kind}).status_code == 400
+    response = client.post(f"/posts/{post.pk}/react/", {"reaction": value})
+
+    assert response.status_code == 400
+    assert b"That isn&#x27;t a reaction we know." in response.content
     assert not Reaction.objects.exists()
 
 
 @pytest.mark.django_db
 def test_reacting_to_an_unknown_target_is_a_404(member_client):
-    assert member_client.post("/posts/424242/react/", {"kind": "hear"}).status_code == 404
-    assert member_client.post("/replies/424242/react/", {"kind": "hear"}).status_code == 404
+    assert member_client.post("/posts/424242/react/", {"reaction": "hear:1"}).status_code == 404
+    assert member_client.post("/replies/424242/react/", {"reaction": "hear:1"}).status_code == 404
 
 
 @pytest.mark.django_db
