@@ -7,7 +7,7 @@ pages by keyset (fourc.lib.pagination), never by OFFSET.
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
@@ -41,6 +41,7 @@ from fourc.lib.pagination import Page, decode_cursor, encode_cursor, keyset_page
 
 NEEDS_A_REPLY_DAYS = 14
 HANDLE_RE = re.compile(r"[a-z0-9_]{3,30}")
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 PINNED_MAX = 10
 SEARCH_CANDIDATES = 1000  # the newest matches ranked; bounds the cost of a common word
 PAGE_SIZE = 25
@@ -79,6 +80,8 @@ def spaces_for(member) -> QuerySet[Space]:
 
 
 def get_space(*, member, slug: str) -> Space:
+    if not SLUG_RE.fullmatch(slug):
+        raise Http404("No such space.")
     space = spaces_for(member).filter(slug=slug).first()
     if space is None:
         raise Http404("No such space.")
@@ -536,6 +539,7 @@ def places_needing_reminder(*, at, lead: str) -> QuerySet[RSVP]:
     reminded once however often the dispatcher asks.
     """
     window = REMINDER_LEADS[lead]
+    at = at.astimezone(UTC)  # instants, not wall clocks: a clock change can't shift the window
     return RSVP.objects.filter(
         status=RSVPStatus.GOING,
         gathering__status=GatheringStatus.SCHEDULED,

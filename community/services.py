@@ -5,7 +5,7 @@ notifications and signals go out only after the change is written.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVector
@@ -664,6 +664,11 @@ GATHERING_FIELDS = (
 )  # fmt: skip
 
 
+def _end(starts_at, minutes: int):
+    """Real elapsed time: in UTC, so a gathering across a clock change keeps its length."""
+    return starts_at.astimezone(UTC) + timedelta(minutes=minutes)
+
+
 @transaction.atomic
 def create_gathering(
     *,
@@ -690,7 +695,7 @@ def create_gathering(
         description=description,
         starts_at=starts_at,
         duration_minutes=duration_minutes,
-        ends_at=starts_at + timedelta(minutes=duration_minutes),
+        ends_at=_end(starts_at, duration_minutes),
         capacity=capacity,
         format=format,
         join_url=join_url,
@@ -722,7 +727,7 @@ def edit_gathering(*, gathering: Gathering, editor: User, **changes) -> Gatherin
         raise GatheringClosed("This gathering was cancelled.")
     for name, value in changes.items():
         setattr(gathering, name, value)
-    gathering.ends_at = gathering.starts_at + timedelta(minutes=gathering.duration_minutes)
+    gathering.ends_at = _end(gathering.starts_at, gathering.duration_minutes)
     gathering.sequence += 1
     gathering.updated_at = timezone.now()
     gathering.save()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from community import views
 
@@ -42,6 +42,10 @@ urlpatterns = [
     path("gatherings/<int:pk>/leave/", views.gathering_leave, name="gathering-leave"),
     path("gatherings/<int:pk>/attended/", views.gathering_attended, name="gathering-attended"),
     path("gatherings/<int:pk>/calendar.ics", views.gathering_ics, name="gathering-ics"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{1,100})\.ics$",
+        views.calendar_feed,
+        name="calendar-feed",
+    ),
     path("settings/calendar/", views.calendar_settings, name="calendar-settings"),
 ]

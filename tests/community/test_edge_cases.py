@@ -187,3 +187,11 @@ def test_profile_text_refuses_control_characters(member_client):
     )  # fmt: skip
 
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/gatherings/?space=%00", "/gatherings/?space=a%00b", "/spaces/%00/"]
+)
+def test_nul_in_a_space_slug_is_a_404_not_a_500(client, url):
+    assert client.get(url).status_code == 404
