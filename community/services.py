@@ -804,8 +804,15 @@ def rsvp(*, gathering: Gathering, member: User, is_private: bool = False) -> RSV
 
 @transaction.atomic
 def cancel_rsvp(*, gathering: Gathering, member: User) -> bool:
-    """Gives up a place (or a spot on the waiting list); the next in line is promoted."""
+    """Gives up a place (or a spot on the waiting list); the next in line is promoted.
+
+    Refused once the gathering is cancelled or over: the place is part of what
+    happened (calendars show the cancellation, attendance needs the place)."""
     gathering = Gathering.objects.select_for_update().get(pk=gathering.pk)
+    if gathering.is_cancelled:
+        raise GatheringClosed("This gathering was cancelled, so there's nothing to give up.")
+    if gathering.has_ended(timezone.now()):
+        raise GatheringClosed("This gathering has already happened.")
     place = RSVP.objects.filter(
         gathering=gathering, member=member, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
     ).first()
@@ -815,8 +822,7 @@ def cancel_rsvp(*, gathering: Gathering, member: User) -> bool:
     place.waitlisted_at = None
     place.updated_at = timezone.now()
     place.save(update_fields=["status", "waitlisted_at", "updated_at"])
-    if not gathering.is_cancelled and not gathering.has_ended(timezone.now()):
-        _promote_from_waiting_list(gathering)
+    _promote_from_waiting_list(gathering)
     return True
 
 

@@ -593,7 +593,6 @@ def gathering_rsvp(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     form = RSVPForm(request.POST)
     form.is_valid()
-    status = 200
     try:
         place = services.rsvp(
             gathering=gathering,
@@ -602,7 +601,6 @@ def gathering_rsvp(request, pk):
         )
     except services.CommunityError as error:
         messages.info(request, str(error))
-        status = 409
     else:
         if place.status == RSVPStatus.GOING:
             messages.success(request, "You're going. We'll keep your place.")
@@ -612,23 +610,29 @@ def gathering_rsvp(request, pk):
                 "It's full for now, so you're on the waiting list. "
                 "If a place opens up, it's yours and we'll tell you.",
             )
-    return _after_rsvp(request, pk, status)
+    return _after_rsvp(request, pk)
 
 
 @require_POST
 @verified_member_required
 def gathering_leave(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
-    if services.cancel_rsvp(gathering=gathering, member=request.user):
-        messages.info(request, "You've given up your place. That's OK: someone else may get it.")
+    try:
+        if services.cancel_rsvp(gathering=gathering, member=request.user):
+            messages.info(
+                request, "You've given up your place. That's OK: someone else may get it."
+            )
+    except services.CommunityError as error:
+        messages.info(request, str(error))
     return _after_rsvp(request, pk)
 
 
-def _after_rsvp(request, pk, status=200):
+def _after_rsvp(request, pk):
+    # htmx swaps only 2xx answers, so a refusal comes back as a 200 fragment that says why.
     if request.htmx:
         gathering = selectors.get_gathering(gathering_id=pk)
         return _render_gathering(
-            request, gathering, status=status, template="community/partials/gathering_rsvp.html"
+            request, gathering, template="community/partials/gathering_rsvp.html"
         )
     return redirect("community:gathering-detail", pk=pk)
 

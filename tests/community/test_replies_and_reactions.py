@@ -33,7 +33,9 @@ def test_a_reply_updates_counters_follows_and_notifies_the_author(
 
 
 @pytest.mark.django_db
-def test_followers_hear_of_new_replies_but_not_the_replier_nor_who_unfollowed(member, other_member, make_post):
+def test_followers_hear_of_new_replies_but_not_the_replier_nor_who_unfollowed(
+    member, other_member, make_post
+):
     third = UserFactory(display_name="Ade")
     post = make_post(member)
     services.post_reply(author=other_member, post=post, body="Me too.")
