@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.navigation",
+                "prescriptions.context_processors.completion_prompt",
             ],
         },
     },

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("community.urls")),
+    path("", include("prescriptions.urls")),
 ]
 
 handler400 = "fourc.views.bad_request"

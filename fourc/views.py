@@ -14,6 +14,8 @@ from redis.exceptions import RedisError
 
 from community import selectors
 from fourc.tasks import ping
+from prescriptions import selectors as prescription_selectors
+from prescriptions.forms import CheckInForm, ConsentForm
 
 CELERY_CHECK_CACHE_KEY = "healthz:celery"
 CELERY_CHECK_TTL = 10  # seconds: probes can't turn the check into a task flood
@@ -26,6 +28,9 @@ def home(request):
         context = {
             "activity": selectors.followed_spaces_activity(member=request.user, limit=8),
             "waiting": selectors.needs_a_reply(member=request.user, limit=3).items,
+            "check_in_form": CheckInForm(),
+            "consent_form": ConsentForm(),
+            "has_consent": prescription_selectors.has_consent(request.user),
         }
     return render(request, "home.html", context)
 

@@ -1,0 +1,217 @@
+"""Prescriptions: the activity catalogue, check-ins (health data), and prescriptions.
+
+Check-ins, notes, moods and wellbeing answers are health data: only the member
+(and, for all but notes, a link worker they consented to) ever sees them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from community.models import Gathering, Post
+
+MOOD_MIN, MOOD_MAX = 0, 10
+ENERGY_MIN, ENERGY_MAX = 1, 5
+NOTE_MAX = 1000
+CONSENT_VERSION = 1  # bump when the health-data wording changes; members consent again
+
+
+class Way(models.TextChoices):
+    """The Five Ways to Wellbeing."""
+
+    CONNECT = "connect", "Connect"
+    BE_ACTIVE = "be_active", "Be active"
+    TAKE_NOTICE = "take_notice", "Take notice"
+    KEEP_LEARNING = "keep_learning", "Keep learning"
+    GIVE = "give", "Give"
+
+
+CONNECTION_WAYS = (Way.CONNECT, Way.GIVE)
+
+
+class Technique(models.TextChoices):
+    ACTIVATION = "activation", "Behavioural activation"
+    OPPOSITE = "opposite", "Opposite action"
+
+
+class Urge(models.TextChoices):
+    KEEP_TO_MYSELF = "keep_to_myself", "Keep to myself"
+    AVOID = "avoid", "Avoid things"
+    STAY_IN_BED = "stay_in_bed", "Stay in bed"
+    RUMINATE = "ruminate", "Go over and over things"
+    NUMB_OUT = "numb_out", "Numb out or scroll"
+    GIVE_UP = "give_up", "Give up on plans"
+
+
+class CommunityAction(models.TextChoices):
+    """The community action that completes an activity by itself."""
+
+    REACT = "react", "React to a post"
+    REPLY = "reply", "Reply to a post"
+    REPLY_UNANSWERED = "reply_unanswered", "Reply to a post in Needs a reply"
+    POST = "post", "Write a post"
+    SHARE_WIN = "share_win", "Share a win"
+    ATTEND = "attend", "Attend a gathering"
+    NONE = "none", "None (offline, done by hand)"
+
+
+class Activity(models.Model):
+    """One small, kind, doable thing. Moderators edit, add and retire them in the admin."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=120)
+    how_to = models.TextField(max_length=600)
+    energy = models.PositiveSmallIntegerField(help_text="Energy needed, 1 (very little) to 5.")
+    way = models.CharField(max_length=16, choices=Way.choices)
+    technique = models.CharField(max_length=16, choices=Technique.choices)
+    opposite_of = models.JSONField(
+        default=list, blank=True, help_text="The urges this is the opposite of."
+    )
+    minutes = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=24, choices=CommunityAction.choices)
+    is_active = models.BooleanField(
+        default=True, help_text="Retired activities are never suggested."
+    )
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["energy", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(energy__gte=ENERGY_MIN, energy__lte=ENERGY_MAX),
+                name="activity_energy_range",
+            ),
+            models.CheckConstraint(condition=models.Q(minutes__gte=1), name="activity_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_connection(self) -> bool:
+        return self.way in CONNECTION_WAYS
+
+
+class Consent(models.Model):
+    """A member's explicit consent to keeping their check-ins (versioned)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_consents"
+    )
+    version = models.PositiveSmallIntegerField(default=CONSENT_VERSION)
+    given_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "-given_at"], name="consent_member")]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.version} of {self.member_id}"
+
+
+class CheckIn(models.Model):
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_ins"
+    )
+    mood = models.PositiveSmallIntegerField()
+    energy = models.PositiveSmallIntegerField()
+    urge = models.CharField(max_length=24, choices=Urge.choices, blank=True)
+    note = models.TextField(max_length=NOTE_MAX, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "-created_at", "-id"], name="checkin_member")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mood__gte=MOOD_MIN, mood__lte=MOOD_MAX), name="checkin_mood"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(energy__gte=ENERGY_MIN, energy__lte=ENERGY_MAX),
+                name="checkin_energy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk}"
+
+
+class Status(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    EXPIRED = "expired", "Expired"
+
+
+OPEN_STATUSES = (Status.SUGGESTED, Status.PLANNED)
+
+
+class SkipReason(models.TextChoices):
+    NOT_NOW = "not_now", "Not now"
+    NOT_FOR_ME = "not_for_me", "Not for me"
+
+
+class Prescription(models.Model):
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prescriptions"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="prescriptions")
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    gathering = models.ForeignKey(
+        Gathering, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+    score_parts = models.JSONField(default=dict, blank=True)
+    # Who prescribed it: the engine (null) or a link worker.
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    personal_message = models.CharField(max_length=500, blank=True)
+    check_in = models.ForeignKey(
+        CheckIn, on_delete=models.SET_NULL, null=True, blank=True, related_name="prescriptions"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUGGESTED)
+    planned_for = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
+    mood_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    mood_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    completed_automatically = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["member", "status", "-created_at"], name="prescription_member"),
+            models.Index(fields=["member", "-created_at", "-id"], name="prescription_history"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mood_before__isnull=True)
+                | models.Q(mood_before__gte=MOOD_MIN, mood_before__lte=MOOD_MAX),
+                name="prescription_mood_before",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mood_after__isnull=True)
+                | models.Q(mood_after__gte=MOOD_MIN, mood_after__lte=MOOD_MAX),
+                name="prescription_mood_after",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} for {self.member_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def lift(self) -> int | None:
+        if self.mood_before is None or self.mood_after is None:
+            return None
+        return self.mood_after - self.mood_before

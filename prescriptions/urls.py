@@ -1,0 +1,16 @@
+from django.urls import path
+
+from prescriptions import views
+
+app_name = "prescriptions"
+
+urlpatterns = [
+    path("check-in/", views.check_in, name="check-in"),
+    path("check-in/consent/", views.consent, name="consent"),
+    path("settings/health-data/", views.health_data, name="health-data"),
+    path("prescriptions/", views.feed, name="feed"),
+    path("prescriptions/<int:pk>/plan/", views.plan, name="plan"),
+    path("prescriptions/<int:pk>/done/", views.done, name="done"),
+    path("prescriptions/<int:pk>/feel/", views.feel, name="feel"),
+    path("prescriptions/<int:pk>/skip/", views.skip, name="skip"),
+]
