@@ -218,11 +218,14 @@ def _reason(
         parts.append(
             f"“{target.title}” is coming up soon and has places left. Only if it feels OK."
         )
-    lift = state.activity_lift.get(activity.id) or state.way_lift.get(activity.way)
-    if not opposite and lift and lift[0] > 0 and lift[1] >= 2:
+    own = state.activity_lift.get(activity.id)
+    way = state.way_lift.get(activity.way)
+    if not opposite and own and own[0] > 0 and own[1] >= 2:
+        parts.append(f"Last times, this lifted your mood by {own[0]:.1f} on average.")
+    elif not opposite and way and way[0] > 0 and way[1] >= 2:
         parts.append(
             f"Last times, {WAY_WORDS.get(activity.way, 'this')} lifted your mood by "
-            f"{lift[0]:.1f} on average."
+            f"{way[0]:.1f} on average."
         )
     if state.energy <= 2 and not parts:
         parts.append(
@@ -271,6 +274,8 @@ def suggest(
     scored = []
     for activity in candidates:
         parts = _score(activity, state)
+        if _target_for(activity, targets, set()):
+            parts["target"] = 0.5  # something real to do, not an abstract idea
         scored.append((sum(parts.values()), activity.slug, activity, parts))
     scored.sort(key=lambda row: (-row[0], row[1]))
 
@@ -285,7 +290,6 @@ def suggest(
             return False
         if target is not None:
             used_targets.add((target.kind, target.id))
-            parts = {**parts, "target": 0.5}
         if opposite:
             parts = {**parts, "opposite_action": True}
         if explore:

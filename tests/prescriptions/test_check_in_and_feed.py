@@ -1,0 +1,358 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from community import roles
+from community import services as community_services
+from prescriptions import selectors, services
+from prescriptions.models import CheckIn, Prescription, Status
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def consented(member):
+    services.give_consent(member=member)
+    return member
+
+
+def check_in(member, **fields):
+    fields.setdefault("mood", 4)
+    fields.setdefault("energy", 2)
+    return services.record_check_in(member=member, **fields)
+
+
+# --- Consent and check-ins ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_first_check_in_asks_for_consent_and_stores_nothing_before(member_client, member):
+    page = member_client.get("/check-in/")
+    assert b"Agree and check in" in page.content
+
+    refused = member_client.post("/check-in/", {"mood": 5, "energy": 3})
+    assert refused.status_code == 302
+    assert not CheckIn.objects.exists()
+
+    member_client.post("/check-in/consent/", {"agree": "on"})
+    response = member_client.post("/check-in/", {"mood": 5, "energy": 3})
+    assert response.status_code == 302
+    assert response.url == "/prescriptions/"
+    assert CheckIn.objects.get().mood == 5
+
+
+@pytest.mark.django_db
+def test_consent_needs_the_box_ticked(member_client):
+    response = member_client.post("/check-in/consent/", {})
+
+    assert response.status_code == 400
+    assert b"Tick the box" in response.content
+
+
+@pytest.mark.django_db
+def test_a_check_in_brings_three_explained_suggestions(member_client, consented):
+    member_client.post("/check-in/", {"mood": 3, "energy": 1, "urge": "keep_to_myself"})
+
+    suggestions = list(Prescription.objects.filter(member=consented).order_by("id"))
+    assert len(suggestions) == 3
+    assert all(p.activity.energy <= 1 for p in suggestions)
+    assert suggestions[0].reason.startswith("You said you feel like keeping to yourself today.")
+    assert all(p.mood_before == 3 for p in suggestions)
+    feed = member_client.get("/prescriptions/").content.decode()
+    assert suggestions[0].activity.title in feed
+    assert "You said you feel like keeping to yourself today." in feed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"mood": 11, "energy": 3}, "mood"),
+        ({"mood": -1, "energy": 3}, "mood"),
+        ({"mood": "happy", "energy": 3}, "mood"),
+        ({"mood": 5, "energy": 0}, "energy"),
+        ({"mood": 5, "energy": 6}, "energy"),
+        ({"energy": 3}, "mood"),
+        ({"mood": 5}, "energy"),
+        ({"mood": 5, "energy": 3, "urge": "fly_away"}, "urge"),
+        ({"mood": 5, "energy": 3, "note": "nul\x00here"}, "note"),
+        ({"mood": 5, "energy": 3, "note": "x" * 1001}, "note"),
+    ],
+)
+def test_bad_check_ins_get_a_clear_error_and_change_nothing(member_client, consented, data, field):
+    response = member_client.post("/check-in/", data)
+
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert not CheckIn.objects.exists()
+    assert not Prescription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_several_check_ins_a_day_are_fine_and_old_suggestions_expire(consented):
+    check_in(consented)
+    first = set(Prescription.objects.values_list("pk", flat=True))
+    check_in(consented, energy=4)
+
+    assert CheckIn.objects.count() == 2
+    assert set(Prescription.objects.filter(pk__in=first).values_list("status", flat=True)) == {
+        Status.EXPIRED
+    }
+    assert Prescription.objects.filter(status=Status.SUGGESTED).count() == 3
+
+
+@pytest.mark.django_db
+def test_withdrawing_consent_erases_the_check_in_history(member_client, consented):
+    check_in(consented, note="private words")
+
+    response = member_client.post("/settings/health-data/")
+
+    assert response.status_code == 302
+    assert not CheckIn.objects.exists()
+    assert not Prescription.objects.filter(mood_before__isnull=False).exists()
+    assert not selectors.has_consent(consented)
+
+
+# --- Doing, skipping, completing ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_ill_do_it_then_done_with_mood_after(member_client, consented):
+    check_in(consented)
+    p = (
+        Prescription.objects.filter(activity__action="none").first()
+        or Prescription.objects.first()
+    )
+
+    member_client.post(f"/prescriptions/{p.pk}/plan/")
+    p.refresh_from_db()
+    assert p.status == Status.PLANNED
+    member_client.post(f"/prescriptions/{p.pk}/done/", {"mood_after": 7})
+    p.refresh_from_db()
+    assert (p.status, p.mood_before, p.mood_after, p.lift) == (Status.DONE, 4, 7, 3)
+
+
+@pytest.mark.django_db
+def test_planning_for_a_time_keeps_it_in_the_members_zone(member_client, consented):
+    community_services.update_profile(member=consented, time_zone="Asia/Kolkata")
+    check_in(consented)
+    p = Prescription.objects.first()
+
+    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": "2030-01-02T18:30"})
+
+    p.refresh_from_db()
+    assert p.planned_for.isoformat() == "2030-01-02T13:00:00+00:00"
+    assert (
+        "Wednesday 2 January, 18:30 (Asia/Kolkata time)"
+        in member_client.get("/prescriptions/").content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_skipping_not_for_me_teaches_the_engine(member_client, consented):
+    check_in(consented)
+    p = Prescription.objects.first()
+
+    member_client.post(f"/prescriptions/{p.pk}/skip/", {"reason": "not_for_me"})
+
+    p.refresh_from_db()
+    assert (p.status, p.skip_reason) == (Status.SKIPPED, "not_for_me")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("first", "then", "data"),
+    [
+        ("done", "done", {"mood_after": 5}),
+        ("skip", "feel", {"mood_after": 5}),
+        ("skip", "done", {"mood_after": 5}),
+        ("done", "skip", {"reason": "not_now"}),
+    ],
+)
+def test_finishing_twice_or_a_mood_after_on_a_skipped_one_changes_nothing(
+    member_client, consented, first, then, data
+):
+    check_in(consented)
+    p = Prescription.objects.first()
+    member_client.post(
+        f"/prescriptions/{p.pk}/{first}/",
+        {"mood_after": 6} if first == "done" else {"reason": "not_now"},
+    )
+    before = Prescription.objects.values().get(pk=p.pk)
+
+    response = member_client.post(f"/prescriptions/{p.pk}/{then}/", data, follow=True)
+
+    assert response.status_code == 200
+    assert Prescription.objects.values().get(pk=p.pk) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data", [{"mood_after": 11}, {"mood_after": -1}, {}, {"mood_after": "lots"}]
+)
+def test_a_bad_mood_after_changes_nothing(member_client, consented, data):
+    check_in(consented)
+    p = Prescription.objects.first()
+
+    member_client.post(f"/prescriptions/{p.pk}/done/", data)
+
+    p.refresh_from_db()
+    assert p.status == Status.SUGGESTED
+
+
+@pytest.mark.django_db
+def test_another_members_prescription_is_a_404(client, consented, other_member):
+    check_in(consented)
+    p = Prescription.objects.first()
+    client.force_login(other_member)
+
+    actions = [
+        ("plan", {}), ("done", {"mood_after": 5}), ("skip", {"reason": "not_now"}),
+        ("feel", {"mood_after": 5}),
+    ]  # fmt: skip
+    for action, data in actions:
+        assert client.post(f"/prescriptions/{p.pk}/{action}/", data).status_code == 404
+    assert client.post("/prescriptions/999999/done/", {"mood_after": 5}).status_code == 404
+    p.refresh_from_db()
+    assert p.status == Status.SUGGESTED
+
+
+# --- Automatic completion ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_replying_to_the_target_completes_the_prescription_and_asks_how_you_feel(
+    member_client, consented, other_member, make_post
+):
+    waiting = make_post(other_member, title="Anyone else awake?")
+    check_in(consented, energy=2, urge="avoid")
+    p = Prescription.objects.filter(post=waiting).first()
+    assert p is not None, list(Prescription.objects.values("activity__action", "post"))
+
+    member_client.post(waiting.get_absolute_url(), {"body": "I'm here too. You're not alone."})
+
+    p.refresh_from_db()
+    assert (p.status, p.completed_automatically, p.mood_after) == (Status.DONE, True, None)
+    page = member_client.get("/").content.decode()
+    assert "You did it. How do you feel now?" in page
+    member_client.post(f"/prescriptions/{p.pk}/feel/", {"mood_after": 6})
+    p.refresh_from_db()
+    assert p.mood_after == 6
+    assert "You did it. How do you feel now?" not in member_client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_reacting_completes_a_react_step(consented, other_member, make_post):
+    from prescriptions.models import Activity
+
+    post = make_post(other_member)
+    p = Prescription.objects.create(
+        member=consented, activity=Activity.objects.filter(action="react").first(), reason="r"
+    )
+
+    community_services.set_reaction(member=consented, kind="hear", on=True, post=post)
+
+    p.refresh_from_db()
+    assert p.status == Status.DONE
+
+
+@pytest.mark.django_db
+def test_an_offline_step_is_never_completed_by_community_actions(
+    consented, other_member, make_post
+):
+    from prescriptions.models import Activity
+
+    post = make_post(other_member)
+    p = Prescription.objects.create(
+        member=consented, activity=Activity.objects.filter(action="none").first(), reason="r"
+    )
+
+    community_services.post_reply(author=consented, post=post, body="Hello")
+    community_services.set_reaction(member=consented, kind="hear", on=True, post=post)
+
+    p.refresh_from_db()
+    assert p.status == Status.SUGGESTED
+
+
+# --- Safety ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_crisis_language_in_a_note_brings_the_help_page_and_one_step_to_a_person(
+    member_client, consented
+):
+    member_client.post("/check-in/", {"mood": 1, "energy": 2, "note": "I want to die"})
+
+    [p] = Prescription.objects.filter(member=consented)
+    assert p.activity.slug == "reach-out-to-someone-now"
+    feed = member_client.get("/prescriptions/").content.decode()
+    assert "See who to contact now" in feed
+    assert "Small is enough" not in feed
+
+
+@pytest.mark.django_db
+def test_crisis_language_in_the_latest_post_counts_too(consented, make_post):
+    make_post(consented, body="Some days I don't want to be here anymore.")
+
+    _, plan = check_in(consented, energy=4)
+
+    assert plan.in_crisis
+
+
+# --- Privacy ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_check_ins_are_invisible_to_other_members_moderators_and_unconsented_link_workers(
+    client, consented, other_member, moderator, link_worker
+):
+    from tests.fourc.test_admin_and_roles import enrol_totp
+
+    check_in(consented, note="my private note words")
+    enrol_totp(moderator)
+    for viewer in (other_member, moderator, link_worker):
+        client.force_login(viewer)
+        for url in ["/prescriptions/", "/check-in/", "/", "/members/maya/", "/admin/"]:
+            response = client.get(url)
+            assert b"my private note words" not in response.content, (viewer, url)
+    client.force_login(moderator)
+    assert client.get("/admin/prescriptions/checkin/").status_code == 404
+    assert client.get("/admin/prescriptions/prescription/").status_code == 404
+    assert Group.objects.get(name=roles.MODERATORS)
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_feed_and_check_in_pages_cost_the_same_with_1_or_50_prescriptions(
+    member_client, consented, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from prescriptions.models import Activity
+
+    activities = list(Activity.objects.all()[:50])
+
+    def add(n):
+        for activity in activities[:n]:
+            Prescription.objects.create(member=consented, activity=activity, reason="r")
+            Prescription.objects.create(
+                member=consented, activity=activity, reason="r", status=Status.DONE,
+                mood_before=3, mood_after=5,
+            )  # fmt: skip
+
+    check_in(consented)
+    Prescription.objects.all().delete()
+    add(1)
+    counts = {}
+    for url in ["/prescriptions/", "/check-in/", "/"]:
+        member_client.get(url)
+        with CaptureQueriesContext(connection) as q:
+            member_client.get(url)
+        counts[url] = len(q)
+    Prescription.objects.all().delete()
+    add(50)
+    for url, expected in counts.items():
+        with django_assert_num_queries(expected):
+            member_client.get(url)
+    assert UserFactory  # the cast is enough here
