@@ -146,7 +146,7 @@ def main() -> int:
         p50 = statistics.median(timings)
         p95 = statistics.quantiles(timings, n=20)[18]
         ratio = p95 / baseline
-        over = p95 > args.budget_ms or (args.factor and ratio > args.factor)
+        over = p95 > args.budget_ms or bool(args.factor and ratio > args.factor)
         failed |= over
         label = path if len(path) <= 32 else path[:22] + "...(deep)"
         print(

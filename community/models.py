@@ -315,6 +315,13 @@ class Post(models.Model):
                 condition=models.Q(is_pinned=True),
             ),
             models.Index(
+                fields=["space", "created_at", "id"],
+                name="post_space_needs_reply",
+                condition=models.Q(
+                    first_reply_at__isnull=True, is_hidden=False, removed_at__isnull=True
+                ),
+            ),
+            models.Index(
                 fields=["created_at", "id"],
                 name="post_needs_reply",
                 condition=models.Q(

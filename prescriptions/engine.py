@@ -208,9 +208,14 @@ def _reason(
             f"You said you feel like {urge} today. A gentle opposite step: {activity.title}."
         )
     if target is not None and target.kind == "post" and target.waiting_for_reply:
+        enough = (
+            "Even a reaction tells them someone's there."
+            if activity.action == "react"
+            else "One kind sentence is enough."
+        )
         parts.append(
             f"“{target.title}” in {target.space} has waited {_ago(target.at, state.now)} "
-            "for a first reply. One kind sentence is enough."
+            f"for a first reply. {enough}"
         )
     elif target is not None and target.kind == "post":
         parts.append(f"Someone you've talked with posted “{target.title}” in {target.space}.")

@@ -215,3 +215,89 @@ class Prescription(models.Model):
         if self.mood_before is None or self.mood_after is None:
             return None
         return self.mood_after - self.mood_before
+
+
+class WellbeingSurvey(models.Model):
+    """The four ONS personal wellbeing questions, 0 (not at all) to 10 (completely).
+
+    Health data, like check-ins: only the member (and a consented link worker) sees it,
+    and withdrawing consent erases it. For anxious, lower is better."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wellbeing_surveys"
+    )
+    life_satisfaction = models.PositiveSmallIntegerField()
+    worthwhile = models.PositiveSmallIntegerField()
+    happy = models.PositiveSmallIntegerField()
+    anxious = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["member", "-created_at", "-id"], name="wellbeing_member"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": 10}),
+                name=f"wellbeing_{name}",
+            )
+            for name in ("life_satisfaction", "worthwhile", "happy", "anxious")
+        ]
+
+    def __str__(self) -> str:
+        return f"Wellbeing check {self.pk}"
+
+
+class LinkWorkerConsent(models.Model):
+    """A member's consent for a link worker to see their steps and mood trend (never
+    their notes). Revocable at any time; only one active consent per pair."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="link_worker_consents"
+    )
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseload_consents"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "link_worker"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="link_worker_consent_one_active",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(member=models.F("link_worker")),
+                name="link_worker_consent_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Link worker {self.link_worker_id} for {self.member_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LinkWorkerAccess(models.Model):
+    """Every time a link worker looked at a member's data or suggested a step.
+    The member sees this log; it outlives the link worker's account."""
+
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="link_worker_accesses"
+    )
+    what = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "link worker accesses"
+        indexes = [models.Index(fields=["member", "-at", "-id"], name="link_worker_access_member")]
+
+    def __str__(self) -> str:
+        return f"{self.link_worker_id} {self.what} ({self.member_id})"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import Post, Reply, User
-from prescriptions import engine, selectors
+from prescriptions import engine, insights, selectors
 from prescriptions.models import (
     CONSENT_VERSION,
     OPEN_STATUSES,
@@ -43,11 +43,13 @@ def give_consent(*, member: User) -> Consent:
 @transaction.atomic
 def withdraw_consent(*, member: User) -> int:
     """Withdraws consent and erases the member's check-in history (moods, energy,
-    urges, notes, and the moods kept on prescriptions). Returns how many check-ins went."""
+    urges, notes, the moods kept on prescriptions, wellbeing answers). Returns how many
+    check-ins went."""
     Consent.objects.filter(member=member, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
     Prescription.objects.filter(member=member).update(mood_before=None, mood_after=None)
+    insights.erase_wellbeing(member)
     erased, _ = CheckIn.objects.filter(member=member).delete()
     return erased
 
@@ -74,9 +76,10 @@ def record_check_in(
     check_in = CheckIn.objects.create(
         member=member, mood=mood, energy=energy, urge=urge, note=note
     )
-    Prescription.objects.filter(member=member, status=Status.SUGGESTED).update(
-        status=Status.EXPIRED
-    )
+    # The engine's untaken suggestions make way; a link worker's stay until done or skipped.
+    Prescription.objects.filter(
+        member=member, status=Status.SUGGESTED, prescriber__isnull=True
+    ).update(status=Status.EXPIRED)
     state, catalogue, targets = selectors.engine_inputs(member, check_in=check_in)
     plan = engine.suggest(state, catalogue, targets, seed=check_in.pk if seed is None else seed)
     Prescription.objects.bulk_create(
@@ -178,7 +181,9 @@ def complete_on_reply(*, reply: Reply, post: Post) -> int:
     if was_waiting:
         actions.append(CommunityAction.REPLY_UNANSWERED)
     open_ = _open_for(member, *actions)
-    return _complete_automatically(open_.filter(post=post)) + _complete_automatically(
+    # A reply is more than the reaction a step asked for on that post: it counts too.
+    on_target = _open_for(member, *actions, CommunityAction.REACT).filter(post=post)
+    return _complete_automatically(on_target) + _complete_automatically(
         open_.filter(post__isnull=True)
     )
 

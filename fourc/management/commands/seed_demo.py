@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from community import demo
+from prescriptions import demo as prescriptions_demo
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo members: {created} created, {len(results) - created} refreshed.")
         community = demo.seed_community()
         gatherings = demo.seed_gatherings()
+        health = prescriptions_demo.seed_health_data()
         self.stdout.write(
             f"Community: {community['spaces']} spaces, {community['posts']} posts, "
             f"{community['replies']} replies ({community['new_posts']} posts new this time)."
@@ -39,6 +41,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Gatherings: {gatherings['gatherings']} "
             f"({gatherings['new_gatherings']} new this time)."
+        )
+        self.stdout.write(
+            f"Health data for Maya: {health['check_ins']} check-ins, "
+            f"{health['prescriptions']} steps (only she sees them)."
         )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for member, _ in results:

@@ -1,0 +1,69 @@
+"""Demo health data for one demo member (Maya), so insights show something real.
+
+Weeks of check-ins and prescriptions, done and skipped, with moods before and
+after. Idempotent: skipped when Maya already has check-ins.
+"""
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from community.models import User
+from prescriptions import services
+from prescriptions.models import Activity, CheckIn, Prescription, SkipReason, Status
+
+DEMO_HANDLE = "maya"
+DAYS = 35
+
+
+@transaction.atomic
+def seed_health_data() -> dict[str, int]:
+    member = User.objects.filter(handle=DEMO_HANDLE).first()
+    if member is None or CheckIn.objects.filter(member=member).exists():
+        return {"check_ins": 0, "prescriptions": 0}
+    services.give_consent(member=member)
+    rng = random.Random(4)  # noqa: S311 - demo data, not secrets
+    activities = list(
+        Activity.objects.filter(is_active=True).exclude(slug="reach-out-to-someone-now")
+    )
+    lifts = {"connect": 2, "give": 2, "be_active": 1, "take_notice": 1, "keep_learning": 0}
+    now = timezone.now()
+    check_ins, prescriptions = [], []
+    for day in range(DAYS, 0, -1):
+        if rng.random() < 0.25:  # some days there's no check-in, and that's fine
+            continue
+        at = now - timedelta(days=day, hours=rng.randint(0, 8))
+        energy = rng.randint(1, 4)
+        mood = max(0, min(10, 3 + (DAYS - day) // 8 + rng.randint(-1, 2)))
+        check_in = CheckIn(
+            member=member, mood=mood, energy=energy, urge=rng.choice(["", "keep_to_myself",
+            "stay_in_bed", "ruminate"]), created_at=at,
+        )  # fmt: skip
+        check_ins.append(check_in)
+        for activity in rng.sample([a for a in activities if a.energy <= energy], 2):
+            roll = rng.random()
+            status = (
+                Status.DONE if roll < 0.6 else Status.SKIPPED if roll < 0.8 else Status.EXPIRED
+            )
+            after = None
+            if status == Status.DONE:
+                after = max(0, min(10, mood + lifts[activity.way] + rng.randint(-1, 1)))
+            prescriptions.append(
+                Prescription(
+                    member=member,
+                    activity=activity,
+                    reason="A small step for today.",
+                    check_in=check_in,
+                    status=status,
+                    skip_reason=SkipReason.NOT_NOW if status == Status.SKIPPED else "",
+                    mood_before=mood,
+                    mood_after=after,
+                    created_at=at,
+                    completed_at=at + timedelta(hours=2) if status == Status.DONE else None,
+                )
+            )
+    CheckIn.objects.bulk_create(check_ins)
+    Prescription.objects.bulk_create(prescriptions)
+    return {"check_ins": len(check_ins), "prescriptions": len(prescriptions)}

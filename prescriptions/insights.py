@@ -1,0 +1,745 @@
+"""Insights (what lifts a member) and the wellbeing check.
+
+Only ever the member's own data. The page's reads are a fixed number of queries, whatever
+the history: daily aggregates over a bounded eight-week window, per-activity aggregates
+(bounded by the catalogue), and the latest few wellbeing answers.
+
+The chart builders are pure: they turn numbers into coordinates and plain-text labels.
+The SVG markup itself is drawn by templates (``partials/insight_*.html``), so every
+label, activity titles included, is escaped on the way out. Nothing here is ever marked
+safe.
+
+Words follow VOICE.md: no streaks, nothing "missed", no red, nothing that compares.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from prescriptions import selectors
+from prescriptions.models import (
+    MOOD_MAX,
+    MOOD_MIN,
+    CheckIn,
+    Prescription,
+    Status,
+    Way,
+    WellbeingSurvey,
+)
+
+MOOD_DAYS = 56  # eight weeks, today included
+WELLBEING_EVERY = timedelta(days=28)
+WELLBEING_SHOWN = 12  # the latest answers drawn on insights: about a year
+MIN_TIMES = 2  # data points before a Way is named as what lifts the member
+ACTIVITIES_SHOWN = 10
+SCALE_MIN, SCALE_MAX = 0, 10
+
+# The ONS four personal wellbeing questions, in their standard wording.
+WELLBEING_QUESTIONS = (
+    ("life_satisfaction", "Overall, how satisfied are you with your life nowadays?"),
+    (
+        "worthwhile",
+        "Overall, to what extent do you feel that the things you do in your life are worthwhile?",
+    ),
+    ("happy", "Overall, how happy did you feel yesterday?"),
+    ("anxious", "Overall, how anxious did you feel yesterday?"),
+)
+WELLBEING_FIELDS = tuple(name for name, _ in WELLBEING_QUESTIONS)
+WELLBEING_SHORT = {
+    "life_satisfaction": "Life satisfaction",
+    "worthwhile": "Worthwhile",
+    "happy": "Happy yesterday",
+    "anxious": "Anxious yesterday (lower is better)",
+}
+
+WAY_DOING = {
+    Way.CONNECT: "Connecting",
+    Way.BE_ACTIVE: "Being active",
+    Way.TAKE_NOTICE: "Taking notice",
+    Way.KEEP_LEARNING: "Learning something new",
+    Way.GIVE: "Giving",
+}
+
+LITTLE_DATA = "A few more check-ins and this page will start to show what helps you."
+
+
+# --- Numbers and words -----------------------------------------------------------------
+
+
+def one_decimal(value) -> str:
+    """1.666 -> "1.7", half away from zero, never "-0.0"."""
+    rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(rounded if rounded else Decimal("0.0"))
+
+
+def signed(value) -> str:
+    """A lift as people read it: "+1.7", "−0.5" (a real minus sign), "0.0"."""
+    text = one_decimal(value)
+    if text.startswith("-"):
+        return "−" + text[1:]
+    return text if text == "0.0" else "+" + text
+
+
+def times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def day_label(day: date) -> str:
+    return date_format(day, "j M")
+
+
+def long_day(day: date) -> str:
+    return date_format(day, "l j F")
+
+
+def _n(value: float) -> str:
+    """A coordinate: short, no float noise."""
+    return f"{value:.1f}"
+
+
+def _local_midnight(day: date, tz) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+# --- Reads (the member's own data only) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lift:
+    label: str
+    way: str
+    total: int
+    times: int
+
+    @property
+    def mean(self) -> Decimal:
+        return Decimal(self.total) / Decimal(self.times)
+
+
+@dataclass(frozen=True)
+class MoodDay:
+    day: date
+    total: int
+    check_ins: int
+
+    @property
+    def mean(self) -> Decimal:
+        return Decimal(self.total) / Decimal(self.check_ins)
+
+
+def daily_moods_and_steps(member, *, first: date, last: date, tz):
+    """Per local day from ``first`` to ``last``: the member's check-ins (mood sum and
+    count) and done steps per Way. Two queries, at most a row per day (and Way)."""
+    start, end = _local_midnight(first, tz), _local_midnight(last + timedelta(days=1), tz)
+    moods = {
+        row["day"]: MoodDay(row["day"], row["total"], row["n"])
+        for row in CheckIn.objects.filter(member=member, created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(total=Sum("mood"), n=Count("id"))
+        .order_by()
+    }
+    steps: dict[date, Counter] = defaultdict(Counter)
+    for row in (
+        Prescription.objects.filter(
+            member=member, status=Status.DONE, completed_at__gte=start, completed_at__lt=end
+        )
+        .annotate(day=TruncDate("completed_at", tzinfo=tz))
+        .values("day", "activity__way")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        steps[row["day"]][row["activity__way"]] += row["n"]
+    return moods, steps
+
+
+def lifts(member) -> tuple[list[Lift], list[Lift]]:
+    """The member's mean mood lift per Way and per activity, with how many times: only
+    done steps with a mood before and after. One query, a row per activity."""
+    rows = list(
+        Prescription.objects.filter(
+            member=member,
+            status=Status.DONE,
+            mood_before__isnull=False,
+            mood_after__isnull=False,
+        )
+        .values("activity_id", "activity__title", "activity__way")
+        .annotate(total=Sum(F("mood_after") - F("mood_before")), n=Count("id"))
+        .order_by()
+    )
+    by_way: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        by_way[row["activity__way"]][0] += row["total"]
+        by_way[row["activity__way"]][1] += row["n"]
+    ways = [Lift(Way(way).label, way, total, n) for way, (total, n) in by_way.items()]
+    activities = [
+        Lift(row["activity__title"], row["activity__way"], row["total"], row["n"]) for row in rows
+    ]
+
+    def best_first(lift: Lift):
+        return (-lift.mean, -lift.times, lift.label)
+
+    return sorted(ways, key=best_first), sorted(activities, key=best_first)
+
+
+def recent_wellbeing(member) -> list[WellbeingSurvey]:
+    """The latest answers, oldest first. One query."""
+    latest = WellbeingSurvey.objects.filter(member=member).order_by("-created_at", "-id")
+    return list(reversed(latest[:WELLBEING_SHOWN]))
+
+
+def latest_wellbeing_at(member) -> datetime | None:
+    return (
+        WellbeingSurvey.objects.filter(member=member)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def next_wellbeing_at(last: datetime | None) -> datetime | None:
+    return None if last is None else last + WELLBEING_EVERY
+
+
+def is_due(last: datetime | None, now: datetime) -> bool:
+    return last is None or now - last >= WELLBEING_EVERY
+
+
+def wellbeing_due(member, now: datetime | None = None) -> bool:
+    """Due when never answered, or when the last answers are 28 days old or more."""
+    return is_due(latest_wellbeing_at(member), now or timezone.now())
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+class WellbeingError(Exception):
+    """The answers can't be kept now; the message is safe to show the member."""
+
+
+class NeedsConsent(WellbeingError):
+    pass
+
+
+class NotDue(WellbeingError):
+    pass
+
+
+@transaction.atomic
+def record_wellbeing(
+    *, member, life_satisfaction: int, worthwhile: int, happy: int, anxious: int
+) -> WellbeingSurvey:
+    """Keeps the member's answers to the four wellbeing questions (each 0 to 10).
+
+    Needs their health-data consent, and one set of answers per 28 days: the member's row
+    is locked first, so a double submit keeps one."""
+    answers = {
+        "life_satisfaction": life_satisfaction,
+        "worthwhile": worthwhile,
+        "happy": happy,
+        "anxious": anxious,
+    }
+    for name, value in answers.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be a whole number from 0 to 10.")
+        if not SCALE_MIN <= value <= SCALE_MAX:
+            raise ValueError(f"{name} must be from 0 to 10.")
+    if not selectors.has_consent(member):
+        raise NeedsConsent(
+            "Your answers are kept with your check-ins, so 4C needs your agreement first."
+        )
+    get_user_model().objects.select_for_update().only("pk").get(pk=member.pk)
+    now = timezone.now()
+    if not is_due(latest_wellbeing_at(member), now):
+        raise NotDue("You've already answered these recently. Thank you.")
+    return WellbeingSurvey.objects.create(member=member, created_at=now, **answers)
+
+
+def erase_wellbeing(member) -> int:
+    """Erases every wellbeing answer of the member (when they withdraw consent).
+    Returns how many sets of answers went."""
+    erased, _ = WellbeingSurvey.objects.filter(member=member).delete()
+    return erased
+
+
+# --- Chart builders (pure) ----------------------------------------------------------------------
+
+WIDTH = 400
+FONT = 13  # the charts' font-size attribute, in SVG units
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: str  # the coordinate along the axis
+    label: str
+
+
+@dataclass(frozen=True)
+class Point:
+    x: str
+    y: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MoodChart:
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    plot: dict  # left, right, top, bottom
+    line: str  # polyline points
+    points: tuple[Point, ...]
+    step_dots: tuple[Point, ...]
+    steps_label_y: str
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+    x_label_y: str
+    rows: tuple[tuple[str, ...], ...]  # the table: date, mood, check-ins, steps done
+    columns: tuple[str, ...]
+    caption: str
+
+
+def mood_chart(
+    moods: dict[date, MoodDay], steps: dict[date, Counter], *, first: date, last: date
+) -> MoodChart | None:
+    """Mood (0 to 10, the day's average) on each day with a check-in, as a line; below it,
+    a strip with a dot on each day a step was done."""
+    if not moods and not steps:
+        return None
+    left, right, top, bottom = 26, WIDTH - 22, 10, 150
+    span = max((last - first).days, 1)
+
+    def x(day: date) -> float:
+        return left + (day - first).days * (right - left) / span
+
+    def y(mood: float) -> float:
+        return top + (MOOD_MAX - mood) * (bottom - top) / (MOOD_MAX - MOOD_MIN)
+
+    points = tuple(
+        Point(
+            _n(x(day)),
+            _n(y(float(m.mean))),
+            f"{long_day(day)}: mood {one_decimal(m.mean)}",
+        )
+        for day, m in sorted(moods.items())
+    )
+    dots_y = bottom + 52
+    step_days = sorted(day for day, counts in steps.items() if sum(counts.values()))
+    dots = tuple(
+        Point(
+            _n(x(day)),
+            _n(dots_y),
+            f"{long_day(day)}: {sum(steps[day].values())} "
+            f"{'step' if sum(steps[day].values()) == 1 else 'steps'} done",
+        )
+        for day in step_days
+    )
+    y_ticks = tuple(Tick(_n(y(v)), str(v)) for v in (0, 5, 10))
+    x_days = [first + timedelta(days=d) for d in range(0, span, 14)]
+    if (last - x_days[-1]).days >= 7:
+        x_days.append(last)
+    x_ticks = tuple(Tick(_n(x(day)), day_label(day)) for day in x_days)
+    all_days = sorted(set(moods) | set(step_days))
+    rows = tuple(
+        (
+            long_day(day),
+            one_decimal(moods[day].mean) if day in moods else "no check-in",
+            str(moods[day].check_ins) if day in moods else "0",
+            str(sum(steps[day].values())) if day in steps else "0",
+        )
+        for day in all_days
+    )
+    done_total = sum(sum(c.values()) for c in steps.values())
+    desc = (
+        f"Your mood from 0 to 10 on each day you checked in, from {long_day(first)} "
+        f"to {long_day(last)}: {len(moods)} {'day' if len(moods) == 1 else 'days'}"
+    )
+    if moods:
+        lowest = min(m.mean for m in moods.values())
+        highest = max(m.mean for m in moods.values())
+        desc += f", between {one_decimal(lowest)} and {one_decimal(highest)}"
+    desc += (
+        f". Rings in the strip below mark days you did a step: {done_total} "
+        f"{'step' if done_total == 1 else 'steps'} on {len(step_days)} "
+        f"{'day' if len(step_days) == 1 else 'days'}. The table below has every number."
+    )
+    return MoodChart(
+        id="mood-chart",
+        title="Your mood over the last 8 weeks, with the days you did a step",
+        desc=desc,
+        width=WIDTH,
+        height=dots_y + 10,
+        plot={"left": left, "right": right, "top": top, "bottom": bottom},
+        line=" ".join(f"{p.x},{p.y}" for p in points),
+        points=points,
+        step_dots=dots,
+        steps_label_y=_n(dots_y - 12),
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        x_label_y=_n(bottom + 16),
+        rows=rows,
+        columns=("Day", "Average mood (0 to 10)", "Check-ins", "Steps done"),
+        caption="Your mood and steps, day by day",
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value_text: str
+    title: str
+    label_y: str
+    bar_y: str
+    x: str
+    width: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    bar_height: int
+    bars: tuple[Bar, ...]
+    zero_x: str
+    value_x: str
+    rows: tuple[tuple[str, ...], ...]
+    columns: tuple[str, ...]
+    caption: str
+
+
+ROW = 38
+BAR = 12
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    items: list[tuple[str, float, str, str]],  # (label, value, value text, tooltip)
+    rows: tuple[tuple[str, ...], ...],
+    columns: tuple[str, ...],
+    caption: str,
+) -> BarChart:
+    """Horizontal bars, the label above each bar and its number at the end of the row.
+    Bars grow from zero, left for values below zero, right above it."""
+    values = [value for _, value, _, _ in items]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    if high == low:
+        high = 1.0
+    left, right = 0.0, WIDTH - 56.0
+
+    def x(value: float) -> float:
+        return left + (value - low) * (right - left) / (high - low)
+
+    zero = x(0.0)
+    bars = []
+    for i, (label, value, value_text, tooltip) in enumerate(items):
+        end = x(value)
+        top = i * ROW
+        bars.append(
+            Bar(
+                label=label,
+                value_text=value_text,
+                title=tooltip,
+                label_y=_n(top + FONT + 2),
+                bar_y=_n(top + 20),
+                x=_n(min(zero, end)),
+                width=_n(max(abs(end - zero), 0.0)),
+            )
+        )
+    return BarChart(
+        id=chart_id,
+        title=title,
+        desc=desc,
+        width=WIDTH,
+        height=max(len(items), 1) * ROW,
+        bar_height=BAR,
+        bars=tuple(bars),
+        zero_x=_n(zero),
+        value_x=_n(WIDTH),
+        rows=rows,
+        columns=columns,
+        caption=caption,
+    )
+
+
+def _short(text: str, limit: int = 52) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def lift_chart(lifts_: list[Lift], *, chart_id: str, title: str, what: str) -> BarChart | None:
+    if not lifts_:
+        return None
+    items = [
+        (
+            f"{_short(lift.label)} · {times(lift.times)}",
+            float(lift.mean),
+            signed(lift.mean),
+            f"{lift.label}: {signed(lift.mean)} on average, {times(lift.times)}",
+        )
+        for lift in lifts_
+    ]
+    summary = "; ".join(
+        f"{lift.label}: {signed(lift.mean)} over {times(lift.times)}" for lift in lifts_
+    )
+    return bar_chart(
+        chart_id=chart_id,
+        title=title,
+        desc=(
+            f"How much your mood changed on average after each {what}, from before to "
+            f"after, on a scale of 0 to 10. {summary}."
+        ),
+        items=items,
+        rows=tuple((lift.label, signed(lift.mean), str(lift.times)) for lift in lifts_),
+        columns=(what.capitalize(), "Average change in mood", "Times"),
+        caption=title,
+    )
+
+
+def balance_chart(counts: Counter, *, week_start: date) -> BarChart:
+    ways = [(Way(w).label, counts.get(w, 0)) for w in Way.values]
+    total = sum(n for _, n in ways)
+    summary = ", ".join(f"{label} {n}" for label, n in ways)
+    return bar_chart(
+        chart_id="balance-chart",
+        title=f"Your steps this week across the Five Ways, since Monday {day_label(week_start)}",
+        desc=f"Steps done this week for each of the Five Ways: {summary}. {total} in all.",
+        items=[
+            (label, float(n), str(n), f"{label}: {n} {'step' if n == 1 else 'steps'}")
+            for label, n in ways
+        ],
+        rows=tuple((label, str(n)) for label, n in ways),
+        columns=("Way", "Steps this week"),
+        caption="This week's steps for each of the Five Ways",
+    )
+
+
+@dataclass(frozen=True)
+class Marker:
+    d: str  # the path of the series' shape
+    title: str
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    label: str
+    dash: str  # stroke-dasharray, "" for solid
+    line: str
+    markers: tuple[Marker, ...]
+    shape: str  # circle, square, triangle, diamond
+    legend_x: str
+    legend_y: str
+    legend_line: str  # a short sample of the line, as polyline points
+    legend_marker: str  # path d for the legend's marker
+
+
+@dataclass(frozen=True)
+class WellbeingChart:
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    plot: dict
+    series: tuple[Series, ...]
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+    x_label_y: str
+    rows: tuple[tuple[str, ...], ...]
+    columns: tuple[str, ...]
+    caption: str
+
+
+SHAPES = {
+    "life_satisfaction": ("circle", ""),
+    "worthwhile": ("square", "6 3"),
+    "happy": ("triangle", "2 3"),
+    "anxious": ("diamond", "9 3 2 3"),
+}
+
+
+def marker_path(shape: str, x: float, y: float, r: float = 4.0) -> str:
+    """The outline of a series' marker, so shape (not colour) tells the lines apart."""
+    if shape == "square":
+        return f"M{_n(x - r)},{_n(y - r)}h{_n(2 * r)}v{_n(2 * r)}h{_n(-2 * r)}Z"
+    big = r + 1
+    if shape == "triangle":
+        corners = [(x, y - big), (x + big, y + r), (x - big, y + r)]
+    elif shape == "diamond":
+        corners = [(x, y - big), (x + big, y), (x, y + big), (x - big, y)]
+    else:  # a circle, as two arcs
+        arc = f"a{_n(r)},{_n(r)} 0 1,0"
+        return f"M{_n(x - r)},{_n(y)}{arc} {_n(2 * r)},0{arc} {_n(-2 * r)},0Z"
+    return "M" + "L".join(f"{_n(cx)},{_n(cy)}" for cx, cy in corners) + "Z"
+
+
+def wellbeing_chart(surveys: list[WellbeingSurvey], *, tz) -> WellbeingChart | None:
+    if not surveys:
+        return None
+    left, right, top, bottom = 26, WIDTH - 22, 10, 150
+    count = len(surveys)
+
+    def x(i: int) -> float:
+        if count == 1:
+            return (left + right) / 2
+        return left + i * (right - left) / (count - 1)
+
+    def y(v: int) -> float:
+        return top + (SCALE_MAX - v) * (bottom - top) / (SCALE_MAX - SCALE_MIN)
+
+    days = [s.created_at.astimezone(tz).date() for s in surveys]
+    series = []
+    for k, name in enumerate(WELLBEING_FIELDS):
+        shape, dash = SHAPES[name]
+        label = WELLBEING_SHORT[name]
+        pts = [(x(i), y(getattr(s, name))) for i, s in enumerate(surveys)]
+        lx, ly = 8.0, bottom + 40 + k * 18.0
+        series.append(
+            Series(
+                name=name,
+                label=label,
+                dash=dash,
+                line=" ".join(f"{_n(px)},{_n(py)}" for px, py in pts),
+                markers=tuple(
+                    Marker(
+                        marker_path(shape, px, py),
+                        f"{day_label(days[i])}: {label} {getattr(surveys[i], name)}",
+                    )
+                    for i, (px, py) in enumerate(pts)
+                ),
+                shape=shape,
+                legend_x=_n(lx + 32),
+                legend_y=_n(ly + 4),
+                legend_line=f"{_n(lx)},{_n(ly)} {_n(lx + 22)},{_n(ly)}",
+                legend_marker=marker_path(shape, lx + 11, ly),
+            )
+        )
+    ticks = [0] if count == 1 else [0, count - 1]
+    latest = surveys[-1]
+    desc = (
+        f"Your answers to the four wellbeing questions, 0 to 10, {count} "
+        f"{'time' if count == 1 else 'times'} from {long_day(days[0])} to "
+        f"{long_day(days[-1])}. Latest: "
+        + ", ".join(
+            f"{WELLBEING_SHORT[n].split(' (')[0]} {getattr(latest, n)}" for n in WELLBEING_FIELDS
+        )
+        + ". For anxious, lower is better. The table below has every number."
+    )
+    return WellbeingChart(
+        id="wellbeing-chart",
+        title="Your wellbeing over time",
+        desc=desc,
+        width=WIDTH,
+        height=int(bottom + 40 + 3 * 18 + 12),
+        plot={"left": left, "right": right, "top": top, "bottom": bottom},
+        series=tuple(series),
+        y_ticks=tuple(Tick(_n(y(v)), str(v)) for v in (0, 5, 10)),
+        x_ticks=tuple(Tick(_n(x(i)), day_label(days[i])) for i in ticks),
+        x_label_y=_n(bottom + 16),
+        rows=tuple(
+            (long_day(day), *(str(getattr(s, n)) for n in WELLBEING_FIELDS))
+            for day, s in zip(days, surveys, strict=True)
+        ),
+        columns=("Day", "Life satisfaction", "Worthwhile", "Happy yesterday", "Anxious yesterday"),
+        caption="Your wellbeing answers (0 to 10; for anxious, lower is better)",
+    )
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+def sentences(ways: list[Lift], activities: list[Lift], week_total: int) -> list[str]:
+    """Warm, plain words about what helps. Something is named only once it has at least
+    MIN_TIMES data points. Plain text: the template escapes it (titles included)."""
+    said = []
+    enough = [lift for lift in ways if lift.times >= MIN_TIMES]
+    if enough:
+        best = enough[0]  # ways come best first
+        if best.mean > 0:
+            said.append(
+                f"{WAY_DOING[Way(best.way)]} lifted your mood by {one_decimal(best.mean)} "
+                f"on average, over {times(best.times)}."
+            )
+            top = next((a for a in activities if a.times >= MIN_TIMES and a.mean > 0), None)
+            if top is not None:
+                said.append(
+                    f"Of the steps you've taken more than once, “{top.label}” helped most: "
+                    f"{signed(top.mean)} on average."
+                )
+        else:
+            said.append(
+                "No one kind of step stands out yet. Each one you try helps 4C learn "
+                "what suits you."
+            )
+    else:
+        said.append(LITTLE_DATA)
+    if week_total:
+        said.append(
+            f"This week you've done {week_total} {'step' if week_total == 1 else 'steps'}. "
+            "Small is enough."
+        )
+    else:
+        said.append("A new week. Nothing to catch up on; one small step is plenty.")
+    return said
+
+
+def insights_for(member, *, now: datetime | None = None) -> dict:
+    """Everything the insights page shows, in four queries whatever the history."""
+    now = now or timezone.now()
+    tz = member.tzinfo
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=MOOD_DAYS - 1)
+    week_start = today - timedelta(days=today.weekday())  # Monday, in the member's zone
+
+    moods, steps = daily_moods_and_steps(member, first=first, last=today, tz=tz)
+    ways, activities = lifts(member)
+    surveys = recent_wellbeing(member)
+
+    week = Counter()
+    for day, counts in steps.items():
+        if day >= week_start:
+            week.update(counts)
+    week_total = sum(week.values())
+    last_wellbeing = surveys[-1].created_at if surveys else None
+    shown = activities[:ACTIVITIES_SHOWN]
+    return {
+        "sentences": sentences(ways, activities, week_total),
+        "mood_chart": mood_chart(moods, steps, first=first, last=today),
+        "way_chart": lift_chart(
+            ways,
+            chart_id="way-lift-chart",
+            title="Average change in mood after a step, by Way",
+            what="way",
+        ),
+        "activity_chart": lift_chart(
+            shown,
+            chart_id="activity-lift-chart",
+            title="Average change in mood after a step, by activity",
+            what="activity",
+        ),
+        "activities_more": len(activities) - len(shown),
+        "balance_chart": balance_chart(week, week_start=week_start) if week_total else None,
+        "week_start": week_start,
+        "week_total": week_total,
+        "week_counts": {w: week.get(w, 0) for w in Way.values},
+        "way_lifts": ways,
+        "activity_lifts": activities,
+        "wellbeing_chart": wellbeing_chart(surveys, tz=tz),
+        "wellbeing_due": is_due(last_wellbeing, now),
+        "wellbeing_next": next_wellbeing_at(last_wellbeing),
+    }
