@@ -1,0 +1,64 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from community import services as community_services
+from community.models import Space
+from prescriptions.models import Prescription, Status
+from tests.browser.test_community_journey import log_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_low_day_check_in_leads_to_a_reply_and_a_lift_on_insights(live_server, browser):
+    space = Space.objects.create(slug="low-energy", name="Low-energy days", description="Heavy.")
+    sam = UserFactory(display_name="Sam", handle="sam")
+    waiting = community_services.create_post(
+        author=sam, space=space, title="Anyone else awake?", body="Can't sleep again.",
+        intent="support",
+    )  # fmt: skip
+    maya = UserFactory(email="maya@example.org", display_name="Maya", handle="maya")
+    community_services.follow_space(member=maya, space=space)
+
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server, "maya@example.org")
+
+    # Consent, then the three taps (plus the urge) on the home page.
+    page.get_by_label("I agree that 4C keeps my check-ins").check()
+    page.get_by_role("button", name="Agree and check in").click()
+    page.get_by_label("3", exact=True).first.check()
+    page.get_by_label("1 · running on empty").check()
+    page.get_by_label("Keep to myself").check()
+    page.get_by_role("button", name="Check in").click()
+
+    # A tiny opposite step, pointing at the real post that is waiting, with a kind reason.
+    first = page.locator(".prescription").first
+    expect(first.locator(".reason")).to_contain_text(
+        "You said you feel like keeping to yourself today."
+    )
+    expect(first.locator(".reason")).to_contain_text("“Anyone else awake?” in Low-energy days")
+    step = Prescription.objects.filter(member=maya, post=waiting).get()
+    assert step.activity.energy == 1
+
+    first.get_by_role("link", name="Open “Anyone else awake?”").click()
+    page.get_by_label("Your reply").fill("I'm awake too. Sending you a quiet hello.")
+    page.get_by_role("button", name="Post reply").click()
+
+    # Back on any page: 4C noticed, and asks how she feels now.
+    page.goto(live_server.url + "/prescriptions/")
+    prompt = page.get_by_role("complementary").filter(has_text="You did it. How do you feel now?")
+    expect(prompt).to_be_visible()
+    prompt.get_by_label("6", exact=True).check()
+    prompt.get_by_role("button", name="Save").click()
+    step.refresh_from_db()
+    assert (step.status, step.completed_automatically, step.mood_before, step.mood_after) == (
+        Status.DONE, True, 3, 6,
+    )  # fmt: skip
+
+    page.get_by_role("link", name="What helps").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What helps you")
+    expect(page.get_by_text(re.compile(r"\+3\.0"))).not_to_have_count(0)
+    context.close()
