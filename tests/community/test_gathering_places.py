@@ -6,7 +6,6 @@ members the factory makes).
 """
 
 import html
-import importlib
 import io
 import re
 import threading
@@ -31,6 +30,7 @@ from community.models import (
     RSVPStatus,
     Space,
 )
+from tests import reference_data as migration_data
 from tests.factories import UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -423,34 +423,8 @@ def test_with_htmx_a_refused_place_comes_back_as_a_fragment_htmx_will_swap_in(
 # --- 3. The last place under concurrency ---------------------------------------
 
 
-def _migration(name):
-    return importlib.import_module(f"community.migrations.{name}")
-
-
 def _put_back_reference_data():
-    """What the data migrations made (crisis lines, roles and their permissions), which a
-    transactional test's flush removes. Every step is idempotent."""
-    from django.apps import apps
-
-    _migration("0002_default_crisis_lines").add_lines(apps, None)
-    _migration("0006_crisis_line_sms_body").shout_body(apps, None)
-    roles_migration = _migration("0003_roles")
-    roles_migration._grant(apps, roles.MODERATORS, roles_migration.MODERATOR_PERMISSIONS)
-    roles_migration._grant(apps, roles.LINK_WORKERS, roles_migration.LINK_WORKER_PERMISSIONS)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    moderators = Group.objects.get(name=roles.MODERATORS)
-    for later in (
-        "0005_search_indexes_and_moderator_permissions",
-        "0009_hosts_and_gathering_permissions",
-    ):
-        moderators.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="community",
-                codename__in=_migration(later).MODERATOR_PERMISSIONS,
-            )
-        )
-    Group.objects.get_or_create(name=roles.HOSTS)
+    migration_data.put_back()
 
 
 @pytest.fixture(scope="module")
