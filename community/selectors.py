@@ -103,14 +103,36 @@ def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SI
     return page
 
 
+_FOLLOWED_ACTIVITY_SQL = """
+    SELECT p.id FROM community_spacefollow f
+    CROSS JOIN LATERAL (
+        SELECT id, last_activity_at FROM community_post
+        WHERE space_id = f.space_id AND NOT is_hidden AND removed_at IS NULL
+        ORDER BY last_activity_at DESC, id DESC LIMIT %s
+    ) p
+    WHERE f.member_id = %s
+    ORDER BY p.last_activity_at DESC, p.id DESC LIMIT %s
+"""
+
+
 def followed_spaces_activity(*, member: User, limit: int = 10) -> list[Post]:
-    """Recent posts in the spaces the member follows, for their home page."""
-    return list(
+    """Recent posts in the spaces the member follows, for their home page.
+
+    On PostgreSQL, one LATERAL walk of each followed space's activity index picks the
+    candidates (a plain join would sort every post of every followed space); the
+    visibility rules then apply to those few. Two queries whatever the sizes.
+    """
+    posts = (
         Post.objects.visible_to(member)
-        .filter(space__follows__member=member)
         .select_related("author", "space")
-        .order_by("-last_activity_at", "-id")[:limit]
+        .order_by("-last_activity_at", "-id")
     )
+    if connection.vendor != "postgresql":
+        return list(posts.filter(space__follows__member=member)[:limit])
+    with connection.cursor() as cursor:
+        cursor.execute(_FOLLOWED_ACTIVITY_SQL, [limit * 2, member.pk, limit * 2])
+        candidates = [row[0] for row in cursor.fetchall()]
+    return list(posts.filter(pk__in=candidates)[:limit])
 
 
 # --- Posts and replies --------------------------------------------------------

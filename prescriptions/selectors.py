@@ -23,6 +23,7 @@ from prescriptions.models import (
 )
 
 COMMUNITY_LIFT_KEY = "prescriptions:community-lift"
+CATALOGUE_KEY = "prescriptions:catalogue"
 HISTORY_DAYS = 30
 TARGETS_PER_KIND = 8
 GATHERING_DAYS = 7
@@ -40,6 +41,11 @@ def latest_check_in(member) -> CheckIn | None:
 
 
 def catalogue() -> list[engine.ActivityInfo]:
+    """The active catalogue, cached for a minute (a retired activity may linger that long)."""
+    return cache.get_or_set(CATALOGUE_KEY, _catalogue, 60)
+
+
+def _catalogue() -> list[engine.ActivityInfo]:
     return [
         engine.ActivityInfo(
             id=a.id,
