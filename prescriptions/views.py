@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from prescriptions import selectors, services
+from prescriptions import insights, selectors, services
 from prescriptions.forms import CheckInForm, ConsentForm, DoneForm, FeelForm, PlanForm, SkipForm
 
 
@@ -83,6 +83,7 @@ def feed(request):
         "in_crisis": any(p.score_parts.get("crisis") for p in open_),
         "history": selectors.recent_history(request.user),
         "check_in": selectors.latest_check_in(request.user),
+        "wellbeing_due": insights.wellbeing_due(request.user),
         "plan_form": PlanForm(),
     }
     return render(request, "prescriptions/feed.html", context)
