@@ -256,6 +256,8 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
     posts = (
         Post.objects.visible_to(member)
         .filter(first_reply_at__isnull=True, is_locked=False, created_at__gte=since)
+        # A gathering's discussion post is an invitation, not someone waiting for words.
+        .exclude(pk__in=Gathering.objects.filter(discussion__isnull=False).values("discussion"))
         .select_related("author", "space")
     )
     if member.is_authenticated:

@@ -386,3 +386,18 @@ def test_the_anonymous_author_replies_anonymously_in_their_own_thread(
     assert "your replies here are anonymous too" in page
     assert 'name="is_anonymous"' not in page
     assert post.replies.get().is_anonymous
+
+
+@pytest.mark.django_db
+def test_a_gatherings_discussion_post_is_not_someone_waiting_for_a_reply(
+    member, link_worker, space
+):
+    from datetime import timedelta as td
+
+    gathering = services.create_gathering(
+        host=link_worker, space=space, title="Evening chat", description="Come along.",
+        starts_at=timezone.now() + td(days=2), duration_minutes=60, format="in_person",
+        place="The library",
+    )  # fmt: skip
+
+    assert gathering.discussion not in selectors.needs_a_reply(member=member, limit=10).items
