@@ -1,19 +1,37 @@
 """Only the activity catalogue is in the admin. Check-ins, moods, notes and
 prescriptions are health data: they are deliberately not registered here."""
 
+from django import forms
 from django.contrib import admin
 from django.core.cache import cache
 
-from prescriptions.models import Activity
+from prescriptions.engine import CRISIS_SLUG
+from prescriptions.models import Activity, Urge
 from prescriptions.selectors import CATALOGUE_KEY
+
+
+class ActivityForm(forms.ModelForm):
+    opposite_of = forms.MultipleChoiceField(
+        choices=Urge.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The urges this is the opposite of (for opposite-action steps).",
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "slug", "title", "how_to", "energy", "way", "technique", "opposite_of", "minutes",
+            "action", "is_active",
+        ]  # fmt: skip
 
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
+    form = ActivityForm
     list_display = ("title", "energy", "way", "technique", "action", "minutes", "is_active")
     list_filter = ("is_active", "way", "technique", "action", "energy")
     search_fields = ("title", "how_to", "slug")
-    list_editable = ("is_active",)
     prepopulated_fields = {"slug": ("title",)}
     ordering = ("energy", "title")
 
@@ -23,4 +41,23 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        cache.delete(CATALOGUE_KEY)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The one step offered in a crisis must always be there, as it is.
+        if obj is not None and obj.slug == CRISIS_SLUG:
+            return [field.name for field in Activity._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.slug == CRISIS_SLUG:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        cache.delete(CATALOGUE_KEY)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.exclude(slug=CRISIS_SLUG))
         cache.delete(CATALOGUE_KEY)

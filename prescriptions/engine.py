@@ -159,9 +159,15 @@ def _score(activity: ActivityInfo, state: MemberState) -> dict:
     return parts
 
 
+TAKEN_UP = ("done", "planned", "skipped")  # suggestions left untouched don't count
+
+
 def _recently_done(activity: ActivityInfo, state: MemberState) -> bool:
     recent = any(
-        p.activity_id == activity.id and state.now - p.created_at < NOVELTY for p in state.history
+        p.activity_id == activity.id
+        and p.status in TAKEN_UP
+        and state.now - p.created_at < NOVELTY
+        for p in state.history
     )
     lifted = (state.activity_lift.get(activity.id) or (0.0, 0))[0] > 0
     return recent and not lifted
@@ -251,7 +257,26 @@ def suggest(
     count: int = 3,
     seed: int = 0,
 ) -> Plan:
-    """A few suggestions for this member now; see the module docstring for the rules."""
+    """A few suggestions for this member now; see the module docstring for the rules.
+
+    Novelty gives way when keeping it would break the firmer rules (a connection,
+    the opposite first) or leave nothing to offer.
+    """
+    plan = _suggest(state, catalogue, targets, count=count, seed=seed, novelty=True)
+    if plan.in_crisis or _keeps_the_rules(plan, state):
+        return plan
+    return _suggest(state, catalogue, targets, count=count, seed=seed, novelty=False)
+
+
+def _keeps_the_rules(plan: Plan, state: MemberState) -> bool:
+    if not plan.suggestions:
+        return False
+    if not any(s.activity.is_connection for s in plan.suggestions):
+        return False
+    return not state.urge or state.urge in plan.suggestions[0].activity.opposite_of
+
+
+def _suggest(state, catalogue, targets, *, count, seed, novelty) -> Plan:
     rng = random.Random(seed)  # noqa: S311 - exploration, not secrets
     if state.in_crisis:
         reach_out = next((a for a in catalogue if a.slug == CRISIS_SLUG), None)
@@ -274,7 +299,7 @@ def suggest(
         if a.slug != CRISIS_SLUG
         and a.energy <= state.energy
         and (state.energy > 2 or a.minutes <= TINY_MINUTES)
-        and not _recently_done(a, state)
+        and not (novelty and _recently_done(a, state))
     ]
     scored = []
     for activity in candidates:

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 
 from community.text import validate_plain_text
 from prescriptions.models import (
@@ -87,6 +90,14 @@ class PlanForm(forms.Form):
         help_text="Leave it empty for now.",
         error_messages={"invalid": "Enter a date and time, such as 2027-03-14 18:30."},
     )
+
+    def clean_when(self):
+        when = self.cleaned_data["when"]
+        if when is not None and not (
+            timezone.now() - timedelta(hours=1) <= when <= timezone.now() + timedelta(days=365)
+        ):
+            raise forms.ValidationError("Choose a time within the next year.")
+        return when
 
 
 class DoneForm(forms.Form):

@@ -24,6 +24,7 @@ from community.models import User
 from community.selectors import HANDLE_RE
 from community.text import validate_plain_text
 from prescriptions import services
+from prescriptions.engine import CRISIS_SLUG
 from prescriptions.models import (
     Activity,
     CheckIn,
@@ -230,13 +231,17 @@ def _status_label(status: str, skip_reason: str, completed_automatically: bool) 
     return "Suggested"
 
 
-def member_overview(member: User, *, now=None) -> Overview:
+def member_overview(member: User, *, now=None, viewer: User | None = None) -> Overview:
     """The member's recent steps and their mood trend (dates and moods only: never a
-    note), in two queries whatever their number."""
+    note), in two queries whatever their number.
+
+    The crisis step is left out (it would tell what a private note said), and another
+    link worker's personal messages stay between them and the member."""
     now = now or timezone.now()
     rows = (
         Prescription.objects.filter(member=member)
         .exclude(status=Status.EXPIRED)  # suggestions not taken up: nothing to see
+        .exclude(activity__slug=CRISIS_SLUG)
         .order_by("-created_at", "-id")
         .values(
             "activity__title",
@@ -248,6 +253,7 @@ def member_overview(member: User, *, now=None) -> Overview:
             "mood_before",
             "mood_after",
             "prescriber__display_name",
+            "prescriber_id",
             "personal_message",
         )[:STEPS_SHOWN]
     )
@@ -264,7 +270,9 @@ def member_overview(member: User, *, now=None) -> Overview:
             mood_before=r["mood_before"],
             mood_after=r["mood_after"],
             prescriber_name=r["prescriber__display_name"],
-            personal_message=r["personal_message"],
+            personal_message=(
+                r["personal_message"] if viewer is None or r["prescriber_id"] == viewer.pk else ""
+            ),
         )
         for r in rows
     ]

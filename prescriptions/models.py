@@ -117,6 +117,8 @@ class CheckIn(models.Model):
     energy = models.PositiveSmallIntegerField()
     urge = models.CharField(max_length=24, choices=Urge.choices, blank=True)
     note = models.TextField(max_length=NOTE_MAX, blank=True)
+    # Crisis language was found (in the note or a recent post): the feed shows help, not steps.
+    in_crisis = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from community import selectors as community
-from community.models import Gathering, Post, Reply, RSVPStatus, SpaceFollow
+from community.models import Block, Gathering, Post, Reply, RSVPStatus, SpaceFollow
 from community.safety import mentions_crisis
 from prescriptions import engine
 from prescriptions.models import (
@@ -28,6 +28,8 @@ HISTORY_DAYS = 30
 TARGETS_PER_KIND = 8
 GATHERING_DAYS = 7
 FRIENDS_DAYS = 30
+CRISIS_POST_WINDOW = timedelta(days=2)  # a post from long ago says little about today
+PROMPT_DAYS = 3  # "how do you feel now?" is asked about recent steps only
 
 
 def has_consent(member) -> bool:
@@ -100,18 +102,25 @@ def _targets(member, now) -> engine.Targets:
         .annotate(going=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.GOING)))
         .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("going")))
         .exclude(rsvps__member=member, rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
+        .exclude(host=member)
+        .exclude(host__in=Block.objects.filter(blocker=member).values("blocked"))
+        .exclude(host__in=Block.objects.filter(blocked=member).values("blocker"))
         .select_related("space")
         .order_by("starts_at", "id")[:TARGETS_PER_KIND]
     )
     # People they've talked with lately: named repliers to their posts, and the named
     # authors of posts they replied to.
     since = now - timedelta(days=FRIENDS_DAYS)
-    repliers = Reply.objects.filter(
-        post__author=member, is_anonymous=False, created_at__gte=since
-    ).values_list("author_id", flat=True)
-    replied_to = Reply.objects.filter(
-        author=member, post__is_anonymous=False, created_at__gte=since
-    ).values_list("post__author_id", flat=True)
+    repliers = (
+        Reply.objects.published()
+        .filter(post__author=member, is_anonymous=False, created_at__gte=since)
+        .values_list("author_id", flat=True)
+    )
+    replied_to = (
+        Reply.objects.published()
+        .filter(author=member, post__is_anonymous=False, created_at__gte=since)
+        .values_list("post__author_id", flat=True)
+    )
     friends = set(repliers.union(replied_to)) - {member.pk}
     friends_posts = (
         Post.objects.visible_to(member)
@@ -149,7 +158,14 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
     )
     activity_lift, way_lift = _lifts(mine)
     community_activity, community_way = community_lifts()
-    latest_post = Post.objects.filter(author=member).order_by("-created_at").values("body").first()
+    latest_post = (
+        Post.objects.filter(
+            author=member, removed_at__isnull=True, created_at__gte=now - CRISIS_POST_WINDOW
+        )
+        .order_by("-created_at")
+        .values("body")
+        .first()
+    )
     in_crisis = mentions_crisis(check_in.note) or (
         latest_post is not None and mentions_crisis(latest_post["body"])
     )
@@ -208,6 +224,7 @@ def awaiting_mood_after(member):
             status=Status.DONE,
             completed_automatically=True,
             mood_after__isnull=True,
+            completed_at__gte=timezone.now() - timedelta(days=PROMPT_DAYS),
         )
         .select_related("activity")
         .order_by("-completed_at")

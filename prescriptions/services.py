@@ -3,7 +3,10 @@
 Health data (check-ins, moods, notes) is written only here, for its member.
 """
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from community.models import Post, Reply, User
@@ -19,6 +22,8 @@ from prescriptions.models import (
     SkipReason,
     Status,
 )
+
+STALE_AFTER = timedelta(days=2)
 
 
 class PrescriptionError(Exception):
@@ -48,7 +53,11 @@ def withdraw_consent(*, member: User) -> int:
     Consent.objects.filter(member=member, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
-    Prescription.objects.filter(member=member).update(mood_before=None, mood_after=None)
+    mine = Prescription.objects.filter(member=member)
+    mine.filter(status__in=OPEN_STATUSES).update(status=Status.EXPIRED)
+    # Moods, and the engine's reasons (they repeat the urge) and score parts, go too.
+    mine.update(mood_before=None, mood_after=None, completed_automatically=False, score_parts={})
+    mine.filter(prescriber__isnull=True).update(reason="A small step.")
     insights.erase_wellbeing(member)
     erased, _ = CheckIn.objects.filter(member=member).delete()
     return erased
@@ -71,6 +80,7 @@ def record_check_in(
 
     Earlier suggestions the member didn't take up expire; planned ones stay.
     """
+    User.objects.select_for_update().get(pk=member.pk)  # one check-in at a time per member
     if not selectors.has_consent(member):
         raise NeedsConsent("Please agree to keeping your check-ins first.")
     check_in = CheckIn.objects.create(
@@ -82,6 +92,9 @@ def record_check_in(
     ).update(status=Status.EXPIRED)
     state, catalogue, targets = selectors.engine_inputs(member, check_in=check_in)
     plan = engine.suggest(state, catalogue, targets, seed=check_in.pk if seed is None else seed)
+    if plan.in_crisis:
+        check_in.in_crisis = True
+        check_in.save(update_fields=["in_crisis"])
     Prescription.objects.bulk_create(
         [
             Prescription(
@@ -123,9 +136,11 @@ def complete_prescription(
         raise PrescriptionError(
             "This one was skipped or has expired, so there's nothing to finish."
         )
-    fields = {"status": Status.DONE, "completed_at": timezone.now(), "mood_after": mood_after}
-    if prescription.mood_before is None and mood_before is not None:
-        fields["mood_before"] = mood_before
+    fields = {"status": Status.DONE, "completed_at": timezone.now()}
+    if selectors.has_consent(prescription.member):  # moods are health data: consent first
+        fields["mood_after"] = mood_after
+        if prescription.mood_before is None and mood_before is not None:
+            fields["mood_before"] = mood_before
     return bool(
         Prescription.objects.filter(pk=prescription.pk, status__in=OPEN_STATUSES).update(**fields)
     )
@@ -137,6 +152,8 @@ def record_mood_after(*, prescription: Prescription, mood_after: int) -> bool:
         raise PrescriptionError("You can say how you feel once it's done.")
     if prescription.mood_after is not None:
         raise PrescriptionError("You've already told us how you felt. Thank you.")
+    if not selectors.has_consent(prescription.member):
+        raise NeedsConsent("Moods are kept only with your consent to keeping check-ins.")
     return bool(
         Prescription.objects.filter(pk=prescription.pk, mood_after__isnull=True).update(
             mood_after=mood_after
@@ -167,8 +184,11 @@ def _complete_automatically(prescriptions) -> int:
 
 
 def _open_for(member: User, *actions: str):
+    """Open steps that an action can complete: a suggestion left for days has gone stale
+    (its mood before no longer says how they were); a planned one waits its time."""
+    fresh = Q(status=Status.PLANNED) | Q(created_at__gte=timezone.now() - STALE_AFTER)
     return Prescription.objects.filter(
-        member=member, status__in=OPEN_STATUSES, activity__action__in=actions
+        fresh, member=member, status__in=OPEN_STATUSES, activity__action__in=actions
     )
 
 
@@ -181,8 +201,11 @@ def complete_on_reply(*, reply: Reply, post: Post) -> int:
     if was_waiting:
         actions.append(CommunityAction.REPLY_UNANSWERED)
     open_ = _open_for(member, *actions)
-    # A reply is more than the reaction a step asked for on that post: it counts too.
-    on_target = _open_for(member, *actions, CommunityAction.REACT).filter(post=post)
+    # On the post they were pointed at, any reply counts (even if someone answered first),
+    # and a reply is more than the reaction a step asked for.
+    on_target = _open_for(
+        member, CommunityAction.REPLY, CommunityAction.REPLY_UNANSWERED, CommunityAction.REACT
+    ).filter(post=post)
     return _complete_automatically(on_target) + _complete_automatically(
         open_.filter(post__isnull=True)
     )

@@ -3,20 +3,17 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from community import selectors as community_selectors
 from prescriptions import insights, selectors, services
 from prescriptions.forms import CheckInForm, ConsentForm, DoneForm, FeelForm, PlanForm, SkipForm
 
 
 def _feed_or_fragment(request, prescription=None, status=200):
-    """The feed, or for htmx the one prescription's card."""
+    """The feed, or for htmx the one prescription's card, with any message inside it
+    (htmx swaps only 2xx answers, so a refusal comes back as a 200 that says why)."""
     if request.htmx and prescription is not None:
         prescription.refresh_from_db()
-        return render(
-            request,
-            "prescriptions/partials/prescription.html",
-            {"p": prescription},
-            status=status,
-        )
+        return render(request, "prescriptions/partials/prescription.html", {"p": prescription})
     return redirect("prescriptions:feed")
 
 
@@ -77,12 +74,17 @@ def health_data(request):
 
 @login_required
 def feed(request):
+    check_in = selectors.latest_check_in(request.user)
+    in_crisis = bool(check_in and check_in.in_crisis)
     open_ = list(selectors.open_prescriptions(request.user))
+    if in_crisis:  # nothing cheerful: only the step towards a person
+        open_ = [p for p in open_ if p.score_parts.get("crisis")]
     context = {
         "open": open_,
-        "in_crisis": any(p.score_parts.get("crisis") for p in open_),
+        "in_crisis": in_crisis,
+        "lines": community_selectors.active_crisis_lines() if in_crisis else [],
         "history": selectors.recent_history(request.user),
-        "check_in": selectors.latest_check_in(request.user),
+        "check_in": check_in,
         "wellbeing_due": insights.wellbeing_due(request.user),
         "plan_form": PlanForm(),
     }

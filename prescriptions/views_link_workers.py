@@ -228,7 +228,7 @@ def member_view(request, handle):
         "prescriptions/link_worker_member.html",
         {
             "member": member,
-            "overview": lw.member_overview(member),
+            "overview": lw.member_overview(member, viewer=request.user),
             "form": form,
             "caseload_url_name": _url_name(request, "caseload"),
         },

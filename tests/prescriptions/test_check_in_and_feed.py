@@ -1,5 +1,9 @@
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from community import roles
 from community import services as community_services
@@ -136,14 +140,26 @@ def test_planning_for_a_time_keeps_it_in_the_members_zone(member_client, consent
     check_in(consented)
     p = Prescription.objects.first()
 
-    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": "2030-01-02T18:30"})
+    day = (timezone.now() + timedelta(days=10)).astimezone(ZoneInfo("Asia/Kolkata")).date()
+    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": f"{day.isoformat()}T18:30"})
 
     p.refresh_from_db()
-    assert p.planned_for.isoformat() == "2030-01-02T13:00:00+00:00"
-    assert (
-        "Wednesday 2 January, 18:30 (Asia/Kolkata time)"
-        in member_client.get("/prescriptions/").content.decode()
-    )
+    assert p.planned_for == datetime(day.year, day.month, day.day, 13, 0, tzinfo=UTC)
+    shown = f"{day:%A} {day.day} {day:%B}, 18:30 (Asia/Kolkata time)"
+    assert shown in member_client.get("/prescriptions/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "2001-01-01T10:00", "soon"])
+def test_a_plan_far_away_or_in_the_past_is_refused_kindly(member_client, consented, when):
+    check_in(consented)
+    p = Prescription.objects.first()
+
+    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": when})
+
+    p.refresh_from_db()
+    assert p.status == Status.SUGGESTED
+    assert member_client.get("/prescriptions/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -370,3 +386,96 @@ def test_the_feed_offers_the_wellbeing_check_when_it_is_due(member_client, conse
     )
 
     assert "A short wellbeing check" not in member_client.get("/prescriptions/").content.decode()
+
+
+# --- Found in review ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_crisis_check_in_shows_the_lines_even_if_the_crisis_step_is_missing(
+    member_client, consented
+):
+    from prescriptions.models import Activity
+
+    Activity.objects.filter(slug="reach-out-to-someone-now").update(is_active=False)
+    check_in(consented, note="I want to die")
+
+    feed = member_client.get("/prescriptions/").content.decode()
+
+    assert "See who to contact now" in feed
+    assert "Samaritans" in feed
+    assert "Small is enough" not in feed
+
+
+@pytest.mark.django_db
+def test_in_a_crisis_nothing_cheerful_shows(member_client, consented, other_member, make_post):
+    from prescriptions.models import Activity
+
+    planned = Prescription.objects.create(
+        member=consented, activity=Activity.objects.get(slug="ten-minute-walk"),
+        reason="r", status=Status.PLANNED,
+    )  # fmt: skip
+    check_in(consented, note="I can't go on")
+
+    feed = member_client.get("/prescriptions/").content.decode()
+
+    assert planned.activity.title not in feed
+    assert "Reach out to a person now" in feed
+
+
+@pytest.mark.django_db
+def test_an_old_post_does_not_keep_a_member_in_crisis(consented, make_post):
+    import time_machine
+
+    with time_machine.travel(timezone.now() - timedelta(days=200)):
+        make_post(consented, body="Last year I was suicidal. Today I'm OK.")
+
+    _, plan = check_in(consented, mood=8, energy=4)
+
+    assert not plan.in_crisis
+
+
+@pytest.mark.django_db
+def test_withdrawing_consent_asks_nothing_more_and_keeps_no_moods(
+    member_client, consented, other_member, make_post
+):
+    post = make_post(other_member, title="Waiting")
+    check_in(consented, energy=2, urge="avoid")
+    member_client.post(post.get_absolute_url(), {"body": "Here with you."})
+    done = Prescription.objects.filter(status=Status.DONE).first()
+    assert done is not None
+
+    member_client.post("/settings/health-data/")
+    page = member_client.get("/").content.decode()
+    member_client.post(f"/prescriptions/{done.pk}/feel/", {"mood_after": 7})
+
+    assert "You did it. How do you feel now?" not in page
+    assert not Prescription.objects.filter(mood_after__isnull=False).exists()
+    assert not Prescription.objects.filter(reason__contains="keeping to yourself").exists()
+    assert not Prescription.objects.exclude(status__in=[Status.DONE, Status.EXPIRED]).exists()
+
+
+@pytest.mark.django_db
+def test_many_low_days_in_a_row_still_bring_a_connecting_opposite_step_first(consented):
+    for _ in range(10):
+        _, plan = check_in(consented, energy=1, urge="keep_to_myself")
+
+        assert plan.suggestions
+        assert "keep_to_myself" in plan.suggestions[0].activity.opposite_of
+        assert any(s.activity.way in ("connect", "give") for s in plan.suggestions)
+
+
+@pytest.mark.django_db
+def test_replying_to_the_target_completes_the_step_even_if_someone_answered_first(
+    member_client, consented, other_member, make_post
+):
+    post = make_post(other_member, title="Anyone?")
+    check_in(consented, energy=2, urge="avoid")
+    step = Prescription.objects.filter(post=post).first()
+    assert step is not None
+    community_services.post_reply(author=UserFactory(), post=post, body="First!")
+
+    member_client.post(post.get_absolute_url(), {"body": "Me as well, here for you."})
+
+    step.refresh_from_db()
+    assert step.status == Status.DONE
