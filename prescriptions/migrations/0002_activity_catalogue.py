@@ -948,9 +948,9 @@ ACTIVITIES = [
     },
     {
         "slug": "go-to-the-gathering-you-said-yes-to",
-        "title": "Go to the gathering you said yes to",
+        "title": "Go along to a gathering, even for part of it",
         "how_to": (
-            "If you said you'd come to a gathering, go along, even if you only stay for "
+            "Take a place at a gathering this week and go along, even if you only stay for "
             "part of it. Arriving late or leaving early is fine."
         ),
         "energy": 3,
