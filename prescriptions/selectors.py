@@ -1,6 +1,7 @@
 """Reads for prescriptions. Health data is read only for its member (or a consented
 link worker, through link_worker_view)."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -25,6 +26,7 @@ from prescriptions.models import (
 COMMUNITY_LIFT_KEY = "prescriptions:community-lift"
 CATALOGUE_KEY = "prescriptions:catalogue"
 HISTORY_DAYS = 30
+LEARNING_DAYS = 180  # what lifted them is learned from the last six months
 TARGETS_PER_KIND = 8
 GATHERING_DAYS = 7
 FRIENDS_DAYS = 30
@@ -78,6 +80,25 @@ def _lifts(prescriptions) -> tuple[dict, dict]:
         for row in done.values("activity__way").annotate(mean=Avg("lift"), n=Count("id"))
     }
     return by_activity, by_way
+
+
+def _lifts_from_rows(rows) -> tuple[dict, dict]:
+    by_activity: dict = defaultdict(list)
+    by_way: dict = defaultdict(list)
+    for r in rows:
+        if (
+            r["status"] == Status.DONE
+            and r["mood_before"] is not None
+            and r["mood_after"] is not None
+        ):
+            lift = r["mood_after"] - r["mood_before"]
+            by_activity[r["activity_id"]].append(lift)
+            by_way[r["activity__way"]].append(lift)
+
+    def mean(groups):
+        return {key: (sum(v) / len(v), len(v)) for key, v in groups.items()}
+
+    return mean(by_activity), mean(by_way)
 
 
 def community_lifts() -> tuple[dict, dict]:
@@ -149,14 +170,22 @@ def _targets(member, now) -> engine.Targets:
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs, in a constant number of queries."""
     now = now or timezone.now()
-    mine = Prescription.objects.filter(member=member)
-    history = tuple(
-        engine.Past(p["activity_id"], p["created_at"], p["status"], p["skip_reason"])
-        for p in mine.filter(created_at__gte=now - timedelta(days=HISTORY_DAYS)).values(
-            "activity_id", "created_at", "status", "skip_reason"
+    # One read of the member's recent steps serves both the history and their lifts.
+    rows = list(
+        Prescription.objects.filter(
+            member=member, created_at__gte=now - timedelta(days=LEARNING_DAYS)
+        ).values(
+            "activity_id", "activity__way", "created_at", "status", "skip_reason",
+            "mood_before", "mood_after",
         )
+    )  # fmt: skip
+    since = now - timedelta(days=HISTORY_DAYS)
+    history = tuple(
+        engine.Past(r["activity_id"], r["created_at"], r["status"], r["skip_reason"])
+        for r in rows
+        if r["created_at"] >= since
     )
-    activity_lift, way_lift = _lifts(mine)
+    activity_lift, way_lift = _lifts_from_rows(rows)
     community_activity, community_way = community_lifts()
     latest_post = (
         Post.objects.filter(
