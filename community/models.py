@@ -243,11 +243,8 @@ class ContentQuerySet(models.QuerySet):
         """
         if not member.is_authenticated:
             return self
-        named = models.Q(is_anonymous=False)
-        blocked = Block.objects.filter(blocker=member).values("blocked")
-        blockers = Block.objects.filter(blocked=member).values("blocker")
-        return self.exclude(named & models.Q(author__in=blocked)).exclude(
-            named & models.Q(author__in=blockers)
+        return self.exclude(
+            models.Q(is_anonymous=False) & Block.objects.involving(member, "author")
         )
 
 
@@ -271,11 +268,8 @@ class ReplyQuerySet(ContentQuerySet):
         )
         if not member.is_authenticated:
             return replies
-        named_post = models.Q(post__is_anonymous=False)
-        blocked = Block.objects.filter(blocker=member).values("blocked")
-        blockers = Block.objects.filter(blocked=member).values("blocker")
-        return replies.exclude(named_post & models.Q(post__author__in=blocked)).exclude(
-            named_post & models.Q(post__author__in=blockers)
+        return replies.exclude(
+            models.Q(post__is_anonymous=False) & Block.objects.involving(member, "post__author")
         )
 
 
@@ -543,10 +537,21 @@ class Notification(models.Model):
         )
 
 
+class BlockQuerySet(models.QuerySet):
+    def involving(self, member, field: str) -> models.Q:
+        """A condition on `field` (a member) matching anyone `member` blocked or was
+        blocked by: blocks work both ways."""
+        blocked = self.filter(blocker=member).values("blocked")
+        blockers = self.filter(blocked=member).values("blocker")
+        return models.Q(**{f"{field}__in": blocked}) | models.Q(**{f"{field}__in": blockers})
+
+
 class Block(models.Model):
     blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
     blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BlockQuerySet.as_manager()
 
     class Meta:
         constraints = [

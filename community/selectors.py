@@ -230,9 +230,7 @@ def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
         return ReactionSummary(counts={}, mine=set())
     reactions = Reaction.objects.filter(Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
     if member.is_authenticated:
-        reactions = reactions.exclude(
-            member__in=Block.objects.filter(blocker=member).values("blocked")
-        ).exclude(member__in=Block.objects.filter(blocked=member).values("blocker"))
+        reactions = reactions.exclude(Block.objects.involving(member, "member"))
     counts: dict = defaultdict(dict)
     rows = reactions.values("post_id", "reply_id", "kind").annotate(n=Count("id"))
     for row in rows:

@@ -403,9 +403,7 @@ def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:
         group.filter(read_at__isnull=False).order_by("-created_at").values("created_at")[:1]
     )
     reactions = Reaction.objects.filter(kind=kind, **where).exclude(member_id=author_id)
-    reactions = reactions.exclude(
-        member__in=Block.objects.filter(blocker_id=author_id).values("blocked")
-    ).exclude(member__in=Block.objects.filter(blocked_id=author_id).values("blocker"))
+    reactions = reactions.exclude(Block.objects.involving(author_id, "member"))
     seen_before = last_seen.first()
     if seen_before:
         reactions = reactions.filter(created_at__gt=seen_before["created_at"])

@@ -124,8 +124,7 @@ def _targets(member, now) -> engine.Targets:
         .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("going")))
         .exclude(rsvps__member=member, rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
         .exclude(host=member)
-        .exclude(host__in=Block.objects.filter(blocker=member).values("blocked"))
-        .exclude(host__in=Block.objects.filter(blocked=member).values("blocker"))
+        .exclude(Block.objects.involving(member, "host"))
         .select_related("space")
         .order_by("starts_at", "id")[:TARGETS_PER_KIND]
     )
