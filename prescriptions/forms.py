@@ -107,6 +107,7 @@ class DoneForm(forms.Form):
 
 class FeelForm(forms.Form):
     mood_after = mood_field("How do you feel now?")
+    mood_before = mood_field("And before you did it?", required=False, empty_value=None)
 
 
 class SkipForm(forms.Form):

@@ -146,7 +146,9 @@ def complete_prescription(
     )
 
 
-def record_mood_after(*, prescription: Prescription, mood_after: int) -> bool:
+def record_mood_after(
+    *, prescription: Prescription, mood_after: int, mood_before: int | None = None
+) -> bool:
     """ "How do you feel now?" after a prescription was done (by hand or by itself)."""
     if prescription.status != Status.DONE:
         raise PrescriptionError("You can say how you feel once it's done.")
@@ -154,10 +156,11 @@ def record_mood_after(*, prescription: Prescription, mood_after: int) -> bool:
         raise PrescriptionError("You've already told us how you felt. Thank you.")
     if not selectors.has_consent(prescription.member):
         raise NeedsConsent("Moods are kept only with your consent to keeping check-ins.")
+    fields = {"mood_after": mood_after}
+    if prescription.mood_before is None and mood_before is not None:
+        fields["mood_before"] = mood_before  # e.g. a link worker's step, with no check-in
     return bool(
-        Prescription.objects.filter(pk=prescription.pk, mood_after__isnull=True).update(
-            mood_after=mood_after
-        )
+        Prescription.objects.filter(pk=prescription.pk, mood_after__isnull=True).update(**fields)
     )
 
 

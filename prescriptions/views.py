@@ -131,7 +131,9 @@ def done(request, pk):
 @login_required
 def feel(request, pk):
     def act(p, data):
-        services.record_mood_after(prescription=p, mood_after=data["mood_after"])
+        services.record_mood_after(
+            prescription=p, mood_after=data["mood_after"], mood_before=data.get("mood_before")
+        )
         messages.success(request, "Thank you for telling us. It helps 4C learn what lifts you.")
 
     return _act(request, pk, FeelForm, act)

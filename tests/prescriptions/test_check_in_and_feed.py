@@ -479,3 +479,24 @@ def test_replying_to_the_target_completes_the_step_even_if_someone_answered_firs
 
     step.refresh_from_db()
     assert step.status == Status.DONE
+
+
+@pytest.mark.django_db
+def test_a_step_without_a_check_in_asks_for_the_mood_before_too(
+    member_client, consented, link_worker, other_member, make_post
+):
+    from prescriptions.models import Activity
+
+    post = make_post(other_member)
+    step = services.prescribe_by_hand(
+        member=consented, activity=Activity.objects.filter(action="react").first(),
+        prescriber=link_worker, message="Have a look at this one",
+    )  # fmt: skip
+    community_services.set_reaction(member=consented, kind="hear", on=True, post=post)
+
+    page = member_client.get("/").content.decode()
+    member_client.post(f"/prescriptions/{step.pk}/feel/", {"mood_after": 6, "mood_before": 4})
+
+    assert "And before you did it?" in page
+    step.refresh_from_db()
+    assert (step.mood_before, step.mood_after, step.lift) == (4, 6, 2)
