@@ -2,7 +2,9 @@
 
 Run through `make bench` (PostgreSQL with bench/volume.py's data: 200,000 posts by
 default). Reports median and p95 per member, and checks the number of queries per
-call is the same for every member. Goal (DESIGN.md): p95 under 5 ms.
+call is the same for every member. Goal (DESIGN.md): p95 under 5 ms. The
+community-wide targets are cached (a minute at most) and shared by all members;
+the first call that fills that cache is reported on its own.
 
     python bench/engine.py [--members 200] [--budget-ms 5]
 """
@@ -43,7 +45,11 @@ def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would, after adding the follows
     check_in = CheckIn(mood=4, energy=2, urge="keep_to_myself", note="")
-    selectors.community_lifts()  # the community's prior is cached across check-ins
+    # The community-wide part (targets, prior, catalogue) is cached for up to a minute
+    # and shared by every member: timed on its own, then warm for the loop.
+    start = time.perf_counter()
+    selectors.engine_inputs(members[0], check_in=CheckIn(member=members[0], mood=4, energy=2))
+    shared_ms = (time.perf_counter() - start) * 1000
     timings, query_counts = [], set()
     for member in members:
         check_in.member = member
@@ -69,6 +75,7 @@ def main() -> int:
         pure.append((time.perf_counter() - start) * 1000)
     print(f"engine per member (inputs + suggest): p50 {p50:.2f} ms, p95 {p95:.2f} ms")
     print(f"engine.suggest alone: p50 {statistics.median(pure):.3f} ms")
+    print(f"first call, filling the shared cache (at most once a minute): {shared_ms:.1f} ms")
     print(f"queries per call: {sorted(query_counts)} (must be one number)")
     over = p95 > args.budget_ms or len(query_counts) != 1
     if over:

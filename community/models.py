@@ -217,6 +217,26 @@ class SpaceFollow(models.Model):
         return f"{self.member_id} follows space {self.space_id}"
 
 
+class SpaceRead(models.Model):
+    """When a member last read a space (its page or a post in it), at most hourly.
+
+    Only the latest time per space is kept, never which posts: enough for
+    prescriptions to prefer the spaces a member knows, and nothing more.
+    """
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="space_reads")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "space"], name="space_read_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} read space {self.space_id}"
+
+
 class Intent(models.TextChoices):
     SUPPORT = "support", "Looking for support"
     WIN = "win", "Sharing a win"

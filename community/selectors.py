@@ -9,11 +9,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape
@@ -261,6 +272,23 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
     if member.is_authenticated:
         posts = posts.exclude(author=member)
     return posts
+
+
+def longest_waiting_by_space(*, per_space: int) -> list[dict]:
+    """For everyone at once: each open space's posts waiting longest for a first reply,
+    oldest first, as plain rows (id, title, space_id, space__name, created_at,
+    author_id). No viewer's blocks are applied: callers filter per member, and must
+    never show `author_id` (anonymous posts carry it too)."""
+    place = Window(
+        RowNumber(), partition_by=F("space_id"), order_by=(F("created_at").asc(), F("id").asc())
+    )
+    return list(
+        needs_a_reply_queryset(AnonymousUser())
+        .annotate(place=place)
+        .filter(place__lte=per_space)
+        .order_by("created_at", "id")
+        .values("id", "title", "space_id", "space__name", "created_at", "author_id")
+    )
 
 
 def needs_a_reply_page(*, member, cursor: str | None = None) -> Page:

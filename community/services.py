@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 
 from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q
@@ -34,6 +35,7 @@ from community.models import (
     RSVPStatus,
     Space,
     SpaceFollow,
+    SpaceRead,
     User,
 )
 
@@ -115,6 +117,23 @@ def follow_space(*, member: User, space: Space) -> bool:
 def unfollow_space(*, member: User, space: Space) -> bool:
     deleted, _ = SpaceFollow.objects.filter(member=member, space=space).delete()
     return bool(deleted)
+
+
+READ_MARK_SECONDS = 3600  # a space's "last read" moves at most once an hour per member
+
+
+def note_space_read(*, member: User, space_id: int) -> None:
+    """Remembers that a signed-in member read a space. Costs one upsert an hour per
+    member and space; other page views only touch the cache."""
+    if not member.is_authenticated:
+        return
+    if cache.add(f"community:space-read:{member.pk}:{space_id}", 1, READ_MARK_SECONDS):
+        SpaceRead.objects.bulk_create(
+            [SpaceRead(member=member, space_id=space_id, read_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["member", "space"],
+            update_fields=["read_at"],
+        )
 
 
 # --- Posts --------------------------------------------------------------------
@@ -216,6 +235,7 @@ def remove_post(*, post: Post, member: User) -> bool:
         return False
     post.removed_at = timezone.now()
     post.save(update_fields=["removed_at"])
+    signals.post_changed.send(sender=Post, post=post)
     return True
 
 
@@ -599,9 +619,17 @@ def _hide(content: Post | Reply, reason: str) -> bool:
     )
     if updated:
         content.is_hidden, content.hidden_reason = True, reason
-        if isinstance(content, Reply) and not content.removed_at:
-            _reply_left_thread(content)
+        _content_changed(content, _reply_left_thread)
     return bool(updated)
+
+
+def _content_changed(content: Post | Reply, update_thread) -> None:
+    """After hiding or restoring: a post tells listeners; a reply moves its thread's
+    counters (unless its author had removed it already)."""
+    if isinstance(content, Post):
+        signals.post_changed.send(sender=Post, post=content)
+    elif not content.removed_at:
+        update_thread(content)
 
 
 def _restore(content: Post | Reply) -> bool:
@@ -612,8 +640,7 @@ def _restore(content: Post | Reply) -> bool:
     )
     if updated:
         content.is_hidden, content.hidden_reason = False, ""
-        if isinstance(content, Reply) and not content.removed_at:
-            _reply_back_in_thread(content)
+        _content_changed(content, _reply_back_in_thread)
     return bool(updated)
 
 
@@ -646,7 +673,13 @@ def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool) -> boo
     """Locks/unlocks or pins/unpins a post. Returns False when nothing changed."""
     if flag not in ("is_locked", "is_pinned"):
         raise ValueError(flag)
-    return bool(Post.objects.filter(pk=post.pk).exclude(**{flag: value}).update(**{flag: value}))
+    changed = bool(
+        Post.objects.filter(pk=post.pk).exclude(**{flag: value}).update(**{flag: value})
+    )
+    if changed:
+        setattr(post, flag, value)
+        signals.post_changed.send(sender=Post, post=post)
+    return changed
 
 
 # --- Gatherings -----------------------------------------------------------------

@@ -84,6 +84,7 @@ def space_list(request):
 
 def space_detail(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
+    services.note_space_read(member=request.user, space_id=space.pk)
     page = selectors.space_posts(space=space, member=request.user, cursor=request.GET.get("after"))
     gatherings = (
         [] if request.GET.get("after") else selectors.space_upcoming_gatherings(space=space)
@@ -147,6 +148,7 @@ def _reply_form_class(request, post):
 
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+    services.note_space_read(member=request.user, space_id=post.space_id)
     form_class = _reply_form_class(request, post)
     form = form_class()
     status = 200

@@ -1,16 +1,27 @@
 """Reads for prescriptions. Health data is read only for its member (or a consented
 link worker, through link_worker_view)."""
 
+import functools
 from collections import defaultdict
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
 from community import selectors as community
-from community.models import Block, Gathering, Post, Reply, RSVPStatus, SpaceFollow
+from community.models import (
+    RSVP,
+    Block,
+    Gathering,
+    Post,
+    Reply,
+    RSVPStatus,
+    SpaceFollow,
+    SpaceRead,
+)
 from community.safety import mentions_crisis
 from prescriptions import engine
 from prescriptions.models import (
@@ -44,12 +55,8 @@ def latest_check_in(member) -> CheckIn | None:
     return CheckIn.objects.filter(member=member).order_by("-created_at", "-id").first()
 
 
-def catalogue() -> list[engine.ActivityInfo]:
-    """The active catalogue, cached for a minute (a retired activity may linger that long)."""
-    return cache.get_or_set(CATALOGUE_KEY, _catalogue, 60)
-
-
 def _catalogue() -> list[engine.ActivityInfo]:
+    """The active catalogue (cached for a minute; the admin clears it on a change)."""
     return [
         engine.ActivityInfo(
             id=a.id,
@@ -101,74 +108,184 @@ def _lifts_from_rows(rows) -> tuple[dict, dict]:
     return mean(by_activity), mean(by_way)
 
 
-def community_lifts() -> tuple[dict, dict]:
-    """The community's mean lifts: the engine's prior. Cached, so a check-in never
-    aggregates every prescription ever done."""
-    return cache.get_or_set(COMMUNITY_LIFT_KEY, lambda: _lifts(Prescription.objects.all()), 600)
+def _community_lifts() -> tuple[dict, dict]:
+    """The community's mean lifts: the engine's prior (cached for ten minutes, so a
+    check-in never aggregates every prescription ever done)."""
+    return _lifts(Prescription.objects.all())
 
 
-def _targets(member, now) -> engine.Targets:
-    """Real things to point at, already filtered for this member. Four queries, always."""
-    # Longest waiting first, in the spaces they follow before the rest of the community.
-    # Two small index walks (always both, so the query count never varies).
-    followed = SpaceFollow.objects.filter(member=member).values("space")
-    waiting_posts = community.needs_a_reply_queryset(member).order_by("created_at", "id")
-    waiting = list(waiting_posts.filter(space__in=followed)[:TARGETS_PER_KIND])
-    seen = {p.pk for p in waiting}
-    waiting += [p for p in waiting_posts[:TARGETS_PER_KIND] if p.pk not in seen]
-    waiting = waiting[:TARGETS_PER_KIND]
-    gatherings = (
+# --- Targets -----------------------------------------------------------------------
+#
+# What the community offers right now is the same for everyone, so it is read once
+# a minute (or sooner, when a post or gathering changes: see receivers.py) and kept
+# in the cache. Each member then costs two small reads: the facts about them
+# (follows, reads, blocks, places, people they've talked with) and their friends'
+# recent posts. The pool carries authors' ids, anonymous ones too: it never leaves
+# the server, and targets handed to the engine carry no author.
+
+WAITING_POOL_KEY = "prescriptions:waiting-pool"
+GATHERING_POOL_KEY = "prescriptions:gathering-pool"
+POOL_SECONDS = 60
+WAITING_PER_SPACE = 3 * TARGETS_PER_KIND  # room for the member's own and blocked ones
+GATHERING_POOL_SIZE = 50
+
+FOLLOWED, READ, BLOCKED, HAS_PLACE, TALKED = "followed", "read", "blocked", "place", "talked"
+
+
+def _waiting_pool() -> tuple[dict, ...]:
+    return tuple(community.longest_waiting_by_space(per_space=WAITING_PER_SPACE))
+
+
+def _gathering_pool() -> tuple[dict, ...]:
+    """Gatherings starting within the week (and the pool's lifetime) with places left."""
+    now = timezone.now()
+    horizon = now + timedelta(days=GATHERING_DAYS, seconds=POOL_SECONDS)
+    return tuple(
         Gathering.objects.upcoming(now)
-        .filter(starts_at__gt=now, starts_at__lte=now + timedelta(days=GATHERING_DAYS))
+        .filter(starts_at__gt=now, starts_at__lte=horizon)
         .annotate(going=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.GOING)))
         .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("going")))
-        .exclude(rsvps__member=member, rsvps__status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
-        .exclude(host=member)
-        .exclude(Block.objects.involving(member, "host"))
-        .select_related("space")
-        .order_by("starts_at", "id")[:TARGETS_PER_KIND]
+        .order_by("starts_at", "id")
+        .values("id", "title", "space__name", "starts_at", "host_id")[:GATHERING_POOL_SIZE]
     )
-    # People they've talked with lately: named repliers to their posts, and the named
-    # authors of posts they replied to.
+
+
+def forget_waiting_pool() -> None:
+    """Now, and again when the transaction commits (a reader in between may have
+    cached the old state)."""
+    _forget(WAITING_POOL_KEY)
+
+
+def forget_gathering_pool() -> None:
+    _forget(GATHERING_POOL_KEY)
+
+
+def _forget(key: str) -> None:
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def is_in_waiting_pool(post_id: int) -> bool:
+    pool = cache.get(WAITING_POOL_KEY)
+    return pool is not None and any(row["id"] == post_id for row in pool)
+
+
+def _cached(builders: dict) -> dict:
+    """Several cached values in one round trip; missing ones are built and stored."""
+    found = cache.get_many(list(builders))
+    for key, (build, seconds) in builders.items():
+        if key not in found:
+            found[key] = build()
+            cache.set(key, found[key], seconds)
+    return found
+
+
+@functools.cache
+def _facts_sql() -> str:
+    """One UNION ALL of small index reads (written as SQL: it runs on every check-in,
+    and building it through the ORM cost more than running it). Tables come from the
+    models, so renames follow."""
+    q = connection.ops.quote_name
+    follow, read, block, rsvp, reply, post = (
+        q(m._meta.db_table) for m in (SpaceFollow, SpaceRead, Block, RSVP, Reply, Post)
+    )
+    published = "NOT r.is_hidden AND r.removed_at IS NULL AND r.created_at >= %(since)s"
+    # Only constants and quoted table names are interpolated; values are parameters.
+    return f"""
+        SELECT '{FOLLOWED}', space_id FROM {follow} WHERE member_id = %(member)s
+        UNION ALL SELECT '{READ}', space_id FROM {read} WHERE member_id = %(member)s
+        UNION ALL SELECT '{BLOCKED}', blocked_id FROM {block} WHERE blocker_id = %(member)s
+        UNION ALL SELECT '{BLOCKED}', blocker_id FROM {block} WHERE blocked_id = %(member)s
+        UNION ALL SELECT '{HAS_PLACE}', gathering_id FROM {rsvp}
+            WHERE member_id = %(member)s AND status IN (%(going)s, %(waiting)s)
+        UNION ALL SELECT '{TALKED}', r.author_id FROM {reply} r JOIN {post} p ON p.id = r.post_id
+            WHERE p.author_id = %(member)s AND NOT r.is_anonymous AND {published}
+        UNION ALL SELECT '{TALKED}', p.author_id FROM {reply} r JOIN {post} p ON p.id = r.post_id
+            WHERE r.author_id = %(member)s AND NOT p.is_anonymous AND {published}
+    """  # noqa: S608
+
+
+def _member_facts(member, since) -> dict[str, set[int]]:
+    """Spaces followed and read, members blocked (either way), gatherings where they
+    hold a place or wait for one, and the named members they talked with since
+    `since` (repliers to their posts, authors of posts they replied to). One query."""
+    params = {
+        "member": member.pk,
+        "since": since,
+        "going": RSVPStatus.GOING.value,
+        "waiting": RSVPStatus.WAITING.value,
+    }
+    facts: dict[str, set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(), params)
+        for kind, ref in cursor.fetchall():
+            facts[kind].add(ref)
+    return facts
+
+
+def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
+    """Real things to point at, filtered for this member. Two queries, always."""
     since = now - timedelta(days=FRIENDS_DAYS)
-    repliers = (
-        Reply.objects.published()
-        .filter(post__author=member, is_anonymous=False, created_at__gte=since)
-        .values_list("author_id", flat=True)
-    )
-    replied_to = (
-        Reply.objects.published()
-        .filter(author=member, post__is_anonymous=False, created_at__gte=since)
-        .values_list("post__author_id", flat=True)
-    )
-    friends = set(repliers.union(replied_to)) - {member.pk}
+    facts = _member_facts(member, since)
+    blocked = facts[BLOCKED]
+    # Longest waiting first, in the spaces they follow or have read before the rest of
+    # the community. Never their own, never a blocked member's (anonymous or not:
+    # leaving one out of a private suggestion names nobody).
+    cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
+    waiting = [
+        p
+        for p in waiting_pool
+        if p["author_id"] not in blocked | {member.pk} and p["created_at"] >= cutoff
+    ]
+    known = facts[FOLLOWED] | facts[READ]
+    waiting = [p for p in waiting if p["space_id"] in known] + [
+        p for p in waiting if p["space_id"] not in known
+    ]
+    gatherings = [
+        g
+        for g in gathering_pool
+        if now < g["starts_at"] <= now + timedelta(days=GATHERING_DAYS)
+        and g["host_id"] not in blocked | {member.pk}
+        and g["id"] not in facts[HAS_PLACE]
+    ]
+    friends = facts[TALKED] - blocked - {member.pk}
     friends_posts = (
-        Post.objects.visible_to(member)
-        .filter(author_id__in=friends or [0], is_anonymous=False, is_locked=False)
-        .filter(created_at__gte=since)
-        .select_related("space")
-        .order_by("-created_at", "-id")[:TARGETS_PER_KIND]
+        Post.objects.published()
+        .filter(space__is_archived=False, is_anonymous=False, is_locked=False)
+        .filter(author_id__in=friends or [0], created_at__gte=since)  # [0]: the same query
+        .order_by("-created_at", "-id")
+        .values("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
     )
     return engine.Targets(
         waiting_posts=tuple(
             engine.Target(
-                "post", p.pk, p.title, p.space.name, p.created_at, waiting_for_reply=True
+                "post", p["id"], p["title"], p["space__name"], p["created_at"],
+                waiting_for_reply=True,
             )
-            for p in waiting
+            for p in waiting[:TARGETS_PER_KIND]
         ),
         gatherings=tuple(
-            engine.Target("gathering", g.pk, g.title, g.space.name, g.starts_at)
-            for g in gatherings
+            engine.Target("gathering", g["id"], g["title"], g["space__name"], g["starts_at"])
+            for g in gatherings[:TARGETS_PER_KIND]
         ),
         friends_posts=tuple(
-            engine.Target("post", p.pk, p.title, p.space.name, p.created_at) for p in friends_posts
+            engine.Target("post", p["id"], p["title"], p["space__name"], p["created_at"])
+            for p in friends_posts
         ),
-    )
+    )  # fmt: skip
 
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
-    """Everything the engine needs, in a constant number of queries."""
+    """Everything the engine needs: four queries and one cache round trip, always."""
     now = now or timezone.now()
+    shared = _cached(
+        {
+            CATALOGUE_KEY: (_catalogue, 60),
+            COMMUNITY_LIFT_KEY: (_community_lifts, 600),
+            WAITING_POOL_KEY: (_waiting_pool, POOL_SECONDS),
+            GATHERING_POOL_KEY: (_gathering_pool, POOL_SECONDS),
+        }
+    )
     # One read of the member's recent steps serves both the history and their lifts.
     rows = list(
         Prescription.objects.filter(
@@ -185,7 +302,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         if r["created_at"] >= since
     )
     activity_lift, way_lift = _lifts_from_rows(rows)
-    community_activity, community_way = community_lifts()
+    community_activity, community_way = shared[COMMUNITY_LIFT_KEY]
     latest_post = (
         Post.objects.filter(
             author=member, removed_at__isnull=True, created_at__gte=now - CRISIS_POST_WINDOW
@@ -209,7 +326,8 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         community_activity_lift={k: v[0] for k, v in community_activity.items()},
         community_way_lift={k: v[0] for k, v in community_way.items()},
     )
-    return state, catalogue(), _targets(member, now)
+    targets = _targets(member, now, shared[WAITING_POOL_KEY], shared[GATHERING_POOL_KEY])
+    return state, shared[CATALOGUE_KEY], targets
 
 
 # --- The feed --------------------------------------------------------------------

@@ -1,0 +1,296 @@
+"""The engine's targets, read from the database: what a member may be pointed at.
+
+The community-wide targets are cached for a minute; these tests also prove that
+anything making a cached target wrong (hidden, removed, locked, answered, cancelled,
+full) takes it out at once, and that a member costs the same queries whatever the
+size of the community.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from community import roles
+from community import services as community
+from community.models import Space, SpaceRead
+from prescriptions import selectors
+from prescriptions.models import CheckIn
+from tests.factories import UserFactory
+
+HEAVY = "keep_to_myself"
+
+
+def targets(member):
+    check_in = CheckIn(member=member, mood=4, energy=2, urge=HEAVY, note="")
+    _, _, found = selectors.engine_inputs(member, check_in=check_in)
+    return found
+
+
+def waiting_ids(member):
+    return [t.id for t in targets(member).waiting_posts]
+
+
+def new_space(slug):
+    return Space.objects.create(slug=slug, name=slug.title(), description="A space.")
+
+
+def new_host():
+    host = UserFactory()
+    community.assign_role(member=host, role=roles.HOSTS)
+    return host
+
+
+def new_gathering(host, space, *, starts_in=timedelta(days=2), capacity=None, title="Tea"):
+    return community.create_gathering(
+        host=host,
+        space=space,
+        title=title,
+        description="A gentle hour together.",
+        starts_at=timezone.now() + starts_in,
+        duration_minutes=60,
+        format="online",
+        join_url="https://meet.example.org/tea",
+        capacity=capacity,
+    )
+
+
+def gathering_ids(member):
+    return [t.id for t in targets(member).gatherings]
+
+
+# --- Posts waiting for a reply ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_post_waiting_for_a_reply_is_a_target_but_never_the_members_own(
+    member, other_member, make_post
+):
+    theirs = make_post(other_member)
+    mine = make_post(member)
+
+    assert waiting_ids(member) == [theirs.pk]
+    assert mine.pk in waiting_ids(other_member)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("anonymous", [False, True])
+@pytest.mark.parametrize("direction", ["they blocked", "blocked them"])
+def test_a_blocked_members_post_is_never_a_target_even_anonymous(
+    member, other_member, make_post, anonymous, direction
+):
+    post = make_post(other_member, is_anonymous=anonymous)
+    assert waiting_ids(member) == [post.pk]  # cached now
+
+    if direction == "they blocked":
+        community.block_member(blocker=other_member, blocked=member)
+    else:
+        community.block_member(blocker=member, blocked=other_member)
+
+    assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["hidden", "removed", "locked", "answered", "archived"])
+def test_a_cached_target_that_stops_waiting_or_showing_goes_at_once(
+    member, other_member, moderator, make_post, space, change
+):
+    post = make_post(other_member)
+    assert waiting_ids(member) == [post.pk]  # the pool is in the cache now
+
+    if change == "hidden":
+        community.hide_content(content=post, moderator=moderator)
+    elif change == "removed":
+        community.remove_post(post=post, member=other_member)
+    elif change == "locked":
+        community.set_post_flag(post=post, moderator=moderator, flag="is_locked", value=True)
+    elif change == "answered":
+        community.post_reply(author=UserFactory(), post=post, body="I'm here.")
+    else:
+        space.is_archived = True
+        space.save()
+
+    assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_a_new_post_is_a_target_at_once(member, other_member, make_post):
+    first = make_post(other_member)
+    assert waiting_ids(member) == [first.pk]
+
+    second = make_post(other_member, title="Still here")
+
+    assert waiting_ids(member) == [first.pk, second.pk]
+
+
+@pytest.mark.django_db
+def test_an_answer_elsewhere_keeps_the_pool(
+    member, other_member, make_post, django_assert_num_queries
+):
+    waiting = make_post(other_member)
+    answered = make_post(other_member, title="Answered already")
+    community.post_reply(author=UserFactory(), post=answered, body="Hello.")
+    targets(member)  # fills the cache
+
+    community.post_reply(author=UserFactory(), post=answered, body="Me too.")
+
+    with django_assert_num_queries(4):  # no pool to rebuild
+        assert [t.id for t in targets(member).waiting_posts] == [waiting.pk]
+
+
+@pytest.mark.django_db
+def test_spaces_the_member_follows_or_has_read_come_first(
+    member, member_client, other_member, make_post
+):
+    elsewhere, followed, read = new_space("elsewhere"), new_space("followed"), new_space("read")
+    oldest = make_post(other_member, space=elsewhere)
+    in_followed = make_post(other_member, space=followed)
+    in_read = make_post(other_member, space=read)
+    assert waiting_ids(member) == [oldest.pk, in_followed.pk, in_read.pk]
+
+    community.follow_space(member=member, space=followed)
+    member_client.get(f"/spaces/{read.slug}/")
+
+    assert waiting_ids(member) == [in_followed.pk, in_read.pk, oldest.pk]
+
+
+@pytest.mark.django_db
+def test_a_waiting_gatherings_discussion_is_not_a_target(member, space):
+    new_gathering(new_host(), space)
+
+    assert waiting_ids(member) == []
+
+
+# --- Reading a space -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reading_a_post_marks_its_space_read_once_an_hour(
+    member, member_client, other_member, make_post, space
+):
+    post = make_post(other_member)
+
+    member_client.get(post.get_absolute_url())
+    first = SpaceRead.objects.get(member=member, space=space).read_at
+    with CaptureQueriesContext(connection) as again:
+        member_client.get(post.get_absolute_url())
+
+    assert SpaceRead.objects.get(member=member, space=space).read_at == first
+    assert not [q for q in again.captured_queries if "space_read" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_visitors_mark_nothing(client, other_member, make_post):
+    client.get(make_post(other_member).get_absolute_url())
+
+    assert not SpaceRead.objects.exists()
+
+
+# --- Gatherings ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_gathering_this_week_with_places_is_a_target(member, space):
+    soon = new_gathering(new_host(), space, capacity=5)
+    new_gathering(new_host(), space, starts_in=timedelta(days=8))
+
+    assert gathering_ids(member) == [soon.pk]
+
+
+@pytest.mark.django_db
+def test_a_gathering_that_fills_up_goes_at_once(member, space):
+    gathering = new_gathering(new_host(), space, capacity=1)
+    assert gathering_ids(member) == [gathering.pk]
+
+    community.rsvp(gathering=gathering, member=UserFactory())
+
+    assert gathering_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_a_cancelled_gathering_goes_at_once(member, space):
+    host = new_host()
+    gathering = new_gathering(host, space)
+    assert gathering_ids(member) == [gathering.pk]
+
+    community.cancel_gathering(gathering=gathering, by=host)
+
+    assert gathering_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_no_gathering_they_host_hold_a_place_in_or_whose_host_is_blocked(member, space):
+    community.assign_role(member=member, role=roles.HOSTS)
+    mine = new_gathering(member, space, title="Mine")
+    going = new_gathering(new_host(), space, title="Going")
+    blocked_host = new_host()
+    blocked = new_gathering(blocked_host, space, title="Blocked")
+    open_one = new_gathering(new_host(), space)
+    assert set(gathering_ids(member)) == {going.pk, blocked.pk, open_one.pk}
+    assert mine.pk in gathering_ids(UserFactory())
+
+    community.rsvp(gathering=going, member=member)
+    community.block_member(blocker=blocked_host, blocked=member)
+
+    assert gathering_ids(member) == [open_one.pk]
+
+
+@pytest.mark.django_db
+def test_a_gathering_that_started_is_not_a_target(member, space):
+    import time_machine
+
+    gathering = new_gathering(new_host(), space, starts_in=timedelta(hours=1))
+    assert gathering_ids(member) == [gathering.pk]
+
+    with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1)):
+        assert gathering_ids(member) == []  # even from the cached pool
+
+
+# --- People they've talked with -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_recent_named_post_by_someone_they_talked_with_is_a_target(
+    member, other_member, make_post
+):
+    stranger = UserFactory()
+    their_question = make_post(member)
+    community.post_reply(author=other_member, post=their_question, body="Same here.")
+    named = make_post(other_member, title="My garden")
+    make_post(other_member, title="Quietly", is_anonymous=True)
+    make_post(stranger, title="Stranger")
+
+    assert [t.id for t in targets(member).friends_posts] == [named.pk]
+
+    community.block_member(blocker=member, blocked=other_member)
+
+    assert targets(member).friends_posts == ()
+
+
+# --- Cost ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("many", [1, 50])
+def test_a_member_costs_four_queries_however_big_the_community(
+    member, make_post, space, many, django_assert_num_queries
+):
+    friend = UserFactory()
+    community.post_reply(author=friend, post=make_post(member), body="Hi")
+    for i in range(many):
+        other = UserFactory()
+        make_post(other, title=f"Waiting {i}")
+        make_post(friend, title=f"Friend's {i}")
+        community.block_member(blocker=member, blocked=UserFactory())
+        community.follow_space(member=member, space=new_space(f"space-{i}"))
+        community.rsvp(gathering=new_gathering(new_host(), space, title=f"G{i}"), member=member)
+    targets(member)  # the community-wide pool is cached from here on
+
+    with django_assert_num_queries(4):
+        found = targets(member)
+
+    # Strangers' posts and the friend's wait for a reply too.
+    assert len(found.waiting_posts) == min(2 * many, selectors.TARGETS_PER_KIND)
+    assert len(found.friends_posts) == min(many, selectors.TARGETS_PER_KIND)
