@@ -4,12 +4,16 @@ from django import forms
 from django.utils import timezone
 
 from community.text import validate_plain_text
+from prescriptions import selectors, services
 from prescriptions.models import (
     ENERGY_MAX,
     ENERGY_MIN,
     MOOD_MAX,
     MOOD_MIN,
     NOTE_MAX,
+    SCALE_MAX,
+    SCALE_MIN,
+    WELLBEING_QUESTIONS,
     SkipReason,
     Urge,
 )
@@ -118,3 +122,123 @@ class SkipForm(forms.Form):
             "required": "Choose not now or not for me.",
         },
     )
+
+
+# --- Wellbeing -------------------------------------------------------------------
+
+SCALE_CHOICES = [
+    (n, {SCALE_MIN: "0 · not at all", SCALE_MAX: "10 · completely"}.get(n, str(n)))
+    for n in range(SCALE_MIN, SCALE_MAX + 1)
+]
+ENDS = "0 is not at all, 10 is completely."
+
+
+def _question(label: str, help_text: str = ENDS) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=SCALE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={
+            "required": "Choose a number from 0 to 10 for this one, whatever feels closest.",
+            "invalid_choice": "Choose a whole number from 0 (not at all) to 10 (completely).",
+        },
+    )
+
+
+QUESTIONS = dict(WELLBEING_QUESTIONS)
+
+
+class WellbeingForm(forms.Form):
+    life_satisfaction = _question(QUESTIONS["life_satisfaction"])
+    worthwhile = _question(QUESTIONS["worthwhile"])
+    happy = _question(QUESTIONS["happy"])
+    anxious = _question(
+        QUESTIONS["anxious"],
+        ENDS + " For this one, lower is better: 0 means you didn't feel anxious at all.",
+    )
+
+
+# --- Link workers ----------------------------------------------------------------
+
+HANDLE_INPUT_MAX = 40
+
+
+class InviteForm(forms.Form):
+    handle = forms.CharField(
+        label="Your link worker's handle",
+        max_length=HANDLE_INPUT_MAX,
+        help_text="Ask your link worker for it. It looks like @jordan.",
+        error_messages={
+            "required": "Type your link worker's handle, such as @jordan.",
+            "max_length": "That's longer than any handle. Could you check it?",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_handle(self):
+        try:
+            link_worker = services.find_link_worker(self.cleaned_data["handle"])
+        except services.LinkWorkerError as error:
+            raise forms.ValidationError(str(error)) from None
+        if link_worker.pk == self.member.pk:
+            raise forms.ValidationError(
+                "That's your own handle. Invite the link worker you're working with."
+            )
+        return link_worker.handle
+
+
+class RevokeForm(forms.Form):
+    link_worker = forms.ChoiceField(
+        error_messages={
+            "required": "Choose which link worker to stop.",
+            "invalid_choice": "That link worker doesn't have access now, so there's "
+            "nothing to stop.",
+        }
+    )
+
+    def __init__(self, *args, consents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_handle = {c.link_worker.handle: c.link_worker for c in consents}
+        self.fields["link_worker"].choices = [(h, h) for h in self.by_handle]
+
+    def clean_link_worker(self):
+        return self.by_handle[self.cleaned_data["link_worker"]]
+
+
+class PrescribeForm(forms.Form):
+    activity = forms.ModelChoiceField(
+        label="A step to suggest",
+        queryset=selectors.active_activities(),
+        empty_label="Choose a step",
+        error_messages={
+            "required": "Choose a step from the list.",
+            "invalid_choice": "Choose one of the steps in the list.",
+        },
+    )
+    message = forms.CharField(
+        label="A personal message (optional)",
+        required=False,
+        max_length=services.MESSAGE_MAX,
+        strip=True,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            f"Up to {services.MESSAGE_MAX} characters. It's shown with the step, in your words."
+        ),
+        error_messages={
+            "max_length": f"Please keep your message to {services.MESSAGE_MAX} characters "
+            "(it has %(show_value)d).",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].label_from_instance = lambda a: (
+            f"{a.title} (energy {a.energy}, about {a.minutes} min)"
+        )

@@ -1,4 +1,4 @@
-"""Insights (what lifts a member) and the wellbeing check.
+"""The insights page: what lifts a member, drawn as charts with tables.
 
 Only ever the member's own data. The page's reads are a fixed number of queries, whatever
 the history: daily aggregates over a bounded eight-week window, per-activity aggregates
@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -28,6 +26,10 @@ from prescriptions import selectors
 from prescriptions.models import (
     MOOD_MAX,
     MOOD_MIN,
+    SCALE_MAX,
+    SCALE_MIN,
+    WELLBEING_FIELDS,
+    WELLBEING_SHORT,
     CheckIn,
     Prescription,
     Status,
@@ -36,29 +38,8 @@ from prescriptions.models import (
 )
 
 MOOD_DAYS = 56  # eight weeks, today included
-WELLBEING_EVERY = timedelta(days=28)
-WELLBEING_SHOWN = 12  # the latest answers drawn on insights: about a year
 MIN_TIMES = 2  # data points before a Way is named as what lifts the member
 ACTIVITIES_SHOWN = 10
-SCALE_MIN, SCALE_MAX = 0, 10
-
-# The ONS four personal wellbeing questions, in their standard wording.
-WELLBEING_QUESTIONS = (
-    ("life_satisfaction", "Overall, how satisfied are you with your life nowadays?"),
-    (
-        "worthwhile",
-        "Overall, to what extent do you feel that the things you do in your life are worthwhile?",
-    ),
-    ("happy", "Overall, how happy did you feel yesterday?"),
-    ("anxious", "Overall, how anxious did you feel yesterday?"),
-)
-WELLBEING_FIELDS = tuple(name for name, _ in WELLBEING_QUESTIONS)
-WELLBEING_SHORT = {
-    "life_satisfaction": "Life satisfaction",
-    "worthwhile": "Worthwhile",
-    "happy": "Happy yesterday",
-    "anxious": "Anxious yesterday (lower is better)",
-}
 
 WAY_DOING = {
     Way.CONNECT: "Connecting",
@@ -188,86 +169,6 @@ def lifts(member) -> tuple[list[Lift], list[Lift]]:
         return (-lift.mean, -lift.times, lift.label)
 
     return sorted(ways, key=best_first), sorted(activities, key=best_first)
-
-
-def recent_wellbeing(member) -> list[WellbeingSurvey]:
-    """The latest answers, oldest first. One query."""
-    latest = WellbeingSurvey.objects.filter(member=member).order_by("-created_at", "-id")
-    return list(reversed(latest[:WELLBEING_SHOWN]))
-
-
-def latest_wellbeing_at(member) -> datetime | None:
-    return (
-        WellbeingSurvey.objects.filter(member=member)
-        .order_by("-created_at", "-id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-
-
-def next_wellbeing_at(last: datetime | None) -> datetime | None:
-    return None if last is None else last + WELLBEING_EVERY
-
-
-def is_due(last: datetime | None, now: datetime) -> bool:
-    return last is None or now - last >= WELLBEING_EVERY
-
-
-def wellbeing_due(member, now: datetime | None = None) -> bool:
-    """Due when never answered, or when the last answers are 28 days old or more."""
-    return is_due(latest_wellbeing_at(member), now or timezone.now())
-
-
-# --- Writes ------------------------------------------------------------------------------------
-
-
-class WellbeingError(Exception):
-    """The answers can't be kept now; the message is safe to show the member."""
-
-
-class NeedsConsent(WellbeingError):
-    pass
-
-
-class NotDue(WellbeingError):
-    pass
-
-
-@transaction.atomic
-def record_wellbeing(
-    *, member, life_satisfaction: int, worthwhile: int, happy: int, anxious: int
-) -> WellbeingSurvey:
-    """Keeps the member's answers to the four wellbeing questions (each 0 to 10).
-
-    Needs their health-data consent, and one set of answers per 28 days: the member's row
-    is locked first, so a double submit keeps one."""
-    answers = {
-        "life_satisfaction": life_satisfaction,
-        "worthwhile": worthwhile,
-        "happy": happy,
-        "anxious": anxious,
-    }
-    for name, value in answers.items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name} must be a whole number from 0 to 10.")
-        if not SCALE_MIN <= value <= SCALE_MAX:
-            raise ValueError(f"{name} must be from 0 to 10.")
-    if not selectors.has_consent(member):
-        raise NeedsConsent(
-            "Your answers are kept with your check-ins, so 4C needs your agreement first."
-        )
-    get_user_model().objects.select_for_update().only("pk").get(pk=member.pk)
-    now = timezone.now()
-    if not is_due(latest_wellbeing_at(member), now):
-        raise NotDue("You've already answered these recently. Thank you.")
-    return WellbeingSurvey.objects.create(member=member, created_at=now, **answers)
-
-
-def erase_wellbeing(member) -> int:
-    """Erases every wellbeing answer of the member (when they withdraw consent).
-    Returns how many sets of answers went."""
-    erased, _ = WellbeingSurvey.objects.filter(member=member).delete()
-    return erased
 
 
 # --- Chart builders (pure) ----------------------------------------------------------------------
@@ -708,7 +609,7 @@ def insights_for(member, *, now: datetime | None = None) -> dict:
 
     moods, steps = daily_moods_and_steps(member, first=first, last=today, tz=tz)
     ways, activities = lifts(member)
-    surveys = recent_wellbeing(member)
+    surveys = selectors.recent_wellbeing(member)
 
     week = Counter()
     for day, counts in steps.items():
@@ -740,6 +641,6 @@ def insights_for(member, *, now: datetime | None = None) -> dict:
         "way_lifts": ways,
         "activity_lifts": activities,
         "wellbeing_chart": wellbeing_chart(surveys, tz=tz),
-        "wellbeing_due": is_due(last_wellbeing, now),
-        "wellbeing_next": next_wellbeing_at(last_wellbeing),
+        "wellbeing_due": selectors.is_due(last_wellbeing, now),
+        "wellbeing_next": selectors.next_wellbeing_at(last_wellbeing),
     }

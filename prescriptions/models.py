@@ -219,6 +219,27 @@ class Prescription(models.Model):
         return self.mood_after - self.mood_before
 
 
+SCALE_MIN, SCALE_MAX = 0, 10
+
+# The ONS four personal wellbeing questions, in their standard wording.
+WELLBEING_QUESTIONS = (
+    ("life_satisfaction", "Overall, how satisfied are you with your life nowadays?"),
+    (
+        "worthwhile",
+        "Overall, to what extent do you feel that the things you do in your life are worthwhile?",
+    ),
+    ("happy", "Overall, how happy did you feel yesterday?"),
+    ("anxious", "Overall, how anxious did you feel yesterday?"),
+)
+WELLBEING_FIELDS = tuple(name for name, _ in WELLBEING_QUESTIONS)
+WELLBEING_SHORT = {
+    "life_satisfaction": "Life satisfaction",
+    "worthwhile": "Worthwhile",
+    "happy": "Happy yesterday",
+    "anxious": "Anxious yesterday (lower is better)",
+}
+
+
 class WellbeingSurvey(models.Model):
     """The four ONS personal wellbeing questions, 0 (not at all) to 10 (completely).
 
@@ -240,10 +261,10 @@ class WellbeingSurvey(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": 10}),
+                condition=models.Q(**{f"{name}__gte": SCALE_MIN, f"{name}__lte": SCALE_MAX}),
                 name=f"wellbeing_{name}",
             )
-            for name in ("life_satisfaction", "worthwhile", "happy", "anxious")
+            for name in WELLBEING_FIELDS
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,16 @@
-"""Reads for prescriptions. Health data is read only for its member (or a consented
-link worker, through link_worker_view)."""
+"""Reads for prescriptions. Health data is read only for its member, or for a
+link worker with the member's consent (through services.get_member_for_link_worker,
+which logs the access)."""
 
 import functools
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Max, Min, Q
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,17 +24,23 @@ from community.models import (
     RSVPStatus,
     SpaceFollow,
     SpaceRead,
+    User,
 )
 from community.safety import mentions_crisis
 from prescriptions import engine
+from prescriptions.engine import CRISIS_SLUG
 from prescriptions.models import (
     CONSENT_VERSION,
     OPEN_STATUSES,
     Activity,
     CheckIn,
     Consent,
+    LinkWorkerAccess,
+    LinkWorkerConsent,
     Prescription,
+    SkipReason,
     Status,
+    WellbeingSurvey,
 )
 
 COMMUNITY_LIFT_KEY = "prescriptions:community-lift"
@@ -376,3 +385,213 @@ def awaiting_mood_after(member):
         .order_by("-completed_at")
         .first()
     )
+
+
+# --- Wellbeing -------------------------------------------------------------------
+
+WELLBEING_EVERY = timedelta(days=28)
+WELLBEING_SHOWN = 12  # the latest answers drawn on insights: about a year
+
+
+def recent_wellbeing(member) -> list[WellbeingSurvey]:
+    """The latest answers, oldest first. One query."""
+    latest = WellbeingSurvey.objects.filter(member=member).order_by("-created_at", "-id")
+    return list(reversed(latest[:WELLBEING_SHOWN]))
+
+
+def latest_wellbeing_at(member) -> datetime | None:
+    return (
+        WellbeingSurvey.objects.filter(member=member)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def next_wellbeing_at(last: datetime | None) -> datetime | None:
+    return None if last is None else last + WELLBEING_EVERY
+
+
+def is_due(last: datetime | None, now: datetime) -> bool:
+    return last is None or now - last >= WELLBEING_EVERY
+
+
+def wellbeing_due(member, now: datetime | None = None) -> bool:
+    """Due when never answered, or when the last answers are 28 days old or more."""
+    return is_due(latest_wellbeing_at(member), now or timezone.now())
+
+
+# --- Link workers ----------------------------------------------------------------
+# Every read of a member's data by a link worker goes through
+# services.get_member_for_link_worker, which checks consent and logs the access.
+
+VIEWED = "looked at your steps and your mood over time"
+TREND_DAYS = 56  # the mood trend covers the last eight weeks
+STEPS_SHOWN = 30
+ACCESS_LOG_SHOWN = 100
+
+
+def normalise_handle(handle: str) -> str:
+    return (handle or "").strip().removeprefix("@").strip().lower()
+
+
+def active_link_worker_consents(**lookups):
+    return LinkWorkerConsent.objects.filter(revoked_at__isnull=True, **lookups)
+
+
+def link_worker_has_consent(*, link_worker, member) -> bool:
+    return active_link_worker_consents(link_worker=link_worker, member=member).exists()
+
+
+def consenting_members(link_worker: User) -> list[LinkWorkerConsent]:
+    """The link worker's caseload: members whose consent is active now (one query).
+    Names only: looking at someone's steps is a logged access, listing them isn't."""
+    return list(
+        active_link_worker_consents(link_worker=link_worker, member__is_active=True)
+        .select_related("member")
+        .only("granted_at", "member__display_name", "member__handle", "member__pronouns")
+        .order_by("member__display_name", "member__handle")
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One prescription as a link worker sees it. Built field by field, so nothing of the
+    check-in behind it (and never its note) can reach the page."""
+
+    title: str
+    status: str
+    status_label: str
+    created_at: datetime
+    completed_at: datetime | None
+    completed_automatically: bool
+    mood_before: int | None
+    mood_after: int | None
+    prescriber_name: str | None
+    personal_message: str
+
+
+@dataclass(frozen=True)
+class TrendDay:
+    day: date
+    average: float
+    lowest: int
+    highest: int
+    check_ins: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    steps: list[Step]
+    mood_days: list[TrendDay]
+    done: int
+    time_zone: str
+
+
+def _status_label(status: str, skip_reason: str, completed_automatically: bool) -> str:
+    if status == Status.DONE:
+        return "Done (4C noticed by itself)" if completed_automatically else "Done"
+    if status == Status.SKIPPED:
+        return "Not for them" if skip_reason == SkipReason.NOT_FOR_ME else "Not now"
+    if status == Status.PLANNED:
+        return "Planned"
+    return "Suggested"
+
+
+def member_overview(member: User, *, now=None, viewer: User | None = None) -> Overview:
+    """The member's recent steps and their mood trend (dates and moods only: never a
+    note), in two queries whatever their number.
+
+    The crisis step is left out (it would tell what a private note said), and another
+    link worker's personal messages stay between them and the member."""
+    now = now or timezone.now()
+    rows = (
+        Prescription.objects.filter(member=member)
+        .exclude(status=Status.EXPIRED)  # suggestions not taken up: nothing to see
+        .exclude(activity__slug=CRISIS_SLUG)
+        .order_by("-created_at", "-id")
+        .values(
+            "activity__title",
+            "status",
+            "skip_reason",
+            "created_at",
+            "completed_at",
+            "completed_automatically",
+            "mood_before",
+            "mood_after",
+            "prescriber__display_name",
+            "prescriber_id",
+            "personal_message",
+        )[:STEPS_SHOWN]
+    )
+    steps = [
+        Step(
+            title=r["activity__title"],
+            status=r["status"],
+            status_label=_status_label(
+                r["status"], r["skip_reason"], r["completed_automatically"]
+            ),
+            created_at=r["created_at"],
+            completed_at=r["completed_at"],
+            completed_automatically=r["completed_automatically"],
+            mood_before=r["mood_before"],
+            mood_after=r["mood_after"],
+            prescriber_name=r["prescriber__display_name"],
+            personal_message=(
+                r["personal_message"] if viewer is None or r["prescriber_id"] == viewer.pk else ""
+            ),
+        )
+        for r in rows
+    ]
+    days = (
+        CheckIn.objects.filter(member=member, created_at__gte=now - timedelta(days=TREND_DAYS))
+        .annotate(day=TruncDate("created_at", tzinfo=member.tzinfo))
+        .values("day")
+        .annotate(
+            average=Avg("mood"),
+            lowest=Min("mood"),
+            highest=Max("mood"),
+            check_ins=Count("id"),
+        )
+        .order_by("-day")
+    )
+    mood_days = [
+        TrendDay(
+            day=d["day"],
+            average=round(float(d["average"]), 1),
+            lowest=d["lowest"],
+            highest=d["highest"],
+            check_ins=d["check_ins"],
+        )
+        for d in days
+    ]
+    return Overview(
+        steps=steps,
+        mood_days=mood_days,
+        done=sum(1 for s in steps if s.status == Status.DONE),
+        time_zone=member.time_zone,
+    )
+
+
+def link_workers_for(member: User) -> list[LinkWorkerConsent]:
+    """The link workers who have access to the member now."""
+    return list(
+        active_link_worker_consents(member=member)
+        .select_related("link_worker")
+        .only("granted_at", "link_worker__display_name", "link_worker__handle")
+        .order_by("granted_at", "id")
+    )
+
+
+def access_log(member: User, *, limit: int = ACCESS_LOG_SHOWN) -> list[LinkWorkerAccess]:
+    """Every time a link worker looked or suggested something, newest first."""
+    return list(
+        LinkWorkerAccess.objects.filter(member=member)
+        .select_related("link_worker")
+        .only("what", "at", "link_worker__display_name", "link_worker__handle")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def active_activities():
+    return Activity.objects.filter(is_active=True).order_by("energy", "title")

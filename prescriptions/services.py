@@ -1,26 +1,39 @@
-"""Actions on prescriptions: consent, check-ins, the engine's suggestions, doing them.
+"""Actions on prescriptions: consent, check-ins, the engine's suggestions, doing them,
+the wellbeing check, and link workers (invite, revoke, look, suggest).
 
-Health data (check-ins, moods, notes) is written only here, for its member.
+Health data (check-ins, moods, notes, wellbeing answers) is written only here, for
+its member.
 """
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
+from community import roles
 from community.models import Post, Reply, User
-from prescriptions import engine, insights, selectors
+from community.selectors import HANDLE_RE
+from community.text import validate_plain_text
+from prescriptions import engine, selectors
 from prescriptions.models import (
     CONSENT_VERSION,
     OPEN_STATUSES,
+    SCALE_MAX,
+    SCALE_MIN,
     Activity,
     CheckIn,
     CommunityAction,
     Consent,
+    LinkWorkerAccess,
+    LinkWorkerConsent,
     Prescription,
     SkipReason,
     Status,
+    WellbeingSurvey,
 )
 
 STALE_AFTER = timedelta(days=2)
@@ -32,6 +45,18 @@ class PrescriptionError(Exception):
 
 class NeedsConsent(PrescriptionError):
     pass
+
+
+class NotDue(PrescriptionError):
+    """The wellbeing questions were answered less than 28 days ago."""
+
+
+class LinkWorkerError(PrescriptionError):
+    """Something a link worker or member can't do; the message is safe to show."""
+
+
+class NoConsent(LinkWorkerError):
+    """The member hasn't given (or has taken back) their consent."""
 
 
 # --- Consent ----------------------------------------------------------------------
@@ -58,7 +83,7 @@ def withdraw_consent(*, member: User) -> int:
     # Moods, and the engine's reasons (they repeat the urge) and score parts, go too.
     mine.update(mood_before=None, mood_after=None, completed_automatically=False, score_parts={})
     mine.filter(prescriber__isnull=True).update(reason="A small step.")
-    insights.erase_wellbeing(member)
+    erase_wellbeing(member)
     erased, _ = CheckIn.objects.filter(member=member).delete()
     return erased
 
@@ -245,3 +270,167 @@ def prescribe_by_hand(*, member: User, activity: Activity, prescriber: User, mes
         personal_message=message,
         reason=f"From {prescriber.display_name}, your link worker.",
     )
+
+
+# --- Wellbeing -------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_wellbeing(
+    *, member, life_satisfaction: int, worthwhile: int, happy: int, anxious: int
+) -> WellbeingSurvey:
+    """Keeps the member's answers to the four wellbeing questions (each 0 to 10).
+
+    Needs their health-data consent, and one set of answers per 28 days: the member's row
+    is locked first, so a double submit keeps one."""
+    answers = {
+        "life_satisfaction": life_satisfaction,
+        "worthwhile": worthwhile,
+        "happy": happy,
+        "anxious": anxious,
+    }
+    for name, value in answers.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be a whole number from 0 to 10.")
+        if not SCALE_MIN <= value <= SCALE_MAX:
+            raise ValueError(f"{name} must be from 0 to 10.")
+    if not selectors.has_consent(member):
+        raise NeedsConsent(
+            "Your answers are kept with your check-ins, so 4C needs your agreement first."
+        )
+    get_user_model().objects.select_for_update().only("pk").get(pk=member.pk)
+    now = timezone.now()
+    if not selectors.is_due(selectors.latest_wellbeing_at(member), now):
+        raise NotDue("You've already answered these recently. Thank you.")
+    return WellbeingSurvey.objects.create(member=member, created_at=now, **answers)
+
+
+def erase_wellbeing(member) -> int:
+    """Erases every wellbeing answer of the member (when they withdraw consent).
+    Returns how many sets of answers went."""
+    erased, _ = WellbeingSurvey.objects.filter(member=member).delete()
+    return erased
+
+
+# --- Link workers ----------------------------------------------------------------
+# A member invites a link worker by handle and can stop their access at any time.
+# With consent, the link worker sees the member's steps and mood trend (never notes)
+# and can suggest a step with a personal message. Every access is logged, and the
+# member sees the log.
+
+MESSAGE_MAX = 500
+
+
+def log_access(*, link_worker: User, member: User, what: str) -> LinkWorkerAccess:
+    return LinkWorkerAccess.objects.create(link_worker=link_worker, member=member, what=what)
+
+
+def get_member_for_link_worker(
+    link_worker: User, handle: str, *, what: str | None = selectors.VIEWED
+):
+    """The one way a link worker reaches a member: a 404 unless they are a link worker
+    with the member's active consent. Logs the access (`what`), unless `what` is None
+    because the caller logs what it does itself."""
+    handle = selectors.normalise_handle(handle)
+    if not roles.is_link_worker(link_worker) or not HANDLE_RE.fullmatch(handle):
+        raise Http404("No such member.")
+    member = User.objects.filter(
+        handle=handle,
+        is_active=True,
+        link_worker_consents__link_worker=link_worker,
+        link_worker_consents__revoked_at__isnull=True,
+    ).first()
+    if member is None:
+        raise Http404("No such member.")
+    if what:
+        log_access(link_worker=link_worker, member=member, what=what)
+    return member
+
+
+def find_link_worker(handle: str) -> User:
+    """The active member in the Link workers group with this handle, or a clear error."""
+    handle = selectors.normalise_handle(handle)
+    if not handle:
+        raise LinkWorkerError("Type your link worker's handle, such as @jordan.")
+    if not HANDLE_RE.fullmatch(handle):
+        raise LinkWorkerError(
+            "A handle has 3 to 30 letters, numbers or underscores, such as @jordan. "
+            "Your link worker can tell you theirs."
+        )
+    found = User.objects.filter(handle=handle, is_active=True).prefetch_related("groups").first()
+    if found is None:
+        raise LinkWorkerError(
+            f"We couldn't find anyone with the handle @{handle}. "
+            "Could you check it with your link worker?"
+        )
+    if not roles.is_link_worker(found):
+        raise LinkWorkerError(
+            f"@{handle} isn't a link worker on 4C, so they can't be invited here. "
+            "Only link workers can see your steps."
+        )
+    return found
+
+
+def invite_link_worker(*, member: User, handle: str) -> LinkWorkerConsent:
+    """Gives the link worker with this handle access to the member's steps and mood
+    trend (never notes). Inviting someone who already has access changes nothing."""
+    link_worker = find_link_worker(handle)
+    if link_worker.pk == member.pk:
+        raise LinkWorkerError(
+            "That's your own handle. Invite the link worker you're working with."
+        )
+    current = selectors.active_link_worker_consents(member=member, link_worker=link_worker).first()
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            return LinkWorkerConsent.objects.create(member=member, link_worker=link_worker)
+    except IntegrityError:  # invited twice at once: the other request won
+        return selectors.active_link_worker_consents(member=member, link_worker=link_worker).get()
+
+
+def revoke_link_worker(*, member: User, link_worker: User) -> bool:
+    """Ends the link worker's access at once. Returns False when they had none."""
+    return bool(
+        selectors.active_link_worker_consents(member=member, link_worker=link_worker).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+def _clean_message(message: str) -> str:
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise LinkWorkerError(
+            f"Your message is {len(message)} characters. Please keep it to {MESSAGE_MAX}."
+        )
+    try:
+        validate_plain_text(message)
+    except ValidationError as error:
+        raise LinkWorkerError(" ".join(error.messages)) from None
+    return message
+
+
+@transaction.atomic
+def prescribe_as_link_worker(
+    *, link_worker: User, member: User, activity: Activity, message: str = ""
+):
+    """Suggests a step to a member who consented, with a personal message, and logs it."""
+    message = _clean_message(message)
+    if not activity.is_active:
+        raise LinkWorkerError("That activity has been retired. Choose another from the list.")
+    # Lock the consent, so a revoke at the same moment waits and this sees it.
+    consent = (
+        selectors.active_link_worker_consents(
+            member=member, link_worker=link_worker, member__is_active=True
+        )
+        .select_for_update(of=("self",))
+        .first()
+    )
+    if consent is None or not roles.is_link_worker(link_worker):
+        raise NoConsent("This member hasn't given you access.")
+    prescription = prescribe_by_hand(
+        member=member, activity=activity, prescriber=link_worker, message=message
+    )
+    log_access(link_worker=link_worker, member=member, what=f"suggested “{activity.title}”")
+    return prescription

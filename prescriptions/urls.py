@@ -1,6 +1,6 @@
 from django.urls import path
 
-from prescriptions import views, views_insights, views_link_workers
+from prescriptions import views
 
 app_name = "prescriptions"
 
@@ -13,13 +13,13 @@ urlpatterns = [
     path("prescriptions/<int:pk>/done/", views.done, name="done"),
     path("prescriptions/<int:pk>/feel/", views.feel, name="feel"),
     path("prescriptions/<int:pk>/skip/", views.skip, name="skip"),
-    path("insights/", views_insights.insights, name="insights"),
-    path("wellbeing/", views_insights.wellbeing, name="wellbeing"),
-    path("link-workers/", views_link_workers.member_settings, name="link-workers"),
-    path("link-workers/members/", views_link_workers.caseload, name="caseload"),
+    path("insights/", views.insights_page, name="insights"),
+    path("wellbeing/", views.wellbeing, name="wellbeing"),
+    path("link-workers/", views.member_settings, name="link-workers"),
+    path("link-workers/members/", views.caseload, name="caseload"),
     path(
         "link-workers/members/<str:handle>/",
-        views_link_workers.member_view,
+        views.member_view,
         name="link-worker-member",
     ),
 ]

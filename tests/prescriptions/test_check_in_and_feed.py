@@ -376,12 +376,11 @@ def test_the_feed_and_check_in_pages_cost_the_same_with_1_or_50_prescriptions(
 
 @pytest.mark.django_db
 def test_the_feed_offers_the_wellbeing_check_when_it_is_due(member_client, consented):
-    from prescriptions import insights
 
     check_in(consented)
     assert "A short wellbeing check" in member_client.get("/prescriptions/").content.decode()
 
-    insights.record_wellbeing(
+    services.record_wellbeing(
         member=consented, life_satisfaction=6, worthwhile=7, happy=5, anxious=4
     )
 

@@ -10,7 +10,7 @@ from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
-from prescriptions import insights, services
+from prescriptions import insights, selectors, services
 from prescriptions.models import Activity, CheckIn, Prescription, Status, Way, WellbeingSurvey
 
 pytestmark = pytest.mark.django_db
@@ -441,5 +441,5 @@ def test_the_page_costs_the_same_with_1_or_50_check_ins_and_steps(
     assert len(ours) == 4  # check-ins by day, steps by day and Way, lifts, wellbeing
     assert first.context["mood_chart"] is not None
     assert len(fifty.context["mood_chart"].points) == 50
-    assert len(fifty.context["wellbeing_chart"].series[0].markers) == insights.WELLBEING_SHOWN
+    assert len(fifty.context["wellbeing_chart"].series[0].markers) == selectors.WELLBEING_SHOWN
     print(f"insights page: {len(one)} queries with 1 and with 50")  # noqa: T201

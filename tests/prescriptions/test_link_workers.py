@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import roles
-from prescriptions import link_workers, services
+from prescriptions import selectors, services
 from prescriptions.models import (
     Activity,
     CheckIn,
@@ -42,7 +42,7 @@ def checked_in(consented):
 
 @pytest.fixture
 def invited(checked_in, link_worker):
-    link_workers.invite_link_worker(member=checked_in, handle="jordan")
+    services.invite_link_worker(member=checked_in, handle="jordan")
     return checked_in
 
 
@@ -112,11 +112,11 @@ def test_revoking_stops_access_at_once_and_a_new_invite_starts_afresh(
     page = text(member_client.get(SETTINGS_URL))
     assert "Jordan can't see your steps or your mood any more." in page
     assert "Nobody at the moment." in page
-    assert not link_workers.has_consent(link_worker=link_worker, member=member)
+    assert not selectors.link_worker_has_consent(link_worker=link_worker, member=member)
 
     member_client.post(SETTINGS_URL, {"action": "invite", "handle": "jordan"})
     assert LinkWorkerConsent.objects.count() == 2
-    assert link_workers.has_consent(link_worker=link_worker, member=member)
+    assert selectors.link_worker_has_consent(link_worker=link_worker, member=member)
 
 
 def test_only_one_active_consent_per_member_and_link_worker(member, link_worker):
@@ -167,8 +167,8 @@ def test_a_link_worker_cant_invite_themselves(client, link_worker):
 
     assert response.status_code == 400
     assert "That's your own handle." in text(response)
-    with pytest.raises(link_workers.LinkWorkerError):
-        link_workers.invite_link_worker(member=link_worker, handle="jordan")
+    with pytest.raises(services.LinkWorkerError):
+        services.invite_link_worker(member=link_worker, handle="jordan")
     assert not LinkWorkerConsent.objects.exists()
 
 
@@ -176,8 +176,8 @@ def test_a_deactivated_link_worker_cant_be_invited(member, link_worker):
     link_worker.is_active = False
     link_worker.save()
 
-    with pytest.raises(link_workers.LinkWorkerError, match="couldn't find anyone"):
-        link_workers.invite_link_worker(member=member, handle="jordan")
+    with pytest.raises(services.LinkWorkerError, match="couldn't find anyone"):
+        services.invite_link_worker(member=member, handle="jordan")
 
 
 def test_the_pages_need_a_login(client):
@@ -203,8 +203,10 @@ def test_a_link_worker_without_consent_gets_a_404_and_nothing_of_the_check_ins(
         assert "See Maya's steps" not in content, url
     assert not Prescription.objects.filter(member=checked_in, prescriber=link_worker).exists()
     assert not LinkWorkerAccess.objects.exists()
-    with pytest.raises(link_workers.NoConsent):
-        link_workers.prescribe(link_worker=link_worker, member=checked_in, activity=a_step())
+    with pytest.raises(services.NoConsent):
+        services.prescribe_as_link_worker(
+            link_worker=link_worker, member=checked_in, activity=a_step()
+        )
 
 
 def test_consent_to_one_link_worker_gives_another_nothing(client, invited):
@@ -232,8 +234,10 @@ def test_only_link_workers_ever_see_a_member_even_with_a_stale_consent(
     client.force_login(link_worker)
     assert client.get(MAYA_URL).status_code == 404
     assert client.get(CASELOAD_URL).status_code == 403
-    with pytest.raises(link_workers.NoConsent):
-        link_workers.prescribe(link_worker=link_worker, member=invited, activity=a_step())
+    with pytest.raises(services.NoConsent):
+        services.prescribe_as_link_worker(
+            link_worker=link_worker, member=invited, activity=a_step()
+        )
 
 
 # --- With consent: steps and moods, never notes -----------------------------------------------
@@ -279,7 +283,7 @@ def test_prescribing_shows_on_the_members_feed_with_the_link_workers_words(
 
 
 def test_the_link_worker_sees_completion(lw_client, invited, link_worker):
-    p = link_workers.prescribe(
+    p = services.prescribe_as_link_worker(
         link_worker=link_worker, member=invited, activity=a_step(), message="Try this"
     )
     services.complete_prescription(prescription=p, mood_after=6)
@@ -326,8 +330,10 @@ def test_a_retired_activity_cant_be_prescribed(lw_client, invited, link_worker):
 
     assert response.status_code == 400
     assert "Choose one of the steps in the list." in text(response)
-    with pytest.raises(link_workers.LinkWorkerError, match="retired"):
-        link_workers.prescribe(link_worker=link_worker, member=invited, activity=retired)
+    with pytest.raises(services.LinkWorkerError, match="retired"):
+        services.prescribe_as_link_worker(
+            link_worker=link_worker, member=invited, activity=retired
+        )
     assert not Prescription.objects.filter(prescriber=link_worker).exists()
 
 
@@ -336,8 +342,8 @@ def test_a_message_of_exactly_500_characters_is_fine(lw_client, invited, link_wo
 
     assert response.status_code == 302
     assert len(Prescription.objects.get(prescriber=link_worker).personal_message) == 500
-    with pytest.raises(link_workers.LinkWorkerError, match="keep it to 500"):
-        link_workers.prescribe(
+    with pytest.raises(services.LinkWorkerError, match="keep it to 500"):
+        services.prescribe_as_link_worker(
             link_worker=link_worker, member=invited, activity=a_step(), message="x" * 501
         )
 
@@ -357,9 +363,9 @@ def test_every_access_is_logged_and_the_member_sees_it_in_their_time_zone(
     lw_client.post(MAYA_URL, {"activity": "999999"})  # shows the page again: a look
 
     log = list(LinkWorkerAccess.objects.order_by("id").values_list("what", flat=True))
-    assert log == [link_workers.VIEWED, f"suggested “{step.title}”", link_workers.VIEWED]
+    assert log == [selectors.VIEWED, f"suggested “{step.title}”", selectors.VIEWED]
     assert all(a.link_worker == link_worker for a in LinkWorkerAccess.objects.all())
-    LinkWorkerAccess.objects.filter(what=link_workers.VIEWED).update(
+    LinkWorkerAccess.objects.filter(what=selectors.VIEWED).update(
         at=datetime(2030, 1, 2, 13, 0, tzinfo=UTC)
     )
 
@@ -386,7 +392,7 @@ def test_the_access_log_is_the_members_own(client, invited, other_member, link_w
     client.force_login(other_member)
     page = text(client.get(SETTINGS_URL))
     assert "No link worker has looked at your steps." in page
-    assert link_workers.access_log(other_member) == []
+    assert selectors.access_log(other_member) == []
 
 
 # --- After revoking: gone at once -----------------------------------------------------------
@@ -396,17 +402,19 @@ def test_after_revoking_the_link_worker_loses_access_immediately(client, invited
     client.force_login(link_worker)
     assert client.get(MAYA_URL).status_code == 200
 
-    assert link_workers.revoke_link_worker(member=invited, link_worker=link_worker)
+    assert services.revoke_link_worker(member=invited, link_worker=link_worker)
 
     assert client.get(MAYA_URL).status_code == 404
     assert client.post(MAYA_URL, {"activity": a_step().pk}).status_code == 404
     assert "Maya" not in text(client.get(CASELOAD_URL))
     assert not Prescription.objects.filter(prescriber=link_worker).exists()
-    with pytest.raises(link_workers.NoConsent):
-        link_workers.prescribe(link_worker=link_worker, member=invited, activity=a_step())
-    assert not link_workers.revoke_link_worker(member=invited, link_worker=link_worker)
+    with pytest.raises(services.NoConsent):
+        services.prescribe_as_link_worker(
+            link_worker=link_worker, member=invited, activity=a_step()
+        )
+    assert not services.revoke_link_worker(member=invited, link_worker=link_worker)
     # The member still sees what happened while access was given.
-    assert [a.what for a in link_workers.access_log(invited)] == [link_workers.VIEWED]
+    assert [a.what for a in selectors.access_log(invited)] == [selectors.VIEWED]
 
 
 def test_a_deactivated_member_is_out_of_the_caseload(lw_client, invited):
@@ -443,7 +451,7 @@ def test_the_caseload_costs_the_same_with_1_or_50_members(lw_client, link_worker
 def test_the_member_view_costs_the_same_with_1_or_50_steps_and_check_ins(
     lw_client, consented, link_worker
 ):
-    link_workers.invite_link_worker(member=consented, handle="jordan")
+    services.invite_link_worker(member=consented, handle="jordan")
     activities = list(Activity.objects.order_by("id")[:50])
     now = timezone.now()
 
@@ -469,12 +477,12 @@ def test_the_member_view_costs_the_same_with_1_or_50_steps_and_check_ins(
 
 
 def test_the_member_page_costs_the_same_with_1_or_50_accesses(member_client, member, link_worker):
-    link_workers.invite_link_worker(member=member, handle="jordan")
-    link_workers.log_access(link_worker=link_worker, member=member, what=link_workers.VIEWED)
+    services.invite_link_worker(member=member, handle="jordan")
+    services.log_access(link_worker=link_worker, member=member, what=selectors.VIEWED)
     one = _count(member_client, SETTINGS_URL)
 
     LinkWorkerAccess.objects.bulk_create(
-        LinkWorkerAccess(link_worker=link_worker, member=member, what=link_workers.VIEWED)
+        LinkWorkerAccess(link_worker=link_worker, member=member, what=selectors.VIEWED)
         for _ in range(49)
     )
     assert _count(member_client, SETTINGS_URL) == one

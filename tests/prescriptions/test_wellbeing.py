@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from prescriptions import insights, services
+from prescriptions import selectors, services
 from prescriptions.models import WellbeingSurvey
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def logged_in_at(client, member, when):
 
 
 def test_never_answered_it_is_due_and_asks_the_four_ons_questions(member_client, consented):
-    assert insights.wellbeing_due(consented, NOW)
+    assert selectors.wellbeing_due(consented, NOW)
 
     response = member_client.get("/wellbeing/")
 
@@ -80,7 +80,7 @@ def test_not_due_at_27_days_due_again_at_28(client, consented):
         assert client.post("/wellbeing/", ANSWERS).status_code == 302
 
     with logged_in_at(client, consented, NOW + timedelta(days=27)):
-        assert not insights.wellbeing_due(consented, NOW + timedelta(days=27))
+        assert not selectors.wellbeing_due(consented, NOW + timedelta(days=27))
         page = client.get("/wellbeing/")
         assert "form" not in page.context
         content = page.content.decode()
@@ -93,7 +93,7 @@ def test_not_due_at_27_days_due_again_at_28(client, consented):
 
     later = NOW + timedelta(days=28)
     with logged_in_at(client, consented, later):
-        assert insights.wellbeing_due(consented, later)
+        assert selectors.wellbeing_due(consented, later)
         assert "form" in client.get("/wellbeing/").context
         assert client.post("/wellbeing/", {**ANSWERS, "happy": 8}).status_code == 302
     assert list(
@@ -106,7 +106,7 @@ def test_not_due_at_27_days_due_again_at_28(client, consented):
 
 def test_the_insights_page_invites_the_check_only_when_due(client, consented):
     with logged_in_at(client, consented, NOW):
-        insights.record_wellbeing(member=consented, **ANSWERS)
+        services.record_wellbeing(member=consented, **ANSWERS)
     with logged_in_at(client, consented, NOW + timedelta(days=27, hours=23)):
         page = client.get("/insights/").content.decode()
         assert "Your next wellbeing check is from Wednesday 10 April." in page
@@ -154,7 +154,7 @@ def test_bad_answers_get_a_clear_error_keep_the_rest_and_save_nothing(
 def test_the_service_refuses_numbers_out_of_range_or_not_whole(consented):
     for bad in [11, -1, True, "5", 5.0, None]:
         with pytest.raises(ValueError, match="happy"):
-            insights.record_wellbeing(member=consented, **{**ANSWERS, "happy": bad})
+            services.record_wellbeing(member=consented, **{**ANSWERS, "happy": bad})
     assert not WellbeingSurvey.objects.exists()
 
 
@@ -166,10 +166,10 @@ def test_the_database_refuses_answers_out_of_range(consented):
 
 
 def test_a_double_submit_keeps_one_set_of_answers(consented):
-    insights.record_wellbeing(member=consented, **ANSWERS)
+    services.record_wellbeing(member=consented, **ANSWERS)
 
-    with pytest.raises(insights.NotDue):
-        insights.record_wellbeing(member=consented, **ANSWERS)
+    with pytest.raises(services.NotDue):
+        services.record_wellbeing(member=consented, **ANSWERS)
 
     assert WellbeingSurvey.objects.count() == 1
 
@@ -191,8 +191,8 @@ def test_without_consent_it_says_so_links_to_check_in_and_saves_nothing(member_c
     assert refused.status_code == 403
     assert "needs your agreement first" in refused.content.decode()
     assert not WellbeingSurvey.objects.exists()
-    with pytest.raises(insights.NeedsConsent):
-        insights.record_wellbeing(member=member, **ANSWERS)
+    with pytest.raises(services.NeedsConsent):
+        services.record_wellbeing(member=member, **ANSWERS)
     assert not WellbeingSurvey.objects.exists()
 
 
@@ -206,7 +206,7 @@ def test_the_check_needs_a_login(client):
 
 
 def test_another_members_answers_never_show(client, consented, other_member):
-    insights.record_wellbeing(
+    services.record_wellbeing(
         member=consented, life_satisfaction=1, worthwhile=2, happy=9, anxious=10
     )
     client.force_login(other_member)
@@ -222,15 +222,15 @@ def test_another_members_answers_never_show(client, consented, other_member):
 
 def test_erasing_removes_every_answer_of_that_member_only(consented, other_member):
     services.give_consent(member=other_member)
-    insights.record_wellbeing(member=consented, **ANSWERS)
+    services.record_wellbeing(member=consented, **ANSWERS)
     with time_machine.travel(NOW + timedelta(days=30), tick=False):
-        insights.record_wellbeing(member=consented, **ANSWERS)
-    insights.record_wellbeing(member=other_member, **ANSWERS)
+        services.record_wellbeing(member=consented, **ANSWERS)
+    services.record_wellbeing(member=other_member, **ANSWERS)
 
-    erased = insights.erase_wellbeing(consented)
+    erased = services.erase_wellbeing(consented)
 
     assert erased == 2
     assert not WellbeingSurvey.objects.filter(member=consented).exists()
     assert WellbeingSurvey.objects.filter(member=other_member).count() == 1
-    assert insights.wellbeing_due(consented, NOW)
-    assert insights.erase_wellbeing(consented) == 0
+    assert selectors.wellbeing_due(consented, NOW)
+    assert services.erase_wellbeing(consented) == 0
