@@ -4,6 +4,7 @@ Each runs in a transaction; counters move with F() in the same transaction;
 notifications and signals go out only after the change is written.
 """
 
+import logging
 import secrets
 from datetime import UTC, timedelta
 
@@ -38,6 +39,8 @@ from community.models import (
     SpaceRead,
     User,
 )
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("display_name", "handle", "pronouns", "bio", "time_zone")
 REPORTS_TO_HIDE = 3
@@ -127,7 +130,14 @@ def note_space_read(*, member: User, space_id: int) -> None:
     member and space; other page views only touch the cache."""
     if not member.is_authenticated:
         return
-    if cache.add(f"community:space-read:{member.pk}:{space_id}", 1, READ_MARK_SECONDS):
+    try:
+        first_this_hour = cache.add(
+            f"community:space-read:{member.pk}:{space_id}", 1, READ_MARK_SECONDS
+        )
+    except Exception:  # the cache is down: the page matters more than this
+        logger.warning("Could not reach the cache to note a space read.", exc_info=True)
+        return
+    if first_this_hour:
         SpaceRead.objects.bulk_create(
             [SpaceRead(member=member, space_id=space_id, read_at=timezone.now())],
             update_conflicts=True,
@@ -619,17 +629,11 @@ def _hide(content: Post | Reply, reason: str) -> bool:
     )
     if updated:
         content.is_hidden, content.hidden_reason = True, reason
-        _content_changed(content, _reply_left_thread)
+        if isinstance(content, Post):
+            signals.post_changed.send(sender=Post, post=content)
+        elif not content.removed_at:
+            _reply_left_thread(content)
     return bool(updated)
-
-
-def _content_changed(content: Post | Reply, update_thread) -> None:
-    """After hiding or restoring: a post tells listeners; a reply moves its thread's
-    counters (unless its author had removed it already)."""
-    if isinstance(content, Post):
-        signals.post_changed.send(sender=Post, post=content)
-    elif not content.removed_at:
-        update_thread(content)
 
 
 def _restore(content: Post | Reply) -> bool:
@@ -640,7 +644,10 @@ def _restore(content: Post | Reply) -> bool:
     )
     if updated:
         content.is_hidden, content.hidden_reason = False, ""
-        _content_changed(content, _reply_back_in_thread)
+        if isinstance(content, Post):
+            signals.post_changed.send(sender=Post, post=content)
+        elif not content.removed_at:
+            _reply_back_in_thread(content)
     return bool(updated)
 
 
@@ -678,7 +685,8 @@ def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool) -> boo
     )
     if changed:
         setattr(post, flag, value)
-        signals.post_changed.send(sender=Post, post=post)
+        if flag == "is_locked":
+            signals.post_changed.send(sender=Post, post=post)
     return changed
 
 

@@ -10,8 +10,9 @@ from django.dispatch import Signal
 
 # sender: Post; kwargs: post, author
 post_created = Signal()
-# sender: Post; kwargs: post. Sent when a post leaves or comes back to lists:
-# hidden or restored by a moderator, removed by its author, locked or unlocked.
+# sender: Post; kwargs: post. Sent when a post leaves or comes back to lists, or
+# closes to replies: hidden or restored by a moderator, removed by its author,
+# locked or unlocked.
 post_changed = Signal()
 # sender: Reply; kwargs: reply, post, author
 reply_posted = Signal()

@@ -183,7 +183,7 @@ class InviteForm(forms.Form):
 
     def clean_handle(self):
         try:
-            link_worker = services.find_link_worker(self.cleaned_data["handle"])
+            link_worker = services.find_link_worker(handle=self.cleaned_data["handle"])
         except services.LinkWorkerError as error:
             raise forms.ValidationError(str(error)) from None
         if link_worker.pk == self.member.pk:

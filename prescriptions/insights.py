@@ -641,6 +641,6 @@ def insights_for(member, *, now: datetime | None = None) -> dict:
         "way_lifts": ways,
         "activity_lifts": activities,
         "wellbeing_chart": wellbeing_chart(surveys, tz=tz),
-        "wellbeing_due": selectors.is_due(last_wellbeing, now),
+        "wellbeing_due": selectors.wellbeing_is_due(last_wellbeing, now),
         "wellbeing_next": selectors.next_wellbeing_at(last_wellbeing),
     }

@@ -1,14 +1,13 @@
 """Listens to what happens in the community and completes open prescriptions.
 
-Receivers run inside the community service's transaction and only call services
-(or, at the end, forget cached targets).
+Receivers run inside the community service's transaction and only call services.
 """
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals
-from community.models import RSVP, Gathering, Space
+from community.models import RSVP, Gathering, Post, Space
 from prescriptions import selectors, services
 
 
@@ -33,32 +32,36 @@ def on_gathering_attended(sender, *, rsvp, gathering, member, **kwargs):
 
 
 # --- Keeping the engine's cached targets true ----------------------------------------
-# The community-wide targets are cached for a minute (selectors.WAITING_POOL_KEY);
-# anything that would make one wrong (hidden, removed, locked, answered, cancelled,
-# full, archived) forgets them at once. A new post or gathering joins within a minute
-# anyway, and sooner here.
+# The community-wide targets are cached for a minute (selectors.engine_inputs).
+# Anything that would make a cached one wrong (hidden, removed, locked, answered,
+# deleted, cancelled, full, in an archived space) forgets them at once. New posts
+# and gatherings simply join within the minute.
+
+WAITING = selectors.WAITING_POOL_KEY
+GATHERINGS = selectors.GATHERING_POOL_KEY
 
 
-@receiver(signals.post_created, dispatch_uid="prescriptions.pool.post_created")
-@receiver(signals.post_changed, dispatch_uid="prescriptions.pool.post_changed")
-def forget_waiting_posts(sender, *, post, **kwargs):
-    selectors.forget_waiting_pool()
+@receiver(signals.post_changed, dispatch_uid="prescriptions.targets.post_changed")
+@receiver(post_delete, sender=Post, dispatch_uid="prescriptions.targets.post_deleted")
+def forget_waiting_posts(sender, **kwargs):
+    services.forget_targets(WAITING)
 
 
-@receiver(signals.reply_posted, dispatch_uid="prescriptions.pool.reply_posted")
-def forget_an_answered_post(sender, *, post, **kwargs):
-    if selectors.is_in_waiting_pool(post.pk):
-        selectors.forget_waiting_pool()
+@receiver(signals.reply_posted, dispatch_uid="prescriptions.targets.reply_posted")
+def forget_an_answered_post(sender, *, reply, post, **kwargs):
+    # `post` is as it was before this reply: was anyone waiting for it?
+    if post.first_reply_at is None and reply.author_id != post.author_id:
+        services.forget_targets(WAITING)
 
 
-@receiver(post_save, sender=Gathering, dispatch_uid="prescriptions.pool.gathering_saved")
-@receiver(post_save, sender=RSVP, dispatch_uid="prescriptions.pool.rsvp_saved")
-@receiver(post_delete, sender=RSVP, dispatch_uid="prescriptions.pool.rsvp_deleted")
+@receiver(post_save, sender=Gathering, dispatch_uid="prescriptions.targets.gathering_saved")
+@receiver(post_delete, sender=Gathering, dispatch_uid="prescriptions.targets.gathering_deleted")
+@receiver(post_save, sender=RSVP, dispatch_uid="prescriptions.targets.rsvp_saved")
+@receiver(post_delete, sender=RSVP, dispatch_uid="prescriptions.targets.rsvp_deleted")
 def forget_gatherings(sender, **kwargs):
-    selectors.forget_gathering_pool()
+    services.forget_targets(GATHERINGS)
 
 
-@receiver(post_save, sender=Space, dispatch_uid="prescriptions.pool.space_saved")
+@receiver(post_save, sender=Space, dispatch_uid="prescriptions.targets.space_saved")
 def forget_everything_in_a_space(sender, **kwargs):
-    selectors.forget_waiting_pool()
-    selectors.forget_gathering_pool()
+    services.forget_targets(WAITING, GATHERINGS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Avg, Count, F, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -126,11 +126,12 @@ def _community_lifts() -> tuple[dict, dict]:
 # --- Targets -----------------------------------------------------------------------
 #
 # What the community offers right now is the same for everyone, so it is read once
-# a minute (or sooner, when a post or gathering changes: see receivers.py) and kept
-# in the cache. Each member then costs two small reads: the facts about them
-# (follows, reads, blocks, places, people they've talked with) and their friends'
-# recent posts. The pool carries authors' ids, anonymous ones too: it never leaves
-# the server, and targets handed to the engine carry no author.
+# a minute and kept in the cache; anything that would make a cached target wrong
+# (see receivers.py) moves its generation on, and the next check-in reads it again.
+# Each member then costs two small reads: the facts about them (follows, reads,
+# blocks, places, people they've talked with) and their friends' recent posts. The
+# pool carries authors' ids, anonymous ones too: it never leaves the server, and
+# targets handed to the engine carry no author.
 
 WAITING_POOL_KEY = "prescriptions:waiting-pool"
 GATHERING_POOL_KEY = "prescriptions:gathering-pool"
@@ -159,41 +160,40 @@ def _gathering_pool() -> tuple[dict, ...]:
     )
 
 
-def forget_waiting_pool() -> None:
-    """Now, and again when the transaction commits (a reader in between may have
-    cached the old state)."""
-    _forget(WAITING_POOL_KEY)
-
-
-def forget_gathering_pool() -> None:
-    _forget(GATHERING_POOL_KEY)
-
-
-def _forget(key: str) -> None:
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
-def is_in_waiting_pool(post_id: int) -> bool:
-    pool = cache.get(WAITING_POOL_KEY)
-    return pool is not None and any(row["id"] == post_id for row in pool)
+def generation_key(key: str) -> str:
+    """Where the generation of a cached value lives: services.forget_targets moves it
+    on, and a value cached under an older generation is built again."""
+    return f"{key}:generation"
 
 
 def _cached(builders: dict) -> dict:
-    """Several cached values in one round trip; missing ones are built and stored."""
-    found = cache.get_many(list(builders))
+    """Several cached values in one round trip; missing, old or outdated ones are built
+    and stored. Each is stored with the generation read before building it, so a value
+    built from data that changed meanwhile is never taken for current, and with when
+    it was built (the cache's own expiry is only a backstop)."""
+    keys = list(builders)
+    found = cache.get_many(keys + [generation_key(key) for key in keys])
+    now = timezone.now()
+    values = {}
     for key, (build, seconds) in builders.items():
-        if key not in found:
-            found[key] = build()
-            cache.set(key, found[key], seconds)
-    return found
+        generation = found.get(generation_key(key), 0)
+        built_for, built_at, value = found.get(key) or (None, None, None)
+        if built_for != generation or now - built_at >= timedelta(seconds=seconds):
+            value = build()
+            cache.set(key, (generation, now, value), seconds)
+        values[key] = value
+    return values
 
 
 @functools.cache
 def _facts_sql() -> str:
     """One UNION ALL of small index reads (written as SQL: it runs on every check-in,
     and building it through the ORM cost more than running it). Tables come from the
-    models, so renames follow."""
+    models, so renames follow.
+
+    Keep in step with the community's rules: "published" is ReplyQuerySet.published(),
+    "blocked either way" is Block.objects.involving().
+    """
     q = connection.ops.quote_name
     follow, read, block, rsvp, reply, post = (
         q(m._meta.db_table) for m in (SpaceFollow, SpaceRead, Block, RSVP, Reply, Post)
@@ -225,6 +225,7 @@ def _member_facts(member, since) -> dict[str, set[int]]:
         "waiting": RSVPStatus.WAITING.value,
     }
     facts: dict[str, set[int]] = defaultdict(set)
+    params["since"] = connection.ops.adapt_datetimefield_value(since)  # UTC on SQLite too
     with connection.cursor() as cursor:
         cursor.execute(_facts_sql(), params)
         for kind, ref in cursor.fetchall():
@@ -268,7 +269,11 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
     return engine.Targets(
         waiting_posts=tuple(
             engine.Target(
-                "post", p["id"], p["title"], p["space__name"], p["created_at"],
+                "post",
+                p["id"],
+                p["title"],
+                p["space__name"],
+                p["created_at"],
                 waiting_for_reply=True,
             )
             for p in waiting[:TARGETS_PER_KIND]
@@ -281,11 +286,13 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
             engine.Target("post", p["id"], p["title"], p["space__name"], p["created_at"])
             for p in friends_posts
         ),
-    )  # fmt: skip
+    )
 
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
-    """Everything the engine needs: four queries and one cache round trip, always."""
+    """Everything the engine needs: four queries and one cache round trip, whoever the
+    member and however big the community (plus the shared part, when the cache has
+    to build it again: at most once a minute, or after a change)."""
     now = now or timezone.now()
     shared = _cached(
         {
@@ -412,13 +419,13 @@ def next_wellbeing_at(last: datetime | None) -> datetime | None:
     return None if last is None else last + WELLBEING_EVERY
 
 
-def is_due(last: datetime | None, now: datetime) -> bool:
+def wellbeing_is_due(last: datetime | None, now: datetime) -> bool:
     return last is None or now - last >= WELLBEING_EVERY
 
 
 def wellbeing_due(member, now: datetime | None = None) -> bool:
     """Due when never answered, or when the last answers are 28 days old or more."""
-    return is_due(latest_wellbeing_at(member), now or timezone.now())
+    return wellbeing_is_due(latest_wellbeing_at(member), now or timezone.now())
 
 
 # --- Link workers ----------------------------------------------------------------

@@ -5,9 +5,11 @@ Health data (check-ins, moods, notes, wellbeing answers) is written only here, f
 its member.
 """
 
+import logging
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -15,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from community import roles
-from community.models import Post, Reply, User
+from community.models import Post, Reply, SpaceRead, User
 from community.selectors import HANDLE_RE
 from community.text import validate_plain_text
 from prescriptions import engine, selectors
@@ -35,6 +37,8 @@ from prescriptions.models import (
     Status,
     WellbeingSurvey,
 )
+
+logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(days=2)
 
@@ -73,8 +77,8 @@ def give_consent(*, member: User) -> Consent:
 @transaction.atomic
 def withdraw_consent(*, member: User) -> int:
     """Withdraws consent and erases the member's check-in history (moods, energy,
-    urges, notes, the moods kept on prescriptions, wellbeing answers). Returns how many
-    check-ins went."""
+    urges, notes, the moods kept on prescriptions, wellbeing answers), and which spaces
+    they read (kept only to choose their steps). Returns how many check-ins went."""
     Consent.objects.filter(member=member, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
@@ -83,7 +87,8 @@ def withdraw_consent(*, member: User) -> int:
     # Moods, and the engine's reasons (they repeat the urge) and score parts, go too.
     mine.update(mood_before=None, mood_after=None, completed_automatically=False, score_parts={})
     mine.filter(prescriber__isnull=True).update(reason="A small step.")
-    erase_wellbeing(member)
+    erase_wellbeing(member=member)
+    SpaceRead.objects.filter(member=member).delete()
     erased, _ = CheckIn.objects.filter(member=member).delete()
     return erased
 
@@ -272,6 +277,33 @@ def prescribe_by_hand(*, member: User, activity: Activity, prescriber: User, mes
     )
 
 
+# --- The engine's cached targets ------------------------------------------------------
+
+
+def forget_targets(*keys: str) -> None:
+    """Moves on the generation of cached community-wide targets (selectors'
+    WAITING_POOL_KEY, GATHERING_POOL_KEY), so the next check-in reads them again.
+
+    Now, for reads later in this transaction, and again after the commit: a check-in
+    that read the old rows just before it must not keep them. A cache that is down
+    only delays this (the values expire within a minute)."""
+
+    def move_on():
+        for key in keys:
+            generation = selectors.generation_key(key)
+            cache.add(generation, 0, None)
+            try:
+                cache.incr(generation)
+            except ValueError:  # evicted between add and incr
+                cache.set(generation, 1, None)
+
+    try:
+        move_on()
+    except Exception:  # the change itself must still go through
+        logger.warning("Could not reach the cache to forget targets.", exc_info=True)
+    transaction.on_commit(move_on, robust=True)
+
+
 # --- Wellbeing -------------------------------------------------------------------
 
 
@@ -300,12 +332,12 @@ def record_wellbeing(
         )
     get_user_model().objects.select_for_update().only("pk").get(pk=member.pk)
     now = timezone.now()
-    if not selectors.is_due(selectors.latest_wellbeing_at(member), now):
+    if not selectors.wellbeing_is_due(selectors.latest_wellbeing_at(member), now):
         raise NotDue("You've already answered these recently. Thank you.")
     return WellbeingSurvey.objects.create(member=member, created_at=now, **answers)
 
 
-def erase_wellbeing(member) -> int:
+def erase_wellbeing(*, member: User) -> int:
     """Erases every wellbeing answer of the member (when they withdraw consent).
     Returns how many sets of answers went."""
     erased, _ = WellbeingSurvey.objects.filter(member=member).delete()
@@ -326,8 +358,8 @@ def log_access(*, link_worker: User, member: User, what: str) -> LinkWorkerAcces
 
 
 def get_member_for_link_worker(
-    link_worker: User, handle: str, *, what: str | None = selectors.VIEWED
-):
+    *, link_worker: User, handle: str, what: str | None = selectors.VIEWED
+) -> User:
     """The one way a link worker reaches a member: a 404 unless they are a link worker
     with the member's active consent. Logs the access (`what`), unless `what` is None
     because the caller logs what it does itself."""
@@ -347,7 +379,7 @@ def get_member_for_link_worker(
     return member
 
 
-def find_link_worker(handle: str) -> User:
+def find_link_worker(*, handle: str) -> User:
     """The active member in the Link workers group with this handle, or a clear error."""
     handle = selectors.normalise_handle(handle)
     if not handle:
@@ -374,7 +406,7 @@ def find_link_worker(handle: str) -> User:
 def invite_link_worker(*, member: User, handle: str) -> LinkWorkerConsent:
     """Gives the link worker with this handle access to the member's steps and mood
     trend (never notes). Inviting someone who already has access changes nothing."""
-    link_worker = find_link_worker(handle)
+    link_worker = find_link_worker(handle=handle)
     if link_worker.pk == member.pk:
         raise LinkWorkerError(
             "That's your own handle. Invite the link worker you're working with."

@@ -189,7 +189,7 @@ def wellbeing(request):
     last = selectors.latest_wellbeing_at(member)
     context = {
         "has_consent": True,
-        "due": selectors.is_due(last, timezone.now()),
+        "due": selectors.wellbeing_is_due(last, timezone.now()),
         "last": last,
         "next": selectors.next_wellbeing_at(last),
     }
@@ -311,7 +311,9 @@ def member_view(request, handle):
     status = 200
     if request.method == "POST":
         # Suggesting logs itself; the page only logs a look if it shows their data again.
-        member = services.get_member_for_link_worker(request.user, handle, what=None)
+        member = services.get_member_for_link_worker(
+            link_worker=request.user, handle=handle, what=None
+        )
         form = PrescribeForm(request.POST)
         if form.is_valid():
             activity = form.cleaned_data["activity"]
@@ -336,7 +338,7 @@ def member_view(request, handle):
         services.log_access(link_worker=request.user, member=member, what=selectors.VIEWED)
         status = 400
     else:
-        member = services.get_member_for_link_worker(request.user, handle)
+        member = services.get_member_for_link_worker(link_worker=request.user, handle=handle)
         form = PrescribeForm()
     return render(
         request,

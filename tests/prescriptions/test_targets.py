@@ -1,14 +1,17 @@
 """The engine's targets, read from the database: what a member may be pointed at.
 
 The community-wide targets are cached for a minute; these tests also prove that
-anything making a cached target wrong (hidden, removed, locked, answered, cancelled,
-full) takes it out at once, and that a member costs the same queries whatever the
-size of the community.
+anything making a cached target wrong (hidden, removed, locked, answered, deleted,
+cancelled, full, archived) takes it out at once, even from a check-in that read it
+just before, and that a member costs the same queries whatever the size of the
+community.
 """
 
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +19,7 @@ from django.utils import timezone
 from community import roles
 from community import services as community
 from community.models import Space, SpaceRead
-from prescriptions import selectors
+from prescriptions import selectors, services
 from prescriptions.models import CheckIn
 from tests.factories import UserFactory
 
@@ -116,13 +119,43 @@ def test_a_cached_target_that_stops_waiting_or_showing_goes_at_once(
 
 
 @pytest.mark.django_db
-def test_a_new_post_is_a_target_at_once(member, other_member, make_post):
+@pytest.mark.parametrize("how", ["by a moderator", "with its author"])
+def test_a_deleted_post_goes_at_once(member, other_member, make_post, how):
+    post = make_post(other_member)
+    assert waiting_ids(member) == [post.pk]
+
+    if how == "by a moderator":
+        post.delete()
+    else:
+        other_member.delete()
+
+    assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_a_pool_read_before_a_change_is_never_taken_for_current(
+    member, other_member, moderator, make_post
+):
+    post = make_post(other_member)
+    targets(member)
+    read_before = cache.get(selectors.WAITING_POOL_KEY)
+
+    community.hide_content(content=post, moderator=moderator)
+    # A slow check-in that read the posts before the change stores what it read.
+    cache.set(selectors.WAITING_POOL_KEY, read_before, 60)
+
+    assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_a_new_post_joins_the_targets_within_a_minute(member, other_member, make_post):
     first = make_post(other_member)
     assert waiting_ids(member) == [first.pk]
 
     second = make_post(other_member, title="Still here")
 
-    assert waiting_ids(member) == [first.pk, second.pk]
+    with time_machine.travel(timezone.now() + timedelta(seconds=selectors.POOL_SECONDS + 1)):
+        assert waiting_ids(member) == [first.pk, second.pk]
 
 
 @pytest.mark.django_db
@@ -179,6 +212,34 @@ def test_reading_a_post_marks_its_space_read_once_an_hour(
 
     assert SpaceRead.objects.get(member=member, space=space).read_at == first
     assert not [q for q in again.captured_queries if "space_read" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_reading_works_while_the_cache_is_down(
+    member, member_client, other_member, make_post, monkeypatch
+):
+    post = make_post(other_member)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(cache, "add", down)
+
+    assert member_client.get(post.get_absolute_url()).status_code == 200
+    assert not SpaceRead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_withdrawing_consent_forgets_which_spaces_were_read(
+    member, member_client, other_member, make_post
+):
+    services.give_consent(member=member)
+    member_client.get(make_post(other_member).get_absolute_url())
+    assert SpaceRead.objects.filter(member=member).exists()
+
+    services.withdraw_consent(member=member)
+
+    assert not SpaceRead.objects.filter(member=member).exists()
 
 
 @pytest.mark.django_db
@@ -239,8 +300,6 @@ def test_no_gathering_they_host_hold_a_place_in_or_whose_host_is_blocked(member,
 
 @pytest.mark.django_db
 def test_a_gathering_that_started_is_not_a_target(member, space):
-    import time_machine
-
     gathering = new_gathering(new_host(), space, starts_in=timedelta(hours=1))
     assert gathering_ids(member) == [gathering.pk]
 

@@ -227,10 +227,10 @@ def test_erasing_removes_every_answer_of_that_member_only(consented, other_membe
         services.record_wellbeing(member=consented, **ANSWERS)
     services.record_wellbeing(member=other_member, **ANSWERS)
 
-    erased = services.erase_wellbeing(consented)
+    erased = services.erase_wellbeing(member=consented)
 
     assert erased == 2
     assert not WellbeingSurvey.objects.filter(member=consented).exists()
     assert WellbeingSurvey.objects.filter(member=other_member).count() == 1
     assert selectors.wellbeing_due(consented, NOW)
-    assert services.erase_wellbeing(consented) == 0
+    assert services.erase_wellbeing(member=consented) == 0
