@@ -23,12 +23,54 @@ import django  # noqa: E402
 
 django.setup()
 
+from datetime import timedelta  # noqa: E402
+
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from community.models import Space, SpaceFollow, User  # noqa: E402
+from community.models import Block, Space, SpaceFollow, SpaceRead, User  # noqa: E402
 from prescriptions import engine, selectors  # noqa: E402
-from prescriptions.models import CheckIn  # noqa: E402
+from prescriptions.models import Activity, CheckIn, Prescription, Status  # noqa: E402
+
+HISTORY_STEPS = 40  # each measured member's steps over the last 90 days
+BLOCKS = 3
+
+
+def give_members_a_history(members: list[User]) -> None:
+    """The measured members get what a real one has: earlier steps (done with moods,
+    skipped, expired), a few blocks, spaces read. Benchmark-only bulk rows."""
+    if Prescription.objects.filter(member__in=members).exists():
+        return
+    activities = list(Activity.objects.filter(is_active=True).order_by("pk"))
+    now = timezone.now()
+    steps, blocks, reads = [], [], []
+    spaces = list(Space.objects.filter(slug__startswith="bench-space-"))
+    for i, member in enumerate(members):
+        for n in range(HISTORY_STEPS):
+            done = n % 2 == 0
+            at = now - timedelta(hours=54 * n + i % 24)
+            steps.append(
+                Prescription(
+                    member=member,
+                    activity=activities[(i + n * 7) % len(activities)],
+                    reason="A small step.",
+                    status=Status.DONE
+                    if done
+                    else (Status.SKIPPED if n % 4 == 1 else Status.EXPIRED),
+                    skip_reason="not_now" if n % 4 == 1 else "",
+                    mood_before=3 if done else None,
+                    mood_after=3 + n % 4 if done else None,
+                    created_at=at,
+                    completed_at=at + timedelta(hours=1) if done else None,
+                )
+            )
+        for n in range(BLOCKS):
+            blocks.append(Block(blocker=member, blocked=members[(i + n + 1) % len(members)]))
+        reads += [SpaceRead(member=member, space=spaces[(i + n) % len(spaces)]) for n in range(2)]
+    Prescription.objects.bulk_create(steps, batch_size=5000)
+    Block.objects.bulk_create(blocks, ignore_conflicts=True)
+    SpaceRead.objects.bulk_create(reads, ignore_conflicts=True)
 
 
 def main() -> int:
@@ -42,6 +84,7 @@ def main() -> int:
         [SpaceFollow(member=m, space=spaces[i % len(spaces)]) for i, m in enumerate(members)],
         ignore_conflicts=True,
     )
+    give_members_a_history(members)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would, after adding the follows
     check_in = CheckIn(mood=4, energy=2, urge="keep_to_myself", note="")

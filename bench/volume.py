@@ -1,4 +1,5 @@
-"""Bulk data for the page benchmarks: many members, posts, one long thread, a full inbox.
+"""Bulk data for the page benchmarks: many members, posts (two in three answered),
+one long thread, a full inbox.
 
 Benchmark-only: rows are written with bulk_create (no services, no signals),
 fast enough to reach hundreds of thousands of posts in a minute or two.
@@ -102,6 +103,43 @@ def ensure_posts(count: int, members: list[int], spaces: list[Space]) -> None:
         print(f"  posts: {start + len(rows)}/{count}", flush=True)
 
 
+def ensure_replies(members: list[int]) -> None:
+    """One reply on each post marked answered, so reply-side reads (who talked with
+    whom, threads) walk a realistic table."""
+    if (
+        Reply.objects.filter(post__space__slug__startswith="bench-space-")
+        .exclude(post__title="Bench: a very long thread")
+        .exists()
+    ):
+        return
+    answered = (
+        Post.objects.filter(space__slug__startswith="bench-space-", first_reply_at__isnull=False)
+        .exclude(title="Bench: a very long thread")
+        .values_list("pk", "author_id", "first_reply_at")
+        .order_by("pk")
+    )
+    rows, done = [], 0
+    for n, (post_id, author_id, at) in enumerate(answered.iterator(chunk_size=BATCH)):
+        replier = members[(n * 7 + 1) % len(members)]
+        if replier == author_id:
+            replier = members[(n * 7 + 2) % len(members)]
+        rows.append(
+            Reply(
+                post_id=post_id,
+                author_id=replier,
+                body="I hear you.",
+                body_html="<p>I hear you.</p>",
+                created_at=at,
+            )
+        )
+        if len(rows) == BATCH:
+            Reply.objects.bulk_create(rows)
+            done += len(rows)
+            rows = []
+            print(f"  replies: {done}", flush=True)
+    Reply.objects.bulk_create(rows)
+
+
 def ensure_thread(members: list[int], space: Space) -> Post:
     post, created = Post.objects.get_or_create(
         space=space,
@@ -157,6 +195,7 @@ def main() -> None:
     members = ensure_members(args.members)
     spaces = ensure_spaces()
     ensure_posts(args.posts, members, spaces)
+    ensure_replies(members)
     thread = ensure_thread(members, spaces[0])
     ensure_inbox(User.objects.get(handle="maya"), members, thread)
     if connection.vendor == "postgresql":
