@@ -1,7 +1,8 @@
 """Demo health data for one demo member (Maya), so insights show something real.
 
 Weeks of check-ins and prescriptions, done and skipped, with moods before and
-after. Idempotent: skipped when Maya already has check-ins.
+after, and Jordan as her link worker. Idempotent: skipped when Maya already has
+check-ins.
 """
 
 import random
@@ -15,6 +16,7 @@ from prescriptions import services
 from prescriptions.models import Activity, CheckIn, Prescription, SkipReason, Status
 
 DEMO_HANDLE = "maya"
+LINK_WORKER_HANDLE = "jordan"
 DAYS = 35
 
 
@@ -66,4 +68,20 @@ def seed_health_data() -> dict[str, int]:
             )
     CheckIn.objects.bulk_create(check_ins)
     Prescription.objects.bulk_create(prescriptions)
+    _invite_link_worker(member, activities)
     return {"check_ins": len(check_ins), "prescriptions": len(prescriptions)}
+
+
+def _invite_link_worker(member, activities) -> None:
+    """Maya has invited Jordan, her link worker, who suggested one step: so the link
+    worker's pages show something too."""
+    link_worker = User.objects.filter(handle=LINK_WORKER_HANDLE).first()
+    if link_worker is None:
+        return
+    services.invite_link_worker(member=member, handle=link_worker.handle)
+    services.prescribe_as_link_worker(
+        link_worker=link_worker,
+        member=member,
+        activity=next(a for a in activities if a.is_connection and a.energy <= 2),
+        message="You mentioned the morning walks help. Maybe one this week, with a friend?",
+    )

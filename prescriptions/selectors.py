@@ -263,6 +263,8 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
         Post.objects.published()
         .filter(space__is_archived=False, is_anonymous=False, is_locked=False)
         .filter(author_id__in=friends or [0], created_at__gte=since)  # [0]: the same query
+        # A gathering's discussion is pointed at through the gathering, if at all.
+        .exclude(pk__in=Gathering.objects.filter(discussion__isnull=False).values("discussion"))
         .order_by("-created_at", "-id")
         .values("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
     )

@@ -328,6 +328,17 @@ def test_a_recent_named_post_by_someone_they_talked_with_is_a_target(
     assert targets(member).friends_posts == ()
 
 
+@pytest.mark.django_db
+def test_a_friends_gathering_discussion_is_not_a_friends_post(member, space, make_post):
+    host = new_host()
+    community.post_reply(author=host, post=make_post(member), body="Same here.")
+    gathering = new_gathering(host, space)
+
+    assert gathering.discussion_id
+    assert targets(member).friends_posts == ()
+    assert gathering_ids(member) == [gathering.pk]
+
+
 # --- Cost ------------------------------------------------------------------------------------
 
 

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Health data for Maya: {health['check_ins']} check-ins, "
-            f"{health['prescriptions']} steps (only she sees them)."
+            f"{health['prescriptions']} steps (only she sees them, and Jordan, her link "
+            "worker)."
         )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for member, _ in results:
