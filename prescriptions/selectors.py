@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Min, Q
+from django.db.models import Avg, Count, F, Max, Min, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -238,9 +238,10 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
     since = now - timedelta(days=FRIENDS_DAYS)
     facts = _member_facts(member, since)
     blocked = facts[BLOCKED]
-    # Longest waiting first, in the spaces they follow or have read before the rest of
-    # the community. Never their own, never a blocked member's (anonymous or not:
-    # leaving one out of a private suggestion names nobody).
+    # Longest waiting first, in the spaces they follow or have read; a newcomer who
+    # knows no space yet is shown the whole community. Never their own, never a
+    # blocked member's (anonymous or not: leaving one out of a private suggestion
+    # names nobody).
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
     waiting = [
         p
@@ -248,9 +249,8 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
         if p["author_id"] not in blocked | {member.pk} and p["created_at"] >= cutoff
     ]
     known = facts[FOLLOWED] | facts[READ]
-    waiting = [p for p in waiting if p["space_id"] in known] + [
-        p for p in waiting if p["space_id"] not in known
-    ]
+    if known:
+        waiting = [p for p in waiting if p["space_id"] in known]
     gatherings = [
         g
         for g in gathering_pool
@@ -381,7 +381,13 @@ def get_prescription_for_member(member, prescription_id: int) -> Prescription:
 
 
 def awaiting_mood_after(member):
-    """Automatically completed prescriptions still waiting for "how do you feel now?"."""
+    """Automatically completed prescriptions still waiting for "how do you feel now?".
+
+    None while the member's latest check-in is a crisis one: nothing cheerful then.
+    One query."""
+    latest_in_crisis = (
+        CheckIn.objects.filter(member=member).order_by("-created_at", "-id").values("in_crisis")
+    )
     return (
         Prescription.objects.filter(
             member=member,
@@ -390,6 +396,8 @@ def awaiting_mood_after(member):
             mood_after__isnull=True,
             completed_at__gte=timezone.now() - timedelta(days=PROMPT_DAYS),
         )
+        .annotate(in_crisis=Subquery(latest_in_crisis[:1]))
+        .filter(Q(in_crisis=False) | Q(in_crisis__isnull=True))  # NULL: no check-in
         .select_related("activity")
         .order_by("-completed_at")
         .first()

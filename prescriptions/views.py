@@ -23,13 +23,29 @@ from prescriptions.forms import (
 )
 
 
-def _feed_or_fragment(request, prescription=None, status=200):
-    """The feed, or for htmx the one prescription's card, with any message inside it
-    (htmx swaps only 2xx answers, so a refusal comes back as a 200 that says why)."""
-    if request.htmx and prescription is not None:
+def _answer(request, prescription, *, status=200, refused=None):
+    """After acting on a prescription. For htmx, its card with any message inside it.
+    Otherwise the feed: a redirect when it worked; when it was refused, the page itself
+    with the 4xx status and what the member chose kept in the card's form.
+
+    htmx doesn't swap 4xx answers by default: the `Fourc-Fragment` header tells
+    static/js/fourc.js that this one is a card meant to be shown in place."""
+    if refused is not None:
+        prescription.kept = refused.data
+    if request.htmx:
         prescription.refresh_from_db()
-        return render(request, "prescriptions/partials/prescription.html", {"p": prescription})
-    return redirect("prescriptions:feed")
+        response = render(
+            request, "prescriptions/partials/prescription.html", {"p": prescription}, status=status
+        )
+        response["Fourc-Fragment"] = "card"
+        return response
+    if refused is None:
+        return redirect("prescriptions:feed")
+    context = _feed_context(request)
+    for p in context["open"]:
+        if p.pk == prescription.pk:
+            p.kept = refused.data
+    return render(request, "prescriptions/feed.html", context, status=status)
 
 
 @login_required
@@ -89,12 +105,16 @@ def health_data(request):
 
 @login_required
 def feed(request):
+    return render(request, "prescriptions/feed.html", _feed_context(request))
+
+
+def _feed_context(request) -> dict:
     check_in = selectors.latest_check_in(request.user)
     in_crisis = bool(check_in and check_in.in_crisis)
     open_ = list(selectors.open_prescriptions(request.user))
     if in_crisis:  # nothing cheerful: only the step towards a person
         open_ = [p for p in open_ if p.score_parts.get("crisis")]
-    context = {
+    return {
         "open": open_,
         "in_crisis": in_crisis,
         "lines": community_selectors.active_crisis_lines() if in_crisis else [],
@@ -103,7 +123,6 @@ def feed(request):
         "wellbeing_due": selectors.wellbeing_due(request.user),
         "plan_form": PlanForm(),
     }
-    return render(request, "prescriptions/feed.html", context)
 
 
 def _act(request, pk, form_class, action):
@@ -111,13 +130,13 @@ def _act(request, pk, form_class, action):
     form = form_class(request.POST)
     if not form.is_valid():
         messages.info(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _feed_or_fragment(request, prescription, status=400)
+        return _answer(request, prescription, status=400, refused=form)
     try:
         action(prescription, form.cleaned_data)
     except services.PrescriptionError as error:
         messages.info(request, str(error))
-        return _feed_or_fragment(request, prescription, status=409)
-    return _feed_or_fragment(request, prescription)
+        return _answer(request, prescription, status=409, refused=form)
+    return _answer(request, prescription)
 
 
 @require_POST

@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -150,16 +152,28 @@ def test_planning_for_a_time_keeps_it_in_the_members_zone(member_client, consent
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("when", ["9999-12-31T23:59", "2001-01-01T10:00", "soon"])
-def test_a_plan_far_away_or_in_the_past_is_refused_kindly(member_client, consented, when):
+@pytest.mark.parametrize(
+    ("when", "says"),
+    [
+        ("9999-12-31T23:59", "Choose a time within the next year."),
+        ("2001-01-01T10:00", "Choose a time within the next year."),
+        ("soon", "Enter a date and time"),
+    ],
+)
+def test_a_plan_far_away_or_in_the_past_is_refused_kindly_and_keeps_the_time(
+    member_client, consented, when, says
+):
     check_in(consented)
     p = Prescription.objects.first()
 
-    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": when})
+    response = member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": when})
 
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert says in page
+    assert f'value="{when}"' in page  # what they typed is still there
     p.refresh_from_db()
     assert p.status == Status.SUGGESTED
-    assert member_client.get("/prescriptions/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -194,24 +208,106 @@ def test_finishing_twice_or_a_mood_after_on_a_skipped_one_changes_nothing(
     )
     before = Prescription.objects.values().get(pk=p.pk)
 
-    response = member_client.post(f"/prescriptions/{p.pk}/{then}/", data, follow=True)
+    response = member_client.post(f"/prescriptions/{p.pk}/{then}/", data)
+
+    assert response.status_code == 409
+    assert REFUSALS[(first, then)] in html.unescape(response.content.decode())
+    assert Prescription.objects.values().get(pk=p.pk) == before
+
+
+REFUSALS = {
+    ("done", "done"): "You've already done this one. Thank you.",
+    ("skip", "feel"): "You can say how you feel once it's done.",
+    ("skip", "done"): "This one was skipped or has expired, so there's nothing to finish.",
+    ("done", "skip"): "This one is already finished.",
+}
+
+
+@pytest.mark.django_db
+def test_with_htmx_a_refusal_is_the_card_saying_why_with_a_4xx(member_client, consented):
+    check_in(consented)
+    p = Prescription.objects.first()
+    member_client.post(f"/prescriptions/{p.pk}/skip/", {"reason": "not_now"})
+
+    response = member_client.post(
+        f"/prescriptions/{p.pk}/done/", {"mood_after": 5}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 409
+    assert response["Fourc-Fragment"] == "card"
+    page = response.content.decode()
+    assert page.lstrip().startswith(f'<li class="card prescription" id="prescription-{p.pk}"')
+    assert "nothing to finish" in page
+    assert "<html" not in page
+
+
+@pytest.mark.django_db
+def test_with_htmx_done_swaps_the_card_in_place(member_client, consented):
+    check_in(consented)
+    p = Prescription.objects.first()
+
+    response = member_client.post(
+        f"/prescriptions/{p.pk}/done/", {"mood_after": 7}, HTTP_HX_REQUEST="true"
+    )
 
     assert response.status_code == 200
-    assert Prescription.objects.values().get(pk=p.pk) == before
+    page = response.content.decode()
+    assert f'id="prescription-{p.pk}"' in page
+    assert "You did it. That counts." in page
+    assert "<html" not in page
+    p.refresh_from_db()
+    assert (p.status, p.mood_after) == (Status.DONE, 7)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "data", [{"mood_after": 11}, {"mood_after": -1}, {}, {"mood_after": "lots"}]
 )
-def test_a_bad_mood_after_changes_nothing(member_client, consented, data):
+def test_a_bad_mood_after_is_a_400_that_says_why_and_changes_nothing(
+    member_client, consented, data
+):
+    check_in(consented)
+    p = Prescription.objects.first()
+    before = Prescription.objects.values().get(pk=p.pk)
+
+    response = member_client.post(f"/prescriptions/{p.pk}/done/", data)
+
+    assert response.status_code == 400
+    assert "Choose a number from 0 to 10" in html.unescape(response.content.decode())
+    assert Prescription.objects.values().get(pk=p.pk) == before
+
+
+@pytest.mark.django_db
+def test_a_refused_done_keeps_the_moods_chosen(member_client, consented):
     check_in(consented)
     p = Prescription.objects.first()
 
-    member_client.post(f"/prescriptions/{p.pk}/done/", data)
+    response = member_client.post(
+        f"/prescriptions/{p.pk}/done/", {"mood_after": 6, "mood_before": 12}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(r'<details class="done" open>', page)
+    assert re.search(r'name="mood_after" value="6"[^>]*checked', page)
+
+
+@pytest.mark.django_db
+def test_done_asks_the_mood_before_when_it_is_unknown_and_keeps_it(
+    member_client, consented, link_worker
+):
+    from prescriptions.models import Activity
+
+    p = services.prescribe_by_hand(
+        member=consented, activity=Activity.objects.filter(action="none").first(),
+        prescriber=link_worker,
+    )  # fmt: skip
+    assert "And before? (optional)" in member_client.get("/prescriptions/").content.decode()
+
+    member_client.post(f"/prescriptions/{p.pk}/done/", {"mood_after": 6, "mood_before": 3})
 
     p.refresh_from_db()
-    assert p.status == Status.SUGGESTED
+    assert (p.status, p.mood_before, p.mood_after) == (Status.DONE, 3, 6)
 
 
 @pytest.mark.django_db
@@ -420,6 +516,23 @@ def test_in_a_crisis_nothing_cheerful_shows(member_client, consented, other_memb
 
     assert planned.activity.title not in feed
     assert "Reach out to a person now" in feed
+
+
+@pytest.mark.django_db
+def test_after_a_crisis_check_in_no_page_asks_how_the_done_step_felt(
+    member_client, consented, other_member, make_post
+):
+    waiting = make_post(other_member, title="Anyone else awake?")
+    check_in(consented, energy=2, urge="avoid")
+    member_client.post(waiting.get_absolute_url(), {"body": "I'm here too."})
+    assert "You did it. How do you feel now?" in member_client.get("/").content.decode()
+
+    check_in(consented, note="I want to die")
+
+    for url in ("/", "/insights/", "/spaces/", waiting.get_absolute_url(), "/prescriptions/"):
+        assert "You did it. How do you feel now?" not in member_client.get(url).content.decode()
+    check_in(consented, mood=5, energy=3)  # a calmer check-in later
+    assert "You did it. How do you feel now?" in member_client.get("/").content.decode()
 
 
 @pytest.mark.django_db
