@@ -1,0 +1,218 @@
+"""Property test, through the database: whatever the community looks like, a member is
+never pointed at something they may not see, nor at a past, cancelled or full
+gathering, nor at their own or a blocked member's words.
+
+Hypothesis builds a small community per example (through the services, inside a
+savepoint rolled back at the end), the member checks in, and every target the engine
+was handed, and every stored step, is checked against what is allowed, worked out
+here independently of the code under test.
+"""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from community import roles
+from community import services as community
+from community.models import Space
+from prescriptions import selectors
+from prescriptions import services as prescriptions
+from prescriptions.models import CheckIn, Prescription, Urge
+from tests.factories import UserFactory
+
+AUTHORS = ("member", "stranger", "friend", "blocked", "blocker")
+POST_STATES = ("waiting", "answered", "hidden", "removed", "locked")
+WEEK_MINUTES = 7 * 24 * 60
+
+posts = st.lists(
+    st.fixed_dictionaries(
+        {
+            "author": st.sampled_from(AUTHORS),
+            "anonymous": st.booleans(),
+            "state": st.sampled_from(POST_STATES),
+            "archived": st.booleans(),
+        }
+    ),
+    max_size=6,
+)
+gatherings = st.lists(
+    st.fixed_dictionaries(
+        {
+            "host": st.sampled_from(("member", "stranger", "blocked")),
+            # From three hours ago (over) to eight days ahead, away from the edges.
+            "starts_in": st.integers(-180, 8 * 24 * 60).filter(
+                lambda m: abs(m) > 2 and abs(m - WEEK_MINUTES) > 5
+            ),
+            "capacity": st.sampled_from((None, 1, 2)),
+            "others_going": st.integers(0, 2),
+            "cancelled": st.booleans(),
+            "member_place": st.booleans(),
+        }
+    ),
+    max_size=4,
+)
+
+
+def build(post_specs, gathering_specs):
+    """The cast, the posts and the gatherings; returns what the member may be shown."""
+    cast = {name: UserFactory() for name in ("member", "stranger", "friend", "moderator")}
+    cast["blocked"], cast["blocker"] = UserFactory(), UserFactory()
+    member = cast["member"]
+    for host in ("member", "stranger", "blocked"):
+        community.assign_role(member=cast[host], role=roles.HOSTS)
+    open_space = Space.objects.create(slug="open", name="Open", description="Open.")
+    closing = Space.objects.create(slug="closing", name="Closing", description="Closing.")
+    community.follow_space(member=member, space=open_space)
+    community.follow_space(member=member, space=closing)
+    # The friend has talked with the member; the blocked and the blocker are blocked.
+    community.post_reply(
+        author=cast["friend"],
+        post=community.create_post(
+            author=member, space=open_space, title="Hello", body="Hi all.", intent="hello"
+        ),
+        body="Hello you.",
+    )
+    allowed_posts, allowed_friends_posts = set(), set()
+    made = []
+    for i, spec in enumerate(post_specs):
+        author = cast[spec["author"]]
+        space = closing if spec["archived"] else open_space
+        post = community.create_post(
+            author=author, space=space, title=f"Post {i}", body="Some words.",
+            intent="support", is_anonymous=spec["anonymous"],
+        )  # fmt: skip
+        made.append((post, spec))
+        state = spec["state"]
+        if state == "answered":
+            community.post_reply(author=UserFactory(), post=post, body="Here.")
+        elif state == "hidden":
+            community.hide_content(content=post, moderator=cast["moderator"])
+        elif state == "removed":
+            community.remove_post(post=post, member=author)
+        elif state == "locked":
+            community.set_post_flag(
+                post=post, moderator=cast["moderator"], flag="is_locked", value=True
+            )
+        visible = state not in ("hidden", "removed") and not spec["archived"]
+        someone_else = spec["author"] in ("stranger", "friend")
+        if visible and someone_else and state == "waiting":
+            allowed_posts.add(post.pk)
+        if visible and spec["author"] == "friend" and not spec["anonymous"] and state != "locked":
+            allowed_friends_posts.add(post.pk)
+    community.block_member(blocker=member, blocked=cast["blocked"])
+    community.block_member(blocker=cast["blocker"], blocked=member)
+
+    allowed_gatherings = set()
+    now = timezone.now()
+    for i, spec in enumerate(gathering_specs):
+        host = cast[spec["host"]]
+        starts_at = now + timedelta(minutes=spec["starts_in"])
+        with time_machine.travel(min(now, starts_at) - timedelta(hours=1)):
+            gathering = community.create_gathering(
+                host=host, space=open_space, title=f"Gathering {i}", description="Tea.",
+                starts_at=starts_at, duration_minutes=60, format="online",
+                join_url="https://meet.example.org/tea", capacity=spec["capacity"],
+            )  # fmt: skip
+            for _ in range(spec["others_going"]):
+                community.rsvp(gathering=gathering, member=UserFactory())
+            if spec["member_place"] and spec["host"] != "member":
+                community.rsvp(gathering=gathering, member=member)
+            if spec["cancelled"]:
+                community.cancel_gathering(gathering=gathering, by=host)
+        going = min(spec["others_going"], spec["capacity"] or spec["others_going"])
+        if (
+            0 < spec["starts_in"] <= WEEK_MINUTES
+            and spec["host"] == "stranger"
+            and not spec["cancelled"]
+            and not spec["member_place"]
+            and (spec["capacity"] is None or going < spec["capacity"])
+        ):
+            allowed_gatherings.add(gathering.pk)
+        made.append((gathering, spec))
+    # The friend's gathering discussions and the rest were posts too; space closes last.
+    closing.is_archived = True
+    closing.save()
+    return member, allowed_posts, allowed_friends_posts, allowed_gatherings
+
+
+def gathering(**changes):
+    spec = {
+        "host": "stranger", "starts_in": 60, "capacity": None, "others_going": 0,
+        "cancelled": False, "member_place": False,
+    }  # fmt: skip
+    return {**spec, **changes}
+
+
+@pytest.mark.django_db
+@example(
+    post_specs=[],
+    gathering_specs=[gathering(member_place=True)],
+    energy=1,
+    urge="",
+    pool_first=False,
+)
+@example(
+    post_specs=[],
+    gathering_specs=[gathering(capacity=2, others_going=2)],
+    energy=3,
+    urge="give_up",
+    pool_first=True,
+)
+@example(
+    post_specs=[],
+    gathering_specs=[
+        gathering(starts_in=-30),
+        gathering(cancelled=True),
+        gathering(host="blocked"),
+        gathering(host="member"),
+        gathering(starts_in=WEEK_MINUTES + 60),
+    ],
+    energy=3,
+    urge="give_up",
+    pool_first=True,
+)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    post_specs=posts,
+    gathering_specs=gatherings,
+    energy=st.integers(1, 5),
+    urge=st.sampled_from(["", *Urge.values]),
+    pool_first=st.booleans(),
+)
+def test_no_member_is_pointed_at_anything_they_may_not_see(
+    post_specs, gathering_specs, energy, urge, pool_first
+):
+    with transaction.atomic():
+        cache.clear()
+        if pool_first:  # the shared pool cached before the community changed
+            nobody = UserFactory()
+            selectors.engine_inputs(nobody, check_in=CheckIn(member=nobody, mood=5, energy=3))
+        member, allowed_posts, allowed_friends_posts, allowed_gatherings = build(
+            post_specs, gathering_specs
+        )
+        prescriptions.give_consent(member=member)
+
+        check_in = CheckIn(member=member, mood=4, energy=energy, urge=urge, note="")
+        _, _, targets = selectors.engine_inputs(member, check_in=check_in)
+        prescriptions.record_check_in(member=member, mood=4, energy=energy, urge=urge)
+
+        assert {t.id for t in targets.waiting_posts} <= allowed_posts
+        assert {t.id for t in targets.friends_posts} <= allowed_friends_posts
+        assert {t.id for t in targets.gatherings} <= allowed_gatherings
+        steps = Prescription.objects.filter(member=member)
+        assert steps.exists()
+        for step in steps:
+            assert step.activity.energy <= energy
+            assert step.post_id is None or step.post_id in allowed_posts | allowed_friends_posts
+            assert step.gathering_id is None or step.gathering_id in allowed_gatherings
+        transaction.set_rollback(True)
