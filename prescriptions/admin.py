@@ -3,8 +3,8 @@ prescriptions are health data: they are deliberately not registered here."""
 
 from django import forms
 from django.contrib import admin
-from django.core.cache import cache
 
+from prescriptions import services
 from prescriptions.engine import CRISIS_SLUG
 from prescriptions.models import Activity, Urge
 from prescriptions.selectors import CATALOGUE_KEY
@@ -37,17 +37,22 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        cache.delete(CATALOGUE_KEY)  # the engine sees the change at the next check-in
+        services.forget_shared(CATALOGUE_KEY)  # the next check-in sees the change
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        cache.delete(CATALOGUE_KEY)
+        services.forget_shared(CATALOGUE_KEY)
 
     def get_readonly_fields(self, request, obj=None):
         # The one step offered in a crisis must always be there, as it is.
         if obj is not None and obj.slug == CRISIS_SLUG:
             return [field.name for field in Activity._meta.fields]
         return super().get_readonly_fields(request, obj)
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.slug == CRISIS_SLUG:
+            return {}  # every field is read-only: nothing to fill in
+        return super().get_prepopulated_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.slug == CRISIS_SLUG:
@@ -56,8 +61,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        cache.delete(CATALOGUE_KEY)
+        services.forget_shared(CATALOGUE_KEY)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset.exclude(slug=CRISIS_SLUG))
-        cache.delete(CATALOGUE_KEY)
+        services.forget_shared(CATALOGUE_KEY)

@@ -44,14 +44,14 @@ GATHERINGS = selectors.GATHERING_POOL_KEY
 @receiver(signals.post_changed, dispatch_uid="prescriptions.targets.post_changed")
 @receiver(post_delete, sender=Post, dispatch_uid="prescriptions.targets.post_deleted")
 def forget_waiting_posts(sender, **kwargs):
-    services.forget_targets(WAITING)
+    services.forget_shared(WAITING)
 
 
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.targets.reply_posted")
 def forget_an_answered_post(sender, *, reply, post, **kwargs):
     # `post` is as it was before this reply: was anyone waiting for it?
     if post.first_reply_at is None and reply.author_id != post.author_id:
-        services.forget_targets(WAITING)
+        services.forget_shared(WAITING)
 
 
 @receiver(post_save, sender=Gathering, dispatch_uid="prescriptions.targets.gathering_saved")
@@ -59,9 +59,9 @@ def forget_an_answered_post(sender, *, reply, post, **kwargs):
 @receiver(post_save, sender=RSVP, dispatch_uid="prescriptions.targets.rsvp_saved")
 @receiver(post_delete, sender=RSVP, dispatch_uid="prescriptions.targets.rsvp_deleted")
 def forget_gatherings(sender, **kwargs):
-    services.forget_targets(GATHERINGS)
+    services.forget_shared(GATHERINGS)
 
 
 @receiver(post_save, sender=Space, dispatch_uid="prescriptions.targets.space_saved")
 def forget_everything_in_a_space(sender, **kwargs):
-    services.forget_targets(WAITING, GATHERINGS)
+    services.forget_shared(WAITING, GATHERINGS)

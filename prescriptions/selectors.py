@@ -161,7 +161,7 @@ def _gathering_pool() -> tuple[dict, ...]:
 
 
 def generation_key(key: str) -> str:
-    """Where the generation of a cached value lives: services.forget_targets moves it
+    """Where the generation of a cached value lives: services.forget_shared moves it
     on, and a value cached under an older generation is built again."""
     return f"{key}:generation"
 

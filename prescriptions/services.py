@@ -277,12 +277,12 @@ def prescribe_by_hand(*, member: User, activity: Activity, prescriber: User, mes
     )
 
 
-# --- The engine's cached targets ------------------------------------------------------
+# --- What check-ins share through the cache ------------------------------------------------------
 
 
-def forget_targets(*keys: str) -> None:
-    """Moves on the generation of cached community-wide targets (selectors'
-    WAITING_POOL_KEY, GATHERING_POOL_KEY), so the next check-in reads them again.
+def forget_shared(*keys: str) -> None:
+    """Moves on the generation of what check-ins share through the cache (selectors'
+    WAITING_POOL_KEY, GATHERING_POOL_KEY, CATALOGUE_KEY), so the next one reads it again.
 
     Now, for reads later in this transaction, and again after the commit: a check-in
     that read the old rows just before it must not keep them. A cache that is down
