@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from community import calendar, roles, selectors, services
+from community import calendar, roles, safety, selectors, services
 from community.forms import (
     GatheringForm,
     PostEditForm,
@@ -131,6 +131,7 @@ def post_create(request, slug):
                 status = 403
             else:
                 messages.success(request, "Your post is up. Thank you for sharing.")
+                _offer_help_if_needed(request, post.title, post.body)
                 return redirect(post)
         else:
             status = 400
@@ -167,10 +168,24 @@ def post_detail(request, pk):
                 status = 403
             else:
                 messages.success(request, "Your reply is posted. That kindness matters.")
+                _offer_help_if_needed(request, reply.body)
                 return redirect(reply.get_absolute_url())
         else:
             status = 400
     return _render_post(request, post, form, status)
+
+
+CRISIS_HELP = (
+    "If you're thinking about ending your life or you're in danger right now, please "
+    "contact someone now. You deserve support today."
+)
+
+
+def _offer_help_if_needed(request, *texts: str) -> None:
+    """Words that sound like crisis bring the help page to the author, gently, on the
+    next page (the message is tagged so base.html adds the link)."""
+    if any(safety.mentions_crisis(text) for text in texts):
+        messages.warning(request, CRISIS_HELP, extra_tags="crisis")
 
 
 def _render_post(request, post, form, status=200):
