@@ -238,15 +238,14 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
     since = now - timedelta(days=FRIENDS_DAYS)
     facts = _member_facts(member, since)
     blocked = facts[BLOCKED]
+    not_theirs = blocked | {member.pk}  # authors and hosts to leave out
     # Longest waiting first, in the spaces they follow or have read; a newcomer who
     # knows no space yet is shown the whole community. Never their own, never a
     # blocked member's (anonymous or not: leaving one out of a private suggestion
     # names nobody).
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
     waiting = [
-        p
-        for p in waiting_pool
-        if p["author_id"] not in blocked | {member.pk} and p["created_at"] >= cutoff
+        p for p in waiting_pool if p["author_id"] not in not_theirs and p["created_at"] >= cutoff
     ]
     known = facts[FOLLOWED] | facts[READ]
     if known:
@@ -255,10 +254,10 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
         g
         for g in gathering_pool
         if now < g["starts_at"] <= now + timedelta(days=GATHERING_DAYS)
-        and g["host_id"] not in blocked | {member.pk}
+        and g["host_id"] not in not_theirs
         and g["id"] not in facts[HAS_PLACE]
     ]
-    friends = facts[TALKED] - blocked - {member.pk}
+    friends = facts[TALKED] - not_theirs
     friends_posts = (
         Post.objects.published()
         .filter(space__is_archived=False, is_anonymous=False, is_locked=False)
