@@ -434,6 +434,7 @@ def _reference_data_after_the_flush(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _put_back_reference_data()
+        connection.close()  # opened outside any test: nothing else would close it
 
 
 @pytest.fixture
