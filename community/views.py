@@ -326,18 +326,28 @@ def react(request, target, pk):
     if request.htmx:
         key = "posts" if target == "post" else "replies"
         summary = selectors.reaction_summary(member=request.user, **{key: [obj]})
+        reactions = summary.for_target(obj)
         return render(
             request,
             "community/partials/reactions.html",
             {
                 "target": target,
                 "obj": obj,
-                "reactions": summary.for_target(obj),
+                "reactions": reactions,
                 "can_write": True,
                 "slow_down": SLOW_DOWN if limited else "",
+                "announce": "" if limited else _reaction_news(reactions, kind),
             },
         )
     return redirect(obj.get_absolute_url())
+
+
+def _reaction_news(reactions: list[dict], kind: str) -> str:
+    """What a screen reader hears after a reaction changes in place."""
+    r = next(r for r in reactions if r["kind"] == kind)
+    if not r["mine"]:
+        return f"You took back “{r['label']}”."
+    return f"You said “{r['label']}”. {r['count']} in all."
 
 
 # --- Reports ------------------------------------------------------------------

@@ -56,6 +56,8 @@ def test_a_warned_post_is_opened_answered_and_heard(live_server, browser):
     hear.click()
     expect(hear).to_have_attribute("aria-pressed", "true")
     expect(hear).to_contain_text("1")
+    expect(page.locator("#live-status")).to_have_text("You said “I hear you”. 1 in all.")
+    expect(page.locator("#live-status")).to_have_count(1)
     assert page.evaluate("window.stillTheSamePage") is True
 
     page.get_by_label("Your reply").fill("That sounds so lonely. I'm glad you posted.")

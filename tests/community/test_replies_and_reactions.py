@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -194,6 +196,26 @@ def test_with_htmx_the_reaction_fragment_comes_back_with_the_count(
     assert content.lstrip().startswith(f'<div class="reactions" id="reactions-post-{post.pk}">')
     assert "<!doctype" not in content
     assert 'I hear you <span class="reaction__count">2</span>' in content
+
+
+@pytest.mark.django_db
+def test_with_htmx_a_reaction_is_announced_to_screen_readers(
+    client, member, other_member, make_post
+):
+    post = make_post(member)
+    client.force_login(other_member)
+    url, htmx = f"/posts/{post.pk}/react/", {"HX-Request": "true"}
+
+    added = html.unescape(client.post(url, {"reaction": "hear:1"}, headers=htmx).content.decode())
+    taken_back = html.unescape(
+        client.post(url, {"reaction": "hear:0"}, headers=htmx).content.decode()
+    )
+
+    live = '<div id="live-status" class="visually-hidden" role="status" hx-swap-oob="true">'
+    assert f"{live}You said “I hear you”. 1 in all.</div>" in added
+    assert f"{live}You took back “I hear you”.</div>" in taken_back
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert page.count('id="live-status"') == 1  # the empty region the answers fill
 
 
 @pytest.mark.django_db
