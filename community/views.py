@@ -225,6 +225,7 @@ def post_edit(request, pk):
         elif form.is_valid():
             services.edit_post(post=post, editor=request.user, **form.cleaned_data)
             messages.success(request, "Your changes are saved.")
+            _offer_help_if_needed(request, post.title, post.body)
             return redirect(post)
         else:
             status = 400
@@ -274,6 +275,7 @@ def reply_edit(request, pk):
         elif form.is_valid():
             services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
             messages.success(request, "Your changes are saved.")
+            _offer_help_if_needed(request, reply.body)
             return redirect(reply.get_absolute_url())
         else:
             status = 400

@@ -85,8 +85,25 @@ class CheckInForm(forms.Form):
         return energy
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time in the member's zone, with a plain word for the hour the clocks
+    skip or repeat (Django's own message names the zone database)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code == "ambiguous_timezone":
+                raise forms.ValidationError(
+                    "The clocks change around then, so that time happens twice or not at "
+                    "all. Could you choose a time an hour or so away?",
+                    code="ambiguous_timezone",
+                ) from None
+            raise
+
+
 class PlanForm(forms.Form):
-    when = forms.DateTimeField(
+    when = LocalDateTimeField(
         label="When (optional)",
         required=False,
         input_formats=["%Y-%m-%dT%H:%M"],

@@ -382,12 +382,13 @@ def get_prescription_for_member(member, prescription_id: int) -> Prescription:
 def awaiting_mood_after(member):
     """Automatically completed prescriptions still waiting for "how do you feel now?".
 
-    None while the member's latest check-in is a crisis one: nothing cheerful then.
-    One query."""
+    None while the member's latest check-in is a crisis one, or while their latest
+    post or reply (of the last two days) is in crisis words: nothing cheerful then.
+    One query, and two more only when there is something to ask about."""
     latest_in_crisis = (
         CheckIn.objects.filter(member=member).order_by("-created_at", "-id").values("in_crisis")
     )
-    return (
+    found = (
         Prescription.objects.filter(
             member=member,
             status=Status.DONE,
@@ -401,6 +402,26 @@ def awaiting_mood_after(member):
         .order_by("-completed_at")
         .first()
     )
+    if found is not None and _wrote_in_crisis_lately(member):
+        return None
+    return found
+
+
+def _wrote_in_crisis_lately(member) -> bool:
+    since = timezone.now() - CRISIS_POST_WINDOW
+    latest_post = (
+        Post.objects.filter(author=member, removed_at__isnull=True, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("title", "body")
+        .first()
+    )
+    latest_reply = (
+        Reply.objects.filter(author=member, removed_at__isnull=True, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return any(mentions_crisis(text) for text in (*(latest_post or ()), latest_reply or ""))
 
 
 # --- Wellbeing -------------------------------------------------------------------

@@ -45,6 +45,8 @@ def _answer(request, prescription, *, status=200, refused=None):
     for p in context["open"]:
         if p.pk == prescription.pk:
             p.kept = refused.data
+    if prescription.completed_automatically and prescription.mood_after is None:
+        context["did_it"] = prescription  # "how do you feel now?", with the moods kept
     return render(request, "prescriptions/feed.html", context, status=status)
 
 

@@ -90,3 +90,16 @@ def test_everyday_words_bring_no_crisis_message(member_client, other_member, mak
 
     assert HELP not in after_reply
     assert HELP not in after_post
+
+
+@pytest.mark.django_db
+def test_editing_a_post_into_crisis_words_brings_the_help_page(member_client, member, make_post):
+    post = make_post(member)
+
+    page = page_after(
+        member_client,
+        f"/posts/{post.pk}/edit/",
+        {"title": post.title, "body": "Honestly I can't go on.", "intent": "support"},
+    )
+
+    assert HELP in page

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -278,19 +279,88 @@ def test_a_bad_mood_after_is_a_400_that_says_why_and_changes_nothing(
     assert Prescription.objects.values().get(pk=p.pk) == before
 
 
+def step_from_a_link_worker(member, link_worker, action="none"):
+    """A step with no check-in behind it, so its mood before is unknown."""
+    from prescriptions.models import Activity
+
+    return services.prescribe_by_hand(
+        member=member, activity=Activity.objects.filter(action=action).first(),
+        prescriber=link_worker,
+    )  # fmt: skip
+
+
 @pytest.mark.django_db
-def test_a_refused_done_keeps_the_moods_chosen(member_client, consented):
-    check_in(consented)
-    p = Prescription.objects.first()
+def test_a_refused_done_keeps_the_moods_chosen(member_client, consented, link_worker):
+    p = step_from_a_link_worker(consented, link_worker)
 
     response = member_client.post(
-        f"/prescriptions/{p.pk}/done/", {"mood_after": 6, "mood_before": 12}
+        f"/prescriptions/{p.pk}/done/", {"mood_after": 12, "mood_before": 3}
     )
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert re.search(r'<details class="done" open>', page)
+    assert '<details class="done" open>' in page
+    assert re.search(r'name="mood_before" value="3"[^>]*checked', page)
+    p.refresh_from_db()
+    assert (p.status, p.mood_before, p.mood_after) == (Status.SUGGESTED, None, None)
+
+
+@pytest.mark.django_db
+def test_with_htmx_a_bad_done_is_the_card_with_a_400_the_moods_kept_and_announced(
+    member_client, consented, link_worker
+):
+    p = step_from_a_link_worker(consented, link_worker)
+
+    response = member_client.post(
+        f"/prescriptions/{p.pk}/done/",
+        {"mood_after": 6, "mood_before": "lots"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 400
+    assert response["Fourc-Fragment"] == "card"
+    page = html.unescape(response.content.decode())
+    assert '<details class="done" open>' in page
     assert re.search(r'name="mood_after" value="6"[^>]*checked', page)
+    assert re.search(r'<div id="live-status"[^>]*hx-swap-oob="true">Choose', page)
+
+
+@pytest.mark.django_db
+def test_a_refused_how_do_you_feel_now_keeps_the_moods_chosen(
+    member_client, consented, link_worker, other_member, make_post
+):
+    p = step_from_a_link_worker(consented, link_worker, action="reply")
+    community_services.post_reply(author=consented, post=make_post(other_member), body="Hi.")
+    p.refresh_from_db()
+    assert p.completed_automatically
+    assert "And before you did it?" in member_client.get("/insights/").content.decode()
+
+    response = member_client.post(
+        f"/prescriptions/{p.pk}/feel/", {"mood_after": 11, "mood_before": 3}
+    )
+
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "You did it. How do you feel now?" in page
+    assert "Choose a number from 0 to 10" in page
+    assert re.search(r'name="mood_before" value="3"[^>]*checked', page)
+    p.refresh_from_db()
+    assert (p.mood_before, p.mood_after) == (None, None)
+
+
+@pytest.mark.django_db
+def test_a_time_the_clocks_skip_gets_a_plain_answer(member_client, consented):
+    check_in(consented)
+    p = Prescription.objects.first()
+
+    # In London the clocks go from 01:00 to 02:00 on 28 March 2027.
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC)):
+        response = member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": "2027-03-28T01:30"})
+
+    assert response.status_code == 400
+    assert "The clocks change around then" in html.unescape(response.content.decode())
+    p.refresh_from_db()
+    assert p.status == Status.SUGGESTED
 
 
 @pytest.mark.django_db
@@ -565,6 +635,23 @@ def test_after_a_crisis_check_in_no_page_asks_how_the_done_step_felt(
         assert "You did it. How do you feel now?" not in member_client.get(url).content.decode()
     check_in(consented, mood=5, energy=3)  # a calmer check-in later
     assert "You did it. How do you feel now?" in member_client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_reply_in_crisis_words_brings_help_and_no_cheerful_prompt(
+    member_client, consented, other_member, make_post
+):
+    waiting = make_post(other_member, title="Anyone else awake?")
+    check_in(consented, energy=2, urge="avoid")
+
+    response = member_client.post(
+        waiting.get_absolute_url(), {"body": "Same. I want to die tonight."}, follow=True
+    )
+
+    page = html.unescape(response.content.decode())
+    assert "If you're thinking about ending your life" in page
+    assert "You did it. How do you feel now?" not in page
+    assert Prescription.objects.filter(post=waiting, status=Status.DONE).exists()
 
 
 @pytest.mark.django_db
