@@ -179,6 +179,11 @@ DEMO_FOLLOWS = {
     "jordan": ["carers-corner", "small-wins", "morning-tea"],
 }
 
+# Spaces read without following them (the prescription engine looks there too).
+DEMO_READS = {
+    "maya": ["sleep-and-rest", "carers-corner"],
+}
+
 DEMO_POSTS = [
     # --- Morning tea ---
     {
@@ -769,6 +774,9 @@ def seed_community() -> dict[str, int]:
     for handle, slugs in DEMO_FOLLOWS.items():
         for slug in slugs:
             services.follow_space(member=members[handle], space=spaces[slug])
+    for handle, slugs in DEMO_READS.items():
+        for slug in slugs:
+            services.note_space_read(member=members[handle], space_id=spaces[slug].pk)
     new_posts = 0
     for data in sorted(DEMO_POSTS, key=lambda post: -post["hours_ago"]):
         space = spaces[data["space"]]

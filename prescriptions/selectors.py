@@ -5,7 +5,7 @@ which logs the access)."""
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
@@ -22,6 +22,7 @@ from community.models import (
     Post,
     Reply,
     RSVPStatus,
+    Space,
     SpaceFollow,
     SpaceRead,
     User,
@@ -128,10 +129,10 @@ def _community_lifts() -> tuple[dict, dict]:
 # What the community offers right now is the same for everyone, so it is read once
 # a minute and kept in the cache; anything that would make a cached target wrong
 # (see receivers.py) moves its generation on, and the next check-in reads it again.
-# Each member then costs two small reads: the facts about them (follows, reads,
-# blocks, places, people they've talked with) and their friends' recent posts. The
-# pool carries authors' ids, anonymous ones too: it never leaves the server, and
-# targets handed to the engine carry no author.
+# Each member then costs one read: the facts about them (follows, reads, blocks,
+# places) and the recent posts of the people they've talked with. The pool carries
+# authors' ids, anonymous ones too: it never leaves the server, and targets handed
+# to the engine carry no author.
 
 WAITING_POOL_KEY = "prescriptions:waiting-pool"
 GATHERING_POOL_KEY = "prescriptions:gathering-pool"
@@ -139,7 +140,8 @@ POOL_SECONDS = 60
 WAITING_PER_SPACE = 3 * TARGETS_PER_KIND  # room for the member's own and blocked ones
 GATHERING_POOL_SIZE = 50
 
-FOLLOWED, READ, BLOCKED, HAS_PLACE, TALKED = "followed", "read", "blocked", "place", "talked"
+FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"
+FRIENDS_POST = "friends_post"
 
 
 def _waiting_pool() -> tuple[dict, ...]:
@@ -186,57 +188,98 @@ def _cached(builders: dict) -> dict:
 
 
 @functools.cache
-def _facts_sql() -> str:
-    """One UNION ALL of small index reads (written as SQL: it runs on every check-in,
-    and building it through the ORM cost more than running it). Tables come from the
-    models, so renames follow.
+def _member_sql() -> str:
+    """Everything about one member the targets need, in one statement: their friends'
+    recent posts (first: their columns set the types), then the spaces they follow and
+    have read, the members blocked either way, and the gatherings where they hold or
+    wait for a place. Each row is (kind, id, title, space, created_at).
 
-    Keep in step with the community's rules: "published" is ReplyQuerySet.published(),
-    "blocked either way" is Block.objects.involving().
+    Written as SQL because it runs on every check-in and building it through the ORM
+    cost more than running it. Tables come from the models, so renames follow. It runs
+    on PostgreSQL and SQLite alike. Keep it in step with the community's rules:
+    "published" is ContentQuerySet.published(), "visible" PostQuerySet.visible_to(),
+    "blocked either way" Block.objects.involving(), and a gathering's discussion is
+    never someone waiting (community.selectors.needs_a_reply_queryset). The property
+    test in tests/prescriptions/test_target_properties.py checks it against them.
     """
     q = connection.ops.quote_name
-    follow, read, block, rsvp, reply, post = (
-        q(m._meta.db_table) for m in (SpaceFollow, SpaceRead, Block, RSVP, Reply, Post)
+    follow, read, block, rsvp, reply, post, space, gathering = (
+        q(m._meta.db_table)
+        for m in (SpaceFollow, SpaceRead, Block, RSVP, Reply, Post, Space, Gathering)
     )
-    published = "NOT r.is_hidden AND r.removed_at IS NULL AND r.created_at >= %(since)s"
+    said = "NOT r.is_hidden AND r.removed_at IS NULL AND r.created_at >= %(since)s"
     # Only constants and quoted table names are interpolated; values are parameters.
     return f"""
-        SELECT '{FOLLOWED}', space_id FROM {follow} WHERE member_id = %(member)s
-        UNION ALL SELECT '{READ}', space_id FROM {read} WHERE member_id = %(member)s
-        UNION ALL SELECT '{BLOCKED}', blocked_id FROM {block} WHERE blocker_id = %(member)s
-        UNION ALL SELECT '{BLOCKED}', blocker_id FROM {block} WHERE blocked_id = %(member)s
-        UNION ALL SELECT '{HAS_PLACE}', gathering_id FROM {rsvp}
+        WITH blocked AS (
+            SELECT blocked_id AS who FROM {block} WHERE blocker_id = %(member)s
+            UNION SELECT blocker_id FROM {block} WHERE blocked_id = %(member)s
+        ), talked AS (
+            SELECT r.author_id AS who FROM {reply} r JOIN {post} p ON p.id = r.post_id
+                WHERE p.author_id = %(member)s AND NOT r.is_anonymous AND {said}
+            UNION SELECT p.author_id FROM {reply} r JOIN {post} p ON p.id = r.post_id
+                WHERE r.author_id = %(member)s AND NOT p.is_anonymous AND {said}
+        )
+        SELECT '{FRIENDS_POST}', id, title, space_name, created_at FROM (
+            SELECT p.id, p.title, s.name AS space_name, p.created_at
+            FROM {post} p JOIN {space} s ON s.id = p.space_id
+            WHERE p.author_id IN (SELECT who FROM talked)
+                AND p.author_id NOT IN (SELECT who FROM blocked)
+                AND p.author_id <> %(member)s
+                AND NOT p.is_hidden AND p.removed_at IS NULL AND NOT s.is_archived
+                AND NOT p.is_anonymous AND NOT p.is_locked AND p.created_at >= %(since)s
+                AND p.id NOT IN (
+                    SELECT discussion_id FROM {gathering} WHERE discussion_id IS NOT NULL
+                )
+            ORDER BY p.created_at DESC, p.id DESC
+            LIMIT %(limit)s
+        ) AS friends_posts
+        UNION ALL SELECT '{FOLLOWED}', space_id, NULL, NULL, NULL
+            FROM {follow} WHERE member_id = %(member)s
+        UNION ALL SELECT '{READ}', space_id, NULL, NULL, NULL
+            FROM {read} WHERE member_id = %(member)s
+        UNION ALL SELECT '{BLOCKED}', who, NULL, NULL, NULL FROM blocked
+        UNION ALL SELECT '{HAS_PLACE}', gathering_id, NULL, NULL, NULL FROM {rsvp}
             WHERE member_id = %(member)s AND status IN (%(going)s, %(waiting)s)
-        UNION ALL SELECT '{TALKED}', r.author_id FROM {reply} r JOIN {post} p ON p.id = r.post_id
-            WHERE p.author_id = %(member)s AND NOT r.is_anonymous AND {published}
-        UNION ALL SELECT '{TALKED}', p.author_id FROM {reply} r JOIN {post} p ON p.id = r.post_id
-            WHERE r.author_id = %(member)s AND NOT p.is_anonymous AND {published}
     """  # noqa: S608
 
 
-def _member_facts(member, since) -> dict[str, set[int]]:
+def _member_facts(member, since) -> tuple[dict[str, set[int]], list[engine.Target]]:
     """Spaces followed and read, members blocked (either way), gatherings where they
-    hold a place or wait for one, and the named members they talked with since
-    `since` (repliers to their posts, authors of posts they replied to). One query."""
+    hold a place or wait for one; and the recent named posts of the members they
+    talked with since `since` (repliers to their posts, authors of posts they replied
+    to). One query."""
     params = {
         "member": member.pk,
-        "since": since,
+        "since": connection.ops.adapt_datetimefield_value(since),  # UTC on SQLite too
         "going": RSVPStatus.GOING.value,
         "waiting": RSVPStatus.WAITING.value,
+        "limit": TARGETS_PER_KIND,
     }
     facts: dict[str, set[int]] = defaultdict(set)
-    params["since"] = connection.ops.adapt_datetimefield_value(since)  # UTC on SQLite too
+    friends_posts = []
     with connection.cursor() as cursor:
-        cursor.execute(_facts_sql(), params)
-        for kind, ref in cursor.fetchall():
-            facts[kind].add(ref)
-    return facts
+        cursor.execute(_member_sql(), params)
+        for kind, ref, title, space_name, created_at in cursor.fetchall():
+            if kind == FRIENDS_POST:
+                friends_posts.append(
+                    engine.Target("post", ref, title, space_name, _aware(created_at))
+                )
+            else:
+                facts[kind].add(ref)
+    return facts, friends_posts
+
+
+def _aware(value) -> datetime:
+    """A timestamp from raw SQL: PostgreSQL gives it aware; SQLite gives UTC, naive
+    (or as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
 
 
 def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
-    """Real things to point at, filtered for this member. Two queries, always."""
-    since = now - timedelta(days=FRIENDS_DAYS)
-    facts = _member_facts(member, since)
+    """Real things to point at, filtered for this member. One query, always."""
+    facts, friends_posts = _member_facts(member, now - timedelta(days=FRIENDS_DAYS))
     blocked = facts[BLOCKED]
     not_theirs = blocked | {member.pk}  # authors and hosts to leave out
     # Longest waiting first, in the spaces they follow or have read; a newcomer who
@@ -257,16 +300,6 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
         and g["host_id"] not in not_theirs
         and g["id"] not in facts[HAS_PLACE]
     ]
-    friends = facts[TALKED] - not_theirs
-    friends_posts = (
-        Post.objects.published()
-        .filter(space__is_archived=False, is_anonymous=False, is_locked=False)
-        .filter(author_id__in=friends or [0], created_at__gte=since)  # [0]: the same query
-        # A gathering's discussion is pointed at through the gathering, if at all.
-        .exclude(pk__in=Gathering.objects.filter(discussion__isnull=False).values("discussion"))
-        .order_by("-created_at", "-id")
-        .values("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
-    )
     return engine.Targets(
         waiting_posts=tuple(
             engine.Target(
@@ -283,15 +316,12 @@ def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
             engine.Target("gathering", g["id"], g["title"], g["space__name"], g["starts_at"])
             for g in gatherings[:TARGETS_PER_KIND]
         ),
-        friends_posts=tuple(
-            engine.Target("post", p["id"], p["title"], p["space__name"], p["created_at"])
-            for p in friends_posts
-        ),
+        friends_posts=tuple(friends_posts),
     )
 
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
-    """Everything the engine needs: four queries and one cache round trip, whoever the
+    """Everything the engine needs: three queries and one cache round trip, whoever the
     member and however big the community (plus the shared part, when the cache has
     to build it again: at most once a minute, or after a change)."""
     now = now or timezone.now()

@@ -49,3 +49,16 @@ def test_jordan_sees_maya_and_her_step_from_him_and_a_second_run_adds_nothing(cl
     call_command("seed_demo", force=True, stdout=io.StringIO())
     assert (CheckIn.objects.count(), Prescription.objects.count()) == before
     assert LinkWorkerConsent.objects.filter(member=seeded, revoked_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_maya_is_pointed_at_someone_waiting_in_a_space_she_knows(seeded):
+    from prescriptions import selectors
+    from prescriptions.models import CheckIn
+
+    check_in = CheckIn(member=seeded, mood=3, energy=1, urge="keep_to_myself", note="")
+    _, _, targets = selectors.engine_inputs(seeded, check_in=check_in)
+
+    assert targets.waiting_posts
+    # She follows three spaces and has read two more; Making things is neither.
+    assert "Making things" not in {t.space for t in targets.waiting_posts}
