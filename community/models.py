@@ -120,9 +120,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    def local_now(self):
-        return timezone.now().astimezone(self.tzinfo)
-
     @cached_property
     def has_verified_email(self) -> bool:
         """True once the member has confirmed their primary address: needed to write."""

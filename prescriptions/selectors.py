@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Min, Q, Subquery
+from django.db.models import Avg, CharField, Count, F, Max, Min, Q, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -350,17 +350,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
     )
     activity_lift, way_lift = _lifts_from_rows(rows)
     community_activity, community_way = shared[COMMUNITY_LIFT_KEY]
-    latest_post = (
-        Post.objects.filter(
-            author=member, removed_at__isnull=True, created_at__gte=now - CRISIS_POST_WINDOW
-        )
-        .order_by("-created_at")
-        .values("body")
-        .first()
-    )
-    in_crisis = mentions_crisis(check_in.note) or (
-        latest_post is not None and mentions_crisis(latest_post["body"])
-    )
+    in_crisis = mentions_crisis(check_in.note) or wrote_in_crisis_lately(member, now=now)
     state = engine.MemberState(
         energy=check_in.energy,
         mood=check_in.mood,
@@ -432,26 +422,33 @@ def awaiting_mood_after(member):
         .order_by("-completed_at")
         .first()
     )
-    if found is not None and _wrote_in_crisis_lately(member):
+    if found is not None and wrote_in_crisis_lately(member):
         return None
     return found
 
 
-def _wrote_in_crisis_lately(member) -> bool:
-    since = timezone.now() - CRISIS_POST_WINDOW
-    latest_post = (
-        Post.objects.filter(author=member, removed_at__isnull=True, created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("title", "body")
-        .first()
+def wrote_in_crisis_lately(member, *, now=None) -> bool:
+    """Whether the member's latest post, or latest reply, of the last two days is in
+    crisis words (an older one says little about today; a calmer one since lifts it).
+    One query: their few words of the window, the latest of each kind kept."""
+    mine = {
+        "author": member,
+        "removed_at__isnull": True,
+        "created_at__gte": (now or timezone.now()) - CRISIS_POST_WINDOW,
+    }
+
+    def kind(name):
+        return Value(name, output_field=CharField())
+
+    posts = Post.objects.filter(**mine).values_list(kind("post"), "created_at", "title", "body")
+    replies = Reply.objects.filter(**mine).values_list(
+        kind("reply"), "created_at", kind(""), "body"
     )
-    latest_reply = (
-        Reply.objects.filter(author=member, removed_at__isnull=True, created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("body", flat=True)
-        .first()
-    )
-    return any(mentions_crisis(text) for text in (*(latest_post or ()), latest_reply or ""))
+    latest = {}
+    for what, at, title, body in posts.union(replies, all=True):
+        if what not in latest or at > latest[what][0]:
+            latest[what] = (at, f"{title}\n{body}")
+    return any(mentions_crisis(words) for _, words in latest.values())
 
 
 # --- Wellbeing -------------------------------------------------------------------
@@ -504,10 +501,6 @@ def normalise_handle(handle: str) -> str:
 
 def active_link_worker_consents(**lookups):
     return LinkWorkerConsent.objects.filter(revoked_at__isnull=True, **lookups)
-
-
-def link_worker_has_consent(*, link_worker, member) -> bool:
-    return active_link_worker_consents(link_worker=link_worker, member=member).exists()
 
 
 def consenting_members(link_worker: User) -> list[LinkWorkerConsent]:

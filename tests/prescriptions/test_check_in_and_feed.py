@@ -472,6 +472,20 @@ def test_crisis_language_in_a_note_brings_the_help_page_and_one_step_to_a_person
 
 
 @pytest.mark.django_db
+def test_crisis_language_in_the_latest_reply_counts_too_until_a_calmer_one(
+    consented, other_member, make_post
+):
+    post = make_post(other_member)
+    community_services.post_reply(author=consented, post=post, body="I want to die.")
+
+    assert check_in(consented, energy=4)[1].in_crisis
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        community_services.post_reply(author=consented, post=post, body="A bit calmer now.")
+        assert not check_in(consented, energy=4)[1].in_crisis
+
+
+@pytest.mark.django_db
 def test_crisis_language_in_the_latest_post_counts_too(consented, make_post):
     make_post(consented, body="Some days I don't want to be here anymore.")
 

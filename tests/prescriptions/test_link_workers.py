@@ -112,11 +112,14 @@ def test_revoking_stops_access_at_once_and_a_new_invite_starts_afresh(
     page = text(member_client.get(SETTINGS_URL))
     assert "Jordan can't see your steps or your mood any more." in page
     assert "Nobody at the moment." in page
-    assert not selectors.link_worker_has_consent(link_worker=link_worker, member=member)
+    assert not selectors.active_link_worker_consents(
+        link_worker=link_worker, member=member
+    ).exists()
 
     member_client.post(SETTINGS_URL, {"action": "invite", "handle": "jordan"})
     assert LinkWorkerConsent.objects.count() == 2
-    assert selectors.link_worker_has_consent(link_worker=link_worker, member=member)
+    has_access = selectors.active_link_worker_consents(link_worker=link_worker, member=member)
+    assert has_access.exists()
 
 
 def test_only_one_active_consent_per_member_and_link_worker(member, link_worker):
