@@ -856,8 +856,7 @@ def _seed_reactions(
         if member.pk == target.author_id:
             continue
         mine = Reaction.objects.filter(member=member, kind=kind, **where)
-        if not mine.exists():
-            services.toggle_reaction(member=member, kind=kind, **where)
+        services.set_reaction(member=member, kind=kind, on=True, **where)
         when = _in_the_past(after + timedelta(minutes=25 * number), now)
         mine.update(created_at=when)
         Notification.objects.filter(

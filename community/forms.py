@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from community.handles import RESERVED_HANDLES
+from community.handles import RESERVED_HANDLES, normalise_handle
 from community.models import (
     BIO_MAX,
     BODY_MAX,
@@ -149,7 +149,7 @@ class ProfileForm(forms.Form):
         return clean_display_name(self.cleaned_data["display_name"])
 
     def clean_handle(self) -> str:
-        handle = self.cleaned_data["handle"].strip().lower().lstrip("@")
+        handle = normalise_handle(self.cleaned_data["handle"])
         handle_validator(handle)
         if handle in RESERVED_HANDLES and handle != self.member.handle:
             raise forms.ValidationError("That handle is kept for 4C itself. Try another.")

@@ -6,7 +6,7 @@ import unicodedata
 
 from django.contrib.auth import get_user_model
 
-from community.models import HANDLE_MAX, HANDLE_MIN
+from community.models import HANDLE_MAX, HANDLE_MIN, HANDLE_RE
 
 # Names that would read as official voices of 4C, or clash with paths.
 RESERVED_HANDLES = frozenset(
@@ -16,6 +16,16 @@ RESERVED_HANDLES = frozenset(
         "everyone", "here", "anonymous", "a_member", "member", "members", "null", "none",
     }
 )  # fmt: skip
+
+
+def normalise_handle(text: str) -> str:
+    """A handle as a member types it ("@Maya ") as it is stored ("maya")."""
+    return (text or "").strip().removeprefix("@").strip().lower()
+
+
+def is_handle(text: str) -> bool:
+    """Whether `text` (normalised) has the shape of a handle: worth looking up."""
+    return HANDLE_RE.fullmatch(text) is not None
 
 
 def handle_base(text: str) -> str:

@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from datetime import timedelta
 from functools import cached_property
@@ -16,8 +17,12 @@ HANDLE_MAX = 30
 PRONOUNS_MAX = 40
 BIO_MAX = 500
 
+# The one handle rule: the validator, the database check, mentions and URL look-ups use it.
+HANDLE_PATTERN = rf"[a-z0-9_]{{{HANDLE_MIN},{HANDLE_MAX}}}"
+HANDLE_RE = re.compile(HANDLE_PATTERN)
+
 handle_validator = RegexValidator(
-    regex=rf"^[a-z0-9_]{{{HANDLE_MIN},{HANDLE_MAX}}}$",
+    regex=rf"^{HANDLE_PATTERN}$",
     message=(
         f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters: "
         "lower-case letters, numbers and underscores."
@@ -99,7 +104,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(
-                condition=models.Q(handle__regex=rf"^[a-z0-9_]{{{HANDLE_MIN},{HANDLE_MAX}}}$"),
+                condition=models.Q(handle__regex=rf"^{HANDLE_PATTERN}$"),
                 name="user_handle_format",
             ),
             models.CheckConstraint(
@@ -251,6 +256,7 @@ class ContentQuerySet(models.QuerySet):
     """Filters shared by posts and replies."""
 
     def published(self):
+        """Neither hidden by moderators nor removed by the author (Content.is_published)."""
         return self.filter(is_hidden=False, removed_at__isnull=True)
 
     def not_blocked_for(self, member):
@@ -272,6 +278,13 @@ class PostQuerySet(ContentQuerySet):
 
     def in_space(self, space):
         return self.filter(space=space)
+
+    def conversations(self):
+        """Leaves out gatherings' discussion posts: an invitation, not someone waiting
+        for words."""
+        return self.exclude(
+            pk__in=Gathering.objects.filter(discussion__isnull=False).values("discussion")
+        )
 
 
 class ReplyQuerySet(ContentQuerySet):
@@ -357,6 +370,11 @@ class Post(models.Model):
         return self.removed_at is not None
 
     @property
+    def is_published(self) -> bool:
+        """ContentQuerySet.published(), for one row."""
+        return not self.is_hidden and self.removed_at is None
+
+    @property
     def author_name(self) -> str:
         return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
 
@@ -393,6 +411,11 @@ class Reply(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+    @property
+    def is_published(self) -> bool:
+        """ContentQuerySet.published(), for one row."""
+        return not self.is_hidden and self.removed_at is None
 
     @property
     def author_name(self) -> str:
@@ -555,12 +578,31 @@ class Notification(models.Model):
 
 
 class BlockQuerySet(models.QuerySet):
+    """What a block hides, in one place. A block works both ways: neither member sees
+    the other's named posts, replies, reactions, mentions or notifications, and no
+    step points one at the other. Anonymous words stay visible (hiding them would
+    name their author); every other rule asks these methods."""
+
+    def either_way(self, member):
+        """The blocks `member` made or received."""
+        return self.filter(models.Q(blocker=member) | models.Q(blocked=member))
+
+    def members_either_way(self, member):
+        """The ids of everyone `member` blocked or was blocked by (a subquery)."""
+        other = models.Case(
+            models.When(blocker=member, then=models.F("blocked")), default=models.F("blocker")
+        )
+        return self.either_way(member).annotate(other=other).values_list("other", flat=True)
+
     def involving(self, member, field: str) -> models.Q:
-        """A condition on `field` (a member) matching anyone `member` blocked or was
-        blocked by: blocks work both ways."""
-        blocked = self.filter(blocker=member).values("blocked")
-        blockers = self.filter(blocked=member).values("blocker")
-        return models.Q(**{f"{field}__in": blocked}) | models.Q(**{f"{field}__in": blockers})
+        """A condition on `field` (a member) matching anyone blocked either way."""
+        return models.Q(**{f"{field}__in": self.members_either_way(member)})
+
+    def between(self, member, other) -> bool:
+        """Whether `member` and `other` (members or ids) blocked each other, either way."""
+        return self.filter(
+            models.Q(blocker=member, blocked=other) | models.Q(blocker=other, blocked=member)
+        ).exists()
 
 
 class Block(models.Model):
@@ -676,6 +718,18 @@ class GatheringStatus(models.TextChoices):
 class GatheringQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(space__is_archived=False)
+
+    def with_going_count(self):
+        """Each with `going_count`: the places taken."""
+        return self.annotate(
+            going_count=models.Count("rsvps", filter=models.Q(rsvps__status=RSVPStatus.GOING))
+        )
+
+    def with_places_left(self):
+        """Those without a capacity, or with a place still free."""
+        return self.with_going_count().filter(
+            models.Q(capacity__isnull=True) | models.Q(capacity__gt=models.F("going_count"))
+        )
 
     def upcoming(self, at):
         """Scheduled and not over yet (one in progress still counts)."""

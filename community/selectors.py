@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
     Block,
@@ -51,7 +52,6 @@ from community.models import (
 from fourc.lib.pagination import Page, decode_cursor, encode_cursor, keyset_page
 
 NEEDS_A_REPLY_DAYS = 14
-HANDLE_RE = re.compile(r"[a-z0-9_]{3,30}")
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 PINNED_MAX = 10
 SEARCH_CANDIDATES = 1000  # the newest matches ranked; bounds the cost of a common word
@@ -66,12 +66,9 @@ def active_crisis_lines() -> QuerySet[CrisisLine]:
 # --- Blocks -------------------------------------------------------------------
 
 
-def is_blocked_between(member, other_id: int) -> bool:
-    if not member.is_authenticated or member.pk == other_id:
-        return False
-    return Block.objects.filter(
-        Q(blocker=member, blocked_id=other_id) | Q(blocker_id=other_id, blocked=member)
-    ).exists()
+def is_blocked_between(viewer, other_id: int) -> bool:
+    """Block.objects.between, for a viewer who may be a visitor (who blocked nobody)."""
+    return viewer.is_authenticated and Block.objects.between(viewer, other_id)
 
 
 def blocked_members(member: User) -> QuerySet[Block]:
@@ -264,9 +261,8 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
     since = timezone.now() - timedelta(days=NEEDS_A_REPLY_DAYS)
     posts = (
         Post.objects.visible_to(member)
+        .conversations()
         .filter(first_reply_at__isnull=True, is_locked=False, created_at__gte=since)
-        # A gathering's discussion post is an invitation, not someone waiting for words.
-        .exclude(pk__in=Gathering.objects.filter(discussion__isnull=False).values("discussion"))
         .select_related("author", "space")
     )
     if member.is_authenticated:
@@ -317,7 +313,6 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
 
 def _visible_notifications(member: User) -> QuerySet[Notification]:
     """What the inbox shows, and so what the unread count counts."""
-    blocked = Block.objects.filter(blocker=member).values("blocked")
     return (
         Notification.objects.filter(recipient=member)
         .exclude(post__is_hidden=True)
@@ -325,7 +320,7 @@ def _visible_notifications(member: User) -> QuerySet[Notification]:
         .exclude(post__space__is_archived=True)
         .exclude(reply__is_hidden=True)
         .exclude(reply__removed_at__isnull=False)
-        .exclude(Q(actor_hidden=False) & Q(actor__in=blocked))
+        .exclude(Q(actor_hidden=False) & Block.objects.involving(member, "actor"))
     )
 
 
@@ -344,8 +339,8 @@ def unread_notification_count(member: User) -> int:
 
 
 def get_member(*, handle: str) -> User:
-    handle = handle.lower()
-    if not HANDLE_RE.fullmatch(handle):
+    handle = normalise_handle(handle)
+    if not is_handle(handle):
         raise Http404("No such member.")
     member = User.objects.filter(handle=handle, is_active=True).first()
     if member is None:
@@ -481,9 +476,7 @@ REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 
 
 def _with_going_count(gatherings: QuerySet[Gathering]) -> QuerySet[Gathering]:
-    return gatherings.select_related("space", "host").annotate(
-        going_count=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.GOING))
-    )
+    return gatherings.select_related("space", "host").with_going_count()
 
 
 def upcoming_gatherings(

@@ -402,16 +402,6 @@ def set_reaction(
     return created
 
 
-def toggle_reaction(
-    *, member: User, kind: str, post: Post | None = None, reply: Reply | None = None
-) -> bool:
-    """Adds the reaction, or takes it back; returns True when it is now on."""
-    target = {"post": post} if post else {"reply": reply}
-    on = not Reaction.objects.filter(member=member, kind=kind, **target).exists()
-    set_reaction(member=member, kind=kind, on=on, post=post, reply=reply)
-    return on
-
-
 def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:
     """Keeps one unread notification per target and kind, counted from the reactions
     themselves: "3 people said I hear you", named after the latest reactor.
@@ -460,23 +450,14 @@ def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:
 # --- Mentions and notifications ---------------------------------------------
 
 
-def _blocked_between(member_id: int, others: set[int]) -> set[int]:
-    """Which of `others` have blocked, or been blocked by, `member_id`."""
-    if not others:
-        return set()
-    rows = Block.objects.filter(
-        Q(blocker_id=member_id, blocked_id__in=others)
-        | Q(blocked_id=member_id, blocker_id__in=others)
-    ).values_list("blocker_id", "blocked_id")
-    return {a if a != member_id else b for a, b in rows}
-
-
 def _notify_many(
     *, recipients: dict[int, str], actor: User, actor_hidden: bool, post: Post, reply=None
 ) -> None:
     # Anonymous words reach everyone they concern: holding them back from a member
     # who blocked (or was blocked by) the writer would tell them who wrote them.
-    blocked = set() if actor_hidden else _blocked_between(actor.pk, set(recipients))
+    blocked = set()
+    if recipients and not actor_hidden:
+        blocked = set(Block.objects.members_either_way(actor).filter(other__in=recipients))
     Notification.objects.bulk_create(
         [
             Notification(

@@ -14,9 +14,9 @@ from django.urls import reverse
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from community.models import HANDLE_MAX, HANDLE_MIN
+from community.models import HANDLE_PATTERN
 
-MENTION_RE = re.compile(rf"(?<![\w@/])@([a-z0-9_]{{{HANDLE_MIN},{HANDLE_MAX}}})\b", re.IGNORECASE)
+MENTION_RE = re.compile(rf"(?<![\w@/])@({HANDLE_PATTERN})\b", re.IGNORECASE)
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",

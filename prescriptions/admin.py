@@ -4,10 +4,8 @@ prescriptions are health data: they are deliberately not registered here."""
 from django import forms
 from django.contrib import admin
 
-from prescriptions import services
-from prescriptions.engine import CRISIS_SLUG
-from prescriptions.models import Activity, Urge
-from prescriptions.selectors import CATALOGUE_KEY
+from prescriptions import targets
+from prescriptions.models import CRISIS_SLUG, Activity, Urge
 
 
 class ActivityForm(forms.ModelForm):
@@ -37,11 +35,11 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.forget_shared(CATALOGUE_KEY)  # the next check-in sees the change
+        targets.forget(targets.CATALOGUE)  # the next check-in sees the change
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.forget_shared(CATALOGUE_KEY)
+        targets.forget(targets.CATALOGUE)
 
     def get_readonly_fields(self, request, obj=None):
         # The one step offered in a crisis must always be there, as it is.
@@ -61,8 +59,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        services.forget_shared(CATALOGUE_KEY)
+        targets.forget(targets.CATALOGUE)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset.exclude(slug=CRISIS_SLUG))
-        services.forget_shared(CATALOGUE_KEY)
+        targets.forget(targets.CATALOGUE)

@@ -3,8 +3,9 @@ current targets to a few small, explained suggestions.
 
 No database, no clock, no randomness from outside: everything arrives in the
 arguments (the seed included), so the same inputs give the same suggestions.
-`prescriptions.selectors.engine_inputs` gathers the inputs in a constant
-number of queries; `prescriptions.services.record_check_in` stores the result.
+`prescriptions.selectors.engine_inputs` gathers the inputs (the targets come from
+`prescriptions/targets.py`) in a constant number of queries;
+`prescriptions.services.record_check_in` stores the result.
 
 The rules, each tested:
 - energy fit: nothing needs more energy than the member has; at energy 1-2, tiny steps;
@@ -23,11 +24,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from prescriptions.models import CONNECTION_WAYS, CRISIS_SLUG
+
 NOVELTY = timedelta(days=3)
 TINY_MINUTES = 10  # at energy 1-2 a step takes no more than this
 SHRINK = 3.0  # how many data points the community's average is worth
 EXPLORE_SHARE = 0.25  # chance that the last slot explores
-CRISIS_SLUG = "reach-out-to-someone-now"
 
 URGE_WORDS = {
     "keep_to_myself": "keeping to yourself",
@@ -44,7 +46,6 @@ WAY_WORDS = {
     "keep_learning": "learning something",
     "give": "giving",
 }
-CONNECTION_WAYS = ("connect", "give")
 POST_ACTIONS = ("react", "reply")
 
 

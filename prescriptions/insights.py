@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -145,24 +145,12 @@ def daily_moods_and_steps(member, *, first: date, last: date, tz):
 def lifts(member) -> tuple[list[Lift], list[Lift]]:
     """The member's mean mood lift per Way and per activity, with how many times: only
     done steps with a mood before and after. One query, a row per activity."""
-    rows = list(
-        Prescription.objects.filter(
-            member=member,
-            status=Status.DONE,
-            mood_before__isnull=False,
-            mood_after__isnull=False,
-        )
-        .values("activity_id", "activity__title", "activity__way")
-        .annotate(total=Sum(F("mood_after") - F("mood_before")), n=Count("id"))
-        .order_by()
-    )
-    by_way: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        by_way[row["activity__way"]][0] += row["total"]
-        by_way[row["activity__way"]][1] += row["n"]
+    rows = list(Prescription.objects.filter(member=member).lift_totals())
+    _, by_way = selectors.sum_lifts(rows)
     ways = [Lift(Way(way).label, way, total, n) for way, (total, n) in by_way.items()]
     activities = [
-        Lift(row["activity__title"], row["activity__way"], row["total"], row["n"]) for row in rows
+        Lift(row["activity__title"], row["activity__way"], row["total"], row["times"])
+        for row in rows
     ]
 
     def best_first(lift: Lift):

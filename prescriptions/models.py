@@ -26,7 +26,10 @@ class Way(models.TextChoices):
     GIVE = "give", "Give"
 
 
+# The Ways that reach other people: every plan has at least one step of these.
 CONNECTION_WAYS = (Way.CONNECT, Way.GIVE)
+# The one step offered in a crisis: towards a person, now. Never retired or edited.
+CRISIS_SLUG = "reach-out-to-someone-now"
 
 
 class Technique(models.TextChoices):
@@ -153,6 +156,34 @@ class SkipReason(models.TextChoices):
     NOT_FOR_ME = "not_for_me", "Not for me"
 
 
+# A step's mood lift: the mood after it minus the mood before, for a done step with
+# both. Prescription.lift is the same for one row; these are the one definition the
+# engine's learning, its community prior and the insights page all read.
+LIFTED = models.Q(status=Status.DONE, mood_before__isnull=False, mood_after__isnull=False)
+LIFT = models.F("mood_after") - models.F("mood_before")
+
+
+class PrescriptionQuerySet(models.QuerySet):
+    def with_lift(self):
+        """Each with `mood_lift`: its lift, or None when it has none (not done, or a
+        mood missing)."""
+        return self.annotate(
+            mood_lift=models.Case(
+                models.When(LIFTED, then=LIFT), output_field=models.IntegerField()
+            )
+        )
+
+    def lift_totals(self):
+        """Rows of total lift and `times` per activity (with its title and Way), over
+        the steps that have a lift. One query, a row per activity."""
+        return (
+            self.filter(LIFTED)
+            .values("activity_id", "activity__title", "activity__way")
+            .annotate(total=models.Sum(LIFT), times=models.Count("id"))
+            .order_by()
+        )
+
+
 class Prescription(models.Model):
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prescriptions"
@@ -187,6 +218,8 @@ class Prescription(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = PrescriptionQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["member", "status", "-created_at"], name="prescription_member"),
@@ -213,8 +246,13 @@ class Prescription(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_crisis_step(self) -> bool:
+        return self.activity.slug == CRISIS_SLUG
+
+    @property
     def lift(self) -> int | None:
-        if self.mood_before is None or self.mood_after is None:
+        """LIFT, for this row."""
+        if self.status != Status.DONE or self.mood_before is None or self.mood_after is None:
             return None
         return self.mood_after - self.mood_before
 

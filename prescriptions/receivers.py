@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from community import signals
 from community.models import RSVP, Gathering, Post, Space
-from prescriptions import selectors, services
+from prescriptions import services, targets
 
 
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.reply_posted")
@@ -31,27 +31,23 @@ def on_gathering_attended(sender, *, rsvp, gathering, member, **kwargs):
     services.complete_on_attendance(member=member, gathering=gathering)
 
 
-# --- Keeping the engine's cached targets true ----------------------------------------
-# The community-wide targets are cached for a minute (selectors.engine_inputs).
-# Anything that would make a cached one wrong (hidden, removed, locked, answered,
-# deleted, cancelled, full, in an archived space) forgets them at once. New posts
-# and gatherings simply join within the minute.
-
-WAITING = selectors.WAITING_POOL_KEY
-GATHERINGS = selectors.GATHERING_POOL_KEY
+# --- Keeping the cached targets true (prescriptions/targets.py) -----------------------
+# Anything that would make a cached target wrong (hidden, removed, locked, answered,
+# deleted, cancelled, full, in an archived space) forgets it at once. New posts and
+# gatherings simply join within the minute.
 
 
 @receiver(signals.post_changed, dispatch_uid="prescriptions.targets.post_changed")
 @receiver(post_delete, sender=Post, dispatch_uid="prescriptions.targets.post_deleted")
 def forget_waiting_posts(sender, **kwargs):
-    services.forget_shared(WAITING)
+    targets.forget(targets.WAITING)
 
 
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.targets.reply_posted")
 def forget_an_answered_post(sender, *, reply, post, **kwargs):
     # `post` is as it was before this reply: was anyone waiting for it?
     if post.first_reply_at is None and reply.author_id != post.author_id:
-        services.forget_shared(WAITING)
+        targets.forget(targets.WAITING)
 
 
 @receiver(post_save, sender=Gathering, dispatch_uid="prescriptions.targets.gathering_saved")
@@ -59,9 +55,9 @@ def forget_an_answered_post(sender, *, reply, post, **kwargs):
 @receiver(post_save, sender=RSVP, dispatch_uid="prescriptions.targets.rsvp_saved")
 @receiver(post_delete, sender=RSVP, dispatch_uid="prescriptions.targets.rsvp_deleted")
 def forget_gatherings(sender, **kwargs):
-    services.forget_shared(GATHERINGS)
+    targets.forget(targets.GATHERINGS)
 
 
 @receiver(post_save, sender=Space, dispatch_uid="prescriptions.targets.space_saved")
 def forget_everything_in_a_space(sender, **kwargs):
-    services.forget_shared(WAITING, GATHERINGS)
+    targets.forget(targets.WAITING, targets.GATHERINGS)

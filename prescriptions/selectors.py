@@ -2,36 +2,20 @@
 link worker with the member's consent (through services.get_member_for_link_worker,
 which logs the access)."""
 
-import functools
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import Avg, CharField, Count, F, Max, Min, Q, Subquery, Value
+from django.db.models import Avg, CharField, Count, Max, Min, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from community import selectors as community
-from community.models import (
-    RSVP,
-    Block,
-    Gathering,
-    Post,
-    Reply,
-    RSVPStatus,
-    Space,
-    SpaceFollow,
-    SpaceRead,
-    User,
-)
+from community.models import Post, Reply, User
 from community.safety import mentions_crisis
-from prescriptions import engine
-from prescriptions.engine import CRISIS_SLUG
+from prescriptions import engine, targets
 from prescriptions.models import (
     CONSENT_VERSION,
+    CRISIS_SLUG,
     OPEN_STATUSES,
     Activity,
     CheckIn,
@@ -44,14 +28,11 @@ from prescriptions.models import (
     WellbeingSurvey,
 )
 
-COMMUNITY_LIFT_KEY = "prescriptions:community-lift"
-CATALOGUE_KEY = "prescriptions:catalogue"
 HISTORY_DAYS = 30
 LEARNING_DAYS = 180  # what lifted them is learned from the last six months
-TARGETS_PER_KIND = 8
-GATHERING_DAYS = 7
-FRIENDS_DAYS = 30
-CRISIS_POST_WINDOW = timedelta(days=2)  # a post from long ago says little about today
+CATALOGUE_SECONDS = 60
+PRIOR_SECONDS = 600
+CRISIS_WORDS_WINDOW = timedelta(days=2)  # a post from long ago says little about today
 PROMPT_DAYS = 3  # "how do you feel now?" is asked about recent steps only
 
 
@@ -65,8 +46,68 @@ def latest_check_in(member) -> CheckIn | None:
     return CheckIn.objects.filter(member=member).order_by("-created_at", "-id").first()
 
 
+# --- Crisis: the one rule ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrisisState:
+    in_crisis: bool
+    since: datetime | None = None  # when the earliest of the words that say so came
+
+
+NOT_IN_CRISIS = CrisisState(in_crisis=False)
+_LATEST = object()
+
+
+def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
+    """Whether the member is in crisis now, and since when: the one rule the feed, the
+    engine, every "how do you feel now?" and the nudges ask. In crisis while
+
+    - their latest check-in was a crisis one (crisis words in its note, or made while
+      in crisis), until a calmer check-in; or
+    - their latest post, or their latest reply, of the last two days is in crisis
+      words (community/safety.py), until a calmer one: an older one says little about
+      today.
+
+    `check_in` is their latest check-in when the caller has it already (None: they
+    have none), or the one being recorded now, whose note counts. One query, and one
+    more to find the latest check-in when it isn't given."""
+    now = now or timezone.now()
+    if check_in is _LATEST:
+        check_in = latest_check_in(member)
+    signs = []
+    if check_in is not None and (check_in.in_crisis or mentions_crisis(check_in.note)):
+        signs.append(check_in.created_at)
+    signs += _latest_words_in_crisis(member, since=now - CRISIS_WORDS_WINDOW)
+    if not signs:
+        return NOT_IN_CRISIS
+    return CrisisState(in_crisis=True, since=min(signs))
+
+
+def _latest_words_in_crisis(member, *, since) -> list[datetime]:
+    """When the member's latest post, and latest reply, since `since` were written, for
+    those in crisis words. One query: their few words of the window."""
+    mine = {"author": member, "removed_at__isnull": True, "created_at__gte": since}
+
+    def kind(name):
+        return Value(name, output_field=CharField())
+
+    posts = Post.objects.filter(**mine).values_list(kind("post"), "created_at", "title", "body")
+    replies = Reply.objects.filter(**mine).values_list(
+        kind("reply"), "created_at", kind(""), "body"
+    )
+    latest = {}
+    for what, at, title, body in posts.union(replies, all=True):
+        if what not in latest or at > latest[what][0]:
+            latest[what] = (at, f"{title}\n{body}")
+    return [at for at, words in latest.values() if mentions_crisis(words)]
+
+
+# --- The engine's inputs -------------------------------------------------------------
+
+
 def _catalogue() -> list[engine.ActivityInfo]:
-    """The active catalogue (cached for a minute; the admin clears it on a change)."""
+    """The active catalogue, as the engine reads it."""
     return [
         engine.ActivityInfo(
             id=a.id,
@@ -83,299 +124,92 @@ def _catalogue() -> list[engine.ActivityInfo]:
     ]
 
 
-def _lifts(prescriptions) -> tuple[dict, dict]:
-    """Mean mood lift (and how many times) per activity and per Way."""
-    done = prescriptions.filter(
-        status=Status.DONE, mood_before__isnull=False, mood_after__isnull=False
-    ).annotate(lift=F("mood_after") - F("mood_before"))
-    by_activity = {
-        row["activity_id"]: (float(row["mean"]), row["n"])
-        for row in done.values("activity_id").annotate(mean=Avg("lift"), n=Count("id"))
-    }
-    by_way = {
-        row["activity__way"]: (float(row["mean"]), row["n"])
-        for row in done.values("activity__way").annotate(mean=Avg("lift"), n=Count("id"))
-    }
+def sum_lifts(rows) -> tuple[dict, dict]:
+    """Total lift and times per activity id and per Way, from lift_totals() rows (or
+    rows of single steps: `total` their lift, `times` 1)."""
+    by_activity: dict = {}
+    by_way: dict = {}
+    for row in rows:
+        for groups, key in ((by_activity, row["activity_id"]), (by_way, row["activity__way"])):
+            total, times = groups.get(key, (0, 0))
+            groups[key] = (total + row["total"], times + row["times"])
     return by_activity, by_way
 
 
-def _lifts_from_rows(rows) -> tuple[dict, dict]:
-    by_activity: dict = defaultdict(list)
-    by_way: dict = defaultdict(list)
-    for r in rows:
-        if (
-            r["status"] == Status.DONE
-            and r["mood_before"] is not None
-            and r["mood_after"] is not None
-        ):
-            lift = r["mood_after"] - r["mood_before"]
-            by_activity[r["activity_id"]].append(lift)
-            by_way[r["activity__way"]].append(lift)
+def mean_lifts(rows) -> tuple[dict, dict]:
+    """Mean lift per activity id and per Way: {key: (mean, times)} (see sum_lifts)."""
+    by_activity, by_way = sum_lifts(rows)
 
     def mean(groups):
-        return {key: (sum(v) / len(v), len(v)) for key, v in groups.items()}
+        return {key: (total / times, times) for key, (total, times) in groups.items()}
 
     return mean(by_activity), mean(by_way)
 
 
-def _community_lifts() -> tuple[dict, dict]:
-    """The community's mean lifts: the engine's prior (cached for ten minutes, so a
-    check-in never aggregates every prescription ever done)."""
-    return _lifts(Prescription.objects.all())
-
-
-# --- Targets -----------------------------------------------------------------------
-#
-# What the community offers right now is the same for everyone, so it is read once
-# a minute and kept in the cache; anything that would make a cached target wrong
-# (see receivers.py) moves its generation on, and the next check-in reads it again.
-# Each member then costs one read: the facts about them (follows, reads, blocks,
-# places) and the recent posts of the people they've talked with. The pool carries
-# authors' ids, anonymous ones too: it never leaves the server, and targets handed
-# to the engine carry no author.
-
-WAITING_POOL_KEY = "prescriptions:waiting-pool"
-GATHERING_POOL_KEY = "prescriptions:gathering-pool"
-POOL_SECONDS = 60
-WAITING_PER_SPACE = 3 * TARGETS_PER_KIND  # room for the member's own and blocked ones
-GATHERING_POOL_SIZE = 50
-
-FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"
-FRIENDS_POST = "friends_post"
-
-
-def _waiting_pool() -> tuple[dict, ...]:
-    return tuple(community.longest_waiting_by_space(per_space=WAITING_PER_SPACE))
-
-
-def _gathering_pool() -> tuple[dict, ...]:
-    """Gatherings starting within the week (and the pool's lifetime) with places left."""
-    now = timezone.now()
-    horizon = now + timedelta(days=GATHERING_DAYS, seconds=POOL_SECONDS)
-    return tuple(
-        Gathering.objects.upcoming(now)
-        .filter(starts_at__gt=now, starts_at__lte=horizon)
-        .annotate(going=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.GOING)))
-        .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("going")))
-        .order_by("starts_at", "id")
-        .values("id", "title", "space__name", "starts_at", "host_id")[:GATHERING_POOL_SIZE]
-    )
-
-
-def generation_key(key: str) -> str:
-    """Where the generation of a cached value lives: services.forget_shared moves it
-    on, and a value cached under an older generation is built again."""
-    return f"{key}:generation"
-
-
-def _cached(builders: dict) -> dict:
-    """Several cached values in one round trip; missing, old or outdated ones are built
-    and stored. Each is stored with the generation read before building it, so a value
-    built from data that changed meanwhile is never taken for current, and with when
-    it was built (the cache's own expiry is only a backstop)."""
-    keys = list(builders)
-    found = cache.get_many(keys + [generation_key(key) for key in keys])
-    now = timezone.now()
-    values = {}
-    for key, (build, seconds) in builders.items():
-        generation = found.get(generation_key(key), 0)
-        built_for, built_at, value = found.get(key) or (None, None, None)
-        if built_for != generation or now - built_at >= timedelta(seconds=seconds):
-            value = build()
-            cache.set(key, (generation, now, value), seconds)
-        values[key] = value
-    return values
-
-
-@functools.cache
-def _member_sql() -> str:
-    """Everything about one member the targets need, in one statement: their friends'
-    recent posts (first: their columns set the types), then the spaces they follow and
-    have read, the members blocked either way, and the gatherings where they hold or
-    wait for a place. Each row is (kind, id, title, space, created_at).
-
-    Written as SQL because it runs on every check-in and building it through the ORM
-    cost more than running it. Tables come from the models, so renames follow. It runs
-    on PostgreSQL and SQLite alike. Keep it in step with the community's rules:
-    "published" is ContentQuerySet.published(), "visible" PostQuerySet.visible_to(),
-    "blocked either way" Block.objects.involving(), and a gathering's discussion is
-    never someone waiting (community.selectors.needs_a_reply_queryset). The property
-    test in tests/prescriptions/test_target_properties.py checks it against them.
-    """
-    q = connection.ops.quote_name
-    follow, read, block, rsvp, reply, post, space, gathering = (
-        q(m._meta.db_table)
-        for m in (SpaceFollow, SpaceRead, Block, RSVP, Reply, Post, Space, Gathering)
-    )
-    said = "NOT r.is_hidden AND r.removed_at IS NULL AND r.created_at >= %(since)s"
-    # Only constants and quoted table names are interpolated; values are parameters.
-    return f"""
-        WITH blocked AS (
-            SELECT blocked_id AS who FROM {block} WHERE blocker_id = %(member)s
-            UNION SELECT blocker_id FROM {block} WHERE blocked_id = %(member)s
-        ), talked AS (
-            SELECT r.author_id AS who FROM {reply} r JOIN {post} p ON p.id = r.post_id
-                WHERE p.author_id = %(member)s AND NOT r.is_anonymous AND {said}
-            UNION SELECT p.author_id FROM {reply} r JOIN {post} p ON p.id = r.post_id
-                WHERE r.author_id = %(member)s AND NOT p.is_anonymous AND {said}
-        )
-        SELECT '{FRIENDS_POST}', id, title, space_name, created_at FROM (
-            SELECT p.id, p.title, s.name AS space_name, p.created_at
-            FROM {post} p JOIN {space} s ON s.id = p.space_id
-            WHERE p.author_id IN (SELECT who FROM talked)
-                AND p.author_id NOT IN (SELECT who FROM blocked)
-                AND p.author_id <> %(member)s
-                AND NOT p.is_hidden AND p.removed_at IS NULL AND NOT s.is_archived
-                AND NOT p.is_anonymous AND NOT p.is_locked AND p.created_at >= %(since)s
-                AND p.id NOT IN (
-                    SELECT discussion_id FROM {gathering} WHERE discussion_id IS NOT NULL
-                )
-            ORDER BY p.created_at DESC, p.id DESC
-            LIMIT %(limit)s
-        ) AS friends_posts
-        UNION ALL SELECT '{FOLLOWED}', space_id, NULL, NULL, NULL
-            FROM {follow} WHERE member_id = %(member)s
-        UNION ALL SELECT '{READ}', space_id, NULL, NULL, NULL
-            FROM {read} WHERE member_id = %(member)s
-        UNION ALL SELECT '{BLOCKED}', who, NULL, NULL, NULL FROM blocked
-        UNION ALL SELECT '{HAS_PLACE}', gathering_id, NULL, NULL, NULL FROM {rsvp}
-            WHERE member_id = %(member)s AND status IN (%(going)s, %(waiting)s)
-    """  # noqa: S608
-
-
-def _member_facts(member, since) -> tuple[dict[str, set[int]], list[engine.Target]]:
-    """Spaces followed and read, members blocked (either way), gatherings where they
-    hold a place or wait for one; and the recent named posts of the members they
-    talked with since `since` (repliers to their posts, authors of posts they replied
-    to). One query."""
-    params = {
-        "member": member.pk,
-        "since": connection.ops.adapt_datetimefield_value(since),  # UTC on SQLite too
-        "going": RSVPStatus.GOING.value,
-        "waiting": RSVPStatus.WAITING.value,
-        "limit": TARGETS_PER_KIND,
-    }
-    facts: dict[str, set[int]] = defaultdict(set)
-    friends_posts = []
-    with connection.cursor() as cursor:
-        cursor.execute(_member_sql(), params)
-        for kind, ref, title, space_name, created_at in cursor.fetchall():
-            if kind == FRIENDS_POST:
-                friends_posts.append(
-                    engine.Target("post", ref, title, space_name, _aware(created_at))
-                )
-            else:
-                facts[kind].add(ref)
-    return facts, friends_posts
-
-
-def _aware(value) -> datetime:
-    """A timestamp from raw SQL: PostgreSQL gives it aware; SQLite gives UTC, naive
-    (or as text)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
-
-
-def _targets(member, now, waiting_pool, gathering_pool) -> engine.Targets:
-    """Real things to point at, filtered for this member. One query, always."""
-    facts, friends_posts = _member_facts(member, now - timedelta(days=FRIENDS_DAYS))
-    blocked = facts[BLOCKED]
-    not_theirs = blocked | {member.pk}  # authors and hosts to leave out
-    # Longest waiting first, in the spaces they follow or have read; a newcomer who
-    # knows no space yet is shown the whole community. Never their own, never a
-    # blocked member's (anonymous or not: leaving one out of a private suggestion
-    # names nobody).
-    cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
-    waiting = [
-        p for p in waiting_pool if p["author_id"] not in not_theirs and p["created_at"] >= cutoff
-    ]
-    known = facts[FOLLOWED] | facts[READ]
-    if known:
-        waiting = [p for p in waiting if p["space_id"] in known]
-    gatherings = [
-        g
-        for g in gathering_pool
-        if now < g["starts_at"] <= now + timedelta(days=GATHERING_DAYS)
-        and g["host_id"] not in not_theirs
-        and g["id"] not in facts[HAS_PLACE]
-    ]
-    return engine.Targets(
-        waiting_posts=tuple(
-            engine.Target(
-                "post",
-                p["id"],
-                p["title"],
-                p["space__name"],
-                p["created_at"],
-                waiting_for_reply=True,
-            )
-            for p in waiting[:TARGETS_PER_KIND]
-        ),
-        gatherings=tuple(
-            engine.Target("gathering", g["id"], g["title"], g["space__name"], g["starts_at"])
-            for g in gatherings[:TARGETS_PER_KIND]
-        ),
-        friends_posts=tuple(friends_posts),
-    )
+def _community_prior() -> tuple[dict, dict]:
+    """The community's mean lift per activity id and per Way: the engine's prior."""
+    by_activity, by_way = mean_lifts(Prescription.objects.lift_totals())
+    return {k: v[0] for k, v in by_activity.items()}, {k: v[0] for k, v in by_way.items()}
 
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
-    """Everything the engine needs: three queries and one cache round trip, whoever the
-    member and however big the community (plus the shared part, when the cache has
-    to build it again: at most once a minute, or after a change)."""
+    """Everything the engine needs for this check-in: the member's state, the catalogue
+    and their targets (prescriptions/targets.py). Four queries and one cache round
+    trip, whoever the member and however big the community (plus the shared values,
+    when the cache builds them again: at most once a minute, or after a change)."""
     now = now or timezone.now()
-    shared = _cached(
+    shared = targets.cached(
         {
-            CATALOGUE_KEY: (_catalogue, 60),
-            COMMUNITY_LIFT_KEY: (_community_lifts, 600),
-            WAITING_POOL_KEY: (_waiting_pool, POOL_SECONDS),
-            GATHERING_POOL_KEY: (_gathering_pool, POOL_SECONDS),
+            targets.CATALOGUE: (_catalogue, CATALOGUE_SECONDS),
+            targets.PRIOR: (_community_prior, PRIOR_SECONDS),
+            **targets.POOLS,
         }
     )
-    # One read of the member's recent steps serves both the history and their lifts.
-    rows = list(
+    # One read of their recent steps serves both their history and what lifts them.
+    steps = list(
         Prescription.objects.filter(
             member=member, created_at__gte=now - timedelta(days=LEARNING_DAYS)
-        ).values(
-            "activity_id", "activity__way", "created_at", "status", "skip_reason",
-            "mood_before", "mood_after",
         )
-    )  # fmt: skip
+        .with_lift()
+        .values("activity_id", "activity__way", "created_at", "status", "skip_reason", "mood_lift")
+    )
     since = now - timedelta(days=HISTORY_DAYS)
     history = tuple(
         engine.Past(r["activity_id"], r["created_at"], r["status"], r["skip_reason"])
-        for r in rows
+        for r in steps
         if r["created_at"] >= since
     )
-    activity_lift, way_lift = _lifts_from_rows(rows)
-    community_activity, community_way = shared[COMMUNITY_LIFT_KEY]
-    in_crisis = mentions_crisis(check_in.note) or wrote_in_crisis_lately(member, now=now)
+    activity_lift, way_lift = mean_lifts(
+        {**r, "total": r["mood_lift"], "times": 1} for r in steps if r["mood_lift"] is not None
+    )
+    prior_by_activity, prior_by_way = shared[targets.PRIOR]
     state = engine.MemberState(
         energy=check_in.energy,
         mood=check_in.mood,
         urge=check_in.urge,
         now=now,
-        in_crisis=in_crisis,
+        in_crisis=crisis_state(member, check_in=check_in, now=now).in_crisis,
         history=history,
         activity_lift=activity_lift,
         way_lift=way_lift,
-        community_activity_lift={k: v[0] for k, v in community_activity.items()},
-        community_way_lift={k: v[0] for k, v in community_way.items()},
+        community_activity_lift=prior_by_activity,
+        community_way_lift=prior_by_way,
     )
-    targets = _targets(member, now, shared[WAITING_POOL_KEY], shared[GATHERING_POOL_KEY])
-    return state, shared[CATALOGUE_KEY], targets
+    found = targets.for_member(member, now=now, pools=shared)
+    return state, shared[targets.CATALOGUE], found
 
 
 # --- The feed --------------------------------------------------------------------
 
 
-def open_prescriptions(member):
-    return (
-        Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
-        .select_related("activity", "post", "post__space", "gathering", "prescriber", "check_in")
-        .order_by("status", "created_at", "id")
-    )
+def open_prescriptions(member, *, crisis: CrisisState = NOT_IN_CRISIS):
+    """The member's open steps; in a crisis, only the step towards a person."""
+    found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
+    if crisis.in_crisis:
+        found = found.filter(activity__slug=CRISIS_SLUG)
+    return found.select_related(
+        "activity", "post", "post__space", "gathering", "prescriber", "check_in"
+    ).order_by("status", "created_at", "id")
 
 
 def recent_history(member, *, limit: int = 20):
@@ -400,14 +234,9 @@ def get_prescription_for_member(member, prescription_id: int) -> Prescription:
 
 
 def awaiting_mood_after(member):
-    """Automatically completed prescriptions still waiting for "how do you feel now?".
-
-    None while the member's latest check-in is a crisis one, or while their latest
-    post or reply (of the last two days) is in crisis words: nothing cheerful then.
-    One query, and two more only when there is something to ask about."""
-    latest_in_crisis = (
-        CheckIn.objects.filter(member=member).order_by("-created_at", "-id").values("in_crisis")
-    )
+    """The latest step completed by itself in the last three days still waiting for
+    "how do you feel now?"; None when there is none, or while the member is in crisis
+    (nothing cheerful then). One query, and two more only when there is one."""
     found = (
         Prescription.objects.filter(
             member=member,
@@ -416,39 +245,13 @@ def awaiting_mood_after(member):
             mood_after__isnull=True,
             completed_at__gte=timezone.now() - timedelta(days=PROMPT_DAYS),
         )
-        .annotate(in_crisis=Subquery(latest_in_crisis[:1]))
-        .filter(Q(in_crisis=False) | Q(in_crisis__isnull=True))  # NULL: no check-in
         .select_related("activity")
         .order_by("-completed_at")
         .first()
     )
-    if found is not None and wrote_in_crisis_lately(member):
+    if found is None or crisis_state(member).in_crisis:
         return None
     return found
-
-
-def wrote_in_crisis_lately(member, *, now=None) -> bool:
-    """Whether the member's latest post, or latest reply, of the last two days is in
-    crisis words (an older one says little about today; a calmer one since lifts it).
-    One query: their few words of the window, the latest of each kind kept."""
-    mine = {
-        "author": member,
-        "removed_at__isnull": True,
-        "created_at__gte": (now or timezone.now()) - CRISIS_POST_WINDOW,
-    }
-
-    def kind(name):
-        return Value(name, output_field=CharField())
-
-    posts = Post.objects.filter(**mine).values_list(kind("post"), "created_at", "title", "body")
-    replies = Reply.objects.filter(**mine).values_list(
-        kind("reply"), "created_at", kind(""), "body"
-    )
-    latest = {}
-    for what, at, title, body in posts.union(replies, all=True):
-        if what not in latest or at > latest[what][0]:
-            latest[what] = (at, f"{title}\n{body}")
-    return any(mentions_crisis(words) for _, words in latest.values())
 
 
 # --- Wellbeing -------------------------------------------------------------------
@@ -493,10 +296,6 @@ VIEWED = "looked at your steps and your mood over time"
 TREND_DAYS = 56  # the mood trend covers the last eight weeks
 STEPS_SHOWN = 30
 ACCESS_LOG_SHOWN = 100
-
-
-def normalise_handle(handle: str) -> str:
-    return (handle or "").strip().removeprefix("@").strip().lower()
 
 
 def active_link_worker_consents(**lookups):

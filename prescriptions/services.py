@@ -9,7 +9,6 @@ import logging
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,8 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from community import roles
+from community.handles import is_handle, normalise_handle
 from community.models import Post, Reply, SpaceRead, User
-from community.selectors import HANDLE_RE
 from community.text import validate_plain_text
 from prescriptions import engine, selectors
 from prescriptions.models import (
@@ -120,8 +119,8 @@ def record_check_in(
     Prescription.objects.filter(
         member=member, status=Status.SUGGESTED, prescriber__isnull=True
     ).update(status=Status.EXPIRED)
-    state, catalogue, targets = selectors.engine_inputs(member, check_in=check_in)
-    plan = engine.suggest(state, catalogue, targets, seed=check_in.pk if seed is None else seed)
+    state, catalogue, found = selectors.engine_inputs(member, check_in=check_in)
+    plan = engine.suggest(state, catalogue, found, seed=check_in.pk if seed is None else seed)
     if plan.in_crisis:
         check_in.in_crisis = True
         check_in.save(update_fields=["in_crisis"])
@@ -277,33 +276,6 @@ def prescribe_by_hand(*, member: User, activity: Activity, prescriber: User, mes
     )
 
 
-# --- What check-ins share through the cache ------------------------------------------------------
-
-
-def forget_shared(*keys: str) -> None:
-    """Moves on the generation of what check-ins share through the cache (selectors'
-    WAITING_POOL_KEY, GATHERING_POOL_KEY, CATALOGUE_KEY), so the next one reads it again.
-
-    Now, for reads later in this transaction, and again after the commit: a check-in
-    that read the old rows just before it must not keep them. A cache that is down
-    only delays this (the values expire within a minute)."""
-
-    def move_on():
-        for key in keys:
-            generation = selectors.generation_key(key)
-            cache.add(generation, 0, None)
-            try:
-                cache.incr(generation)
-            except ValueError:  # evicted between add and incr
-                cache.set(generation, 1, None)
-
-    try:
-        move_on()
-    except Exception:  # the change itself must still go through
-        logger.warning("Could not reach the cache to forget targets.", exc_info=True)
-    transaction.on_commit(move_on, robust=True)
-
-
 # --- Wellbeing -------------------------------------------------------------------
 
 
@@ -363,8 +335,8 @@ def get_member_for_link_worker(
     """The one way a link worker reaches a member: a 404 unless they are a link worker
     with the member's active consent. Logs the access (`what`), unless `what` is None
     because the caller logs what it does itself."""
-    handle = selectors.normalise_handle(handle)
-    if not roles.is_link_worker(link_worker) or not HANDLE_RE.fullmatch(handle):
+    handle = normalise_handle(handle)
+    if not roles.is_link_worker(link_worker) or not is_handle(handle):
         raise Http404("No such member.")
     member = User.objects.filter(
         handle=handle,
@@ -381,10 +353,10 @@ def get_member_for_link_worker(
 
 def find_link_worker(*, handle: str) -> User:
     """The active member in the Link workers group with this handle, or a clear error."""
-    handle = selectors.normalise_handle(handle)
+    handle = normalise_handle(handle)
     if not handle:
         raise LinkWorkerError("Type your link worker's handle, such as @jordan.")
-    if not HANDLE_RE.fullmatch(handle):
+    if not is_handle(handle):
         raise LinkWorkerError(
             "A handle has 3 to 30 letters, numbers or underscores, such as @jordan. "
             "Your link worker can tell you theirs."

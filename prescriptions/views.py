@@ -112,14 +112,11 @@ def feed(request):
 
 def _feed_context(request) -> dict:
     check_in = selectors.latest_check_in(request.user)
-    in_crisis = bool(check_in and check_in.in_crisis)
-    open_ = list(selectors.open_prescriptions(request.user))
-    if in_crisis:  # nothing cheerful: only the step towards a person
-        open_ = [p for p in open_ if p.score_parts.get("crisis")]
+    crisis = selectors.crisis_state(request.user, check_in=check_in)
     return {
-        "open": open_,
-        "in_crisis": in_crisis,
-        "lines": community_selectors.active_crisis_lines() if in_crisis else [],
+        "open": list(selectors.open_prescriptions(request.user, crisis=crisis)),
+        "in_crisis": crisis.in_crisis,
+        "lines": community_selectors.active_crisis_lines() if crisis.in_crisis else [],
         "history": selectors.recent_history(request.user),
         "check_in": check_in,
         "wellbeing_due": selectors.wellbeing_due(request.user),

@@ -5,7 +5,8 @@ gathering, nor at their own or a blocked member's words.
 Hypothesis builds a small community per example (through the services, inside a
 savepoint rolled back at the end), the member checks in, and every target the engine
 was handed, and every stored step, is checked against what is allowed, worked out
-here independently of the code under test.
+here independently of the code under test, and against the community's own rules
+(needs_a_reply_queryset, Post.objects.visible_to).
 """
 
 from datetime import timedelta
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 from community import roles
 from community import services as community
-from community.models import Space
+from community.models import Post, Space
+from community.selectors import needs_a_reply_queryset
 from prescriptions import selectors
 from prescriptions import services as prescriptions
 from prescriptions.models import CheckIn, Prescription, Urge
@@ -215,6 +217,13 @@ def test_no_member_is_pointed_at_anything_they_may_not_see(
         assert {t.id for t in targets.waiting_posts} == allowed_posts
         assert {t.id for t in targets.friends_posts} == allowed_friends_posts
         assert {t.id for t in targets.gatherings} == allowed_gatherings
+        # And what the community's own rules let this member see.
+        waiting = needs_a_reply_queryset(member).filter(pk__in=allowed_posts)
+        assert set(waiting.values_list("pk", flat=True)) == allowed_posts
+        named = Post.objects.visible_to(member).filter(is_anonymous=False, is_locked=False)
+        assert set(named.filter(pk__in=allowed_friends_posts).values_list("pk", flat=True)) == (
+            allowed_friends_posts
+        )
         steps = Prescription.objects.filter(member=member)
         assert steps.exists()
         for step in steps:

@@ -1,0 +1,228 @@
+"""Step targets: the real posts and gatherings a step may point at, and why.
+
+Open this file to answer "why was this post (or gathering) offered, or not?".
+
+A step may point at, for a member:
+- a post waiting for its first reply (`community.selectors.needs_a_reply_queryset`:
+  published, in an open space, not locked, not a gathering's discussion, from the
+  last 14 days), longest waiting first, in a space the member follows or has read
+  (anywhere, for a newcomer who knows no space yet);
+- a gathering starting within the week, with places left, where they hold no place
+  and are not on the waiting list;
+- a recent named post, open for replies, by someone they have talked with (a named
+  reply to their post, or their reply to that person's named post, in 30 days).
+Never their own, never a blocked member's (either way, `Block.objects.involving`;
+anonymous words too: leaving one out of a private suggestion names nobody).
+
+The waiting posts and the gatherings are the same for everyone, so they are read at
+most once a minute into the cache (the pools), beside the catalogue and the
+community's mean lifts that every check-in also reads. Each cached value carries the
+generation it was built under: `forget(...)`, called by `receivers.py` and the
+admin whenever a cached value may have gone wrong (a post answered, hidden, removed,
+locked or deleted; a gathering cancelled, changed or full; a space archived; the
+catalogue edited), moves the generation on, and the next read builds it again. New
+posts and gatherings simply join within the minute. The pools carry authors' ids,
+anonymous ones too: they never leave the server, and the targets handed to the
+engine carry no author.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import CharField, Q, Value
+from django.utils import timezone
+
+from community import selectors as community
+from community.models import (
+    RSVP,
+    Block,
+    Gathering,
+    Post,
+    Reply,
+    RSVPStatus,
+    SpaceFollow,
+    SpaceRead,
+)
+from prescriptions import engine
+
+logger = logging.getLogger(__name__)
+
+TARGETS_PER_KIND = 8
+GATHERING_DAYS = 7
+FRIENDS_DAYS = 30
+
+# What every check-in shares through the cache, and for how long at most.
+WAITING = "prescriptions:waiting-pool"
+GATHERINGS = "prescriptions:gathering-pool"
+CATALOGUE = "prescriptions:catalogue"
+PRIOR = "prescriptions:community-lift"
+POOL_SECONDS = 60
+WAITING_PER_SPACE = 3 * TARGETS_PER_KIND  # room for the member's own and blocked ones
+GATHERING_POOL_SIZE = 50
+
+
+# --- The shared cache, and forgetting --------------------------------------------------
+
+
+def generation_key(key: str) -> str:
+    """Where the generation of a cached value lives."""
+    return f"{key}:generation"
+
+
+def cached(builders: dict) -> dict:
+    """Several shared values in one cache round trip: {key: (build, seconds)} gives
+    {key: value}. A value missing, older than its seconds, or built under an older
+    generation is built again and stored with the generation read before building it,
+    so one built from rows that changed meanwhile is never taken for current. A cache
+    that is down only costs the builds."""
+    keys = list(builders)
+    try:
+        found = cache.get_many(keys + [generation_key(key) for key in keys])
+    except Exception:
+        logger.warning("Could not reach the cache for shared values.", exc_info=True)
+        found = {}
+    now = timezone.now()
+    values = {}
+    for key, (build, seconds) in builders.items():
+        generation = found.get(generation_key(key), 0)
+        built_for, built_at, value = found.get(key) or (None, None, None)
+        if built_for != generation or now - built_at >= timedelta(seconds=seconds):
+            value = build()
+            try:
+                cache.set(key, (generation, now, value), seconds)
+            except Exception:
+                logger.warning("Could not keep a shared value in the cache.", exc_info=True)
+        values[key] = value
+    return values
+
+
+def forget(*keys: str) -> None:
+    """Moves on the generation of these shared values, so the next read builds them
+    again: now, for reads later in this transaction, and again after the commit, so a
+    check-in that read the old rows just before cannot keep them. A cache that is down
+    only delays this (values live a minute at most)."""
+
+    def move_on():
+        for key in keys:
+            generation = generation_key(key)
+            cache.add(generation, 0, None)
+            try:
+                cache.incr(generation)
+            except ValueError:  # evicted between add and incr
+                cache.set(generation, 1, None)
+
+    try:
+        move_on()
+    except Exception:  # the change itself must still go through
+        logger.warning("Could not reach the cache to forget shared values.", exc_info=True)
+    transaction.on_commit(move_on, robust=True)
+
+
+# --- The pools: the same for everyone ------------------------------------------------------
+
+
+def waiting_pool() -> tuple[dict, ...]:
+    """Each open space's posts waiting longest for a first reply, as plain rows."""
+    return tuple(community.longest_waiting_by_space(per_space=WAITING_PER_SPACE))
+
+
+def gathering_pool() -> tuple[dict, ...]:
+    """Gatherings starting within the week (and the pool's lifetime) with places left,
+    soonest first."""
+    now = timezone.now()
+    horizon = now + timedelta(days=GATHERING_DAYS, seconds=POOL_SECONDS)
+    return tuple(
+        Gathering.objects.upcoming(now)
+        .filter(starts_at__gt=now, starts_at__lte=horizon)
+        .with_places_left()
+        .order_by("starts_at", "id")
+        .values("id", "title", "space__name", "starts_at", "host_id")[:GATHERING_POOL_SIZE]
+    )
+
+
+POOLS = {WAITING: (waiting_pool, POOL_SECONDS), GATHERINGS: (gathering_pool, POOL_SECONDS)}
+
+
+# --- One member ----------------------------------------------------------------------------
+
+FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"
+
+
+def member_facts(member) -> dict[str, set[int]]:
+    """The ids the targets need about one member: spaces followed and read, members
+    blocked either way, gatherings where they hold or wait for a place. One query."""
+
+    def ids(kind, rows, field):
+        return rows.values_list(Value(kind, output_field=CharField()), field)
+
+    places = RSVP.objects.filter(member=member, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
+    facts: dict[str, set[int]] = {FOLLOWED: set(), READ: set(), BLOCKED: set(), HAS_PLACE: set()}
+    rows = ids(FOLLOWED, SpaceFollow.objects.filter(member=member), "space_id").union(
+        ids(READ, SpaceRead.objects.filter(member=member), "space_id"),
+        ids(BLOCKED, Block.objects.members_either_way(member), "other"),
+        ids(HAS_PLACE, places, "gathering_id"),
+        all=True,
+    )
+    for kind, ref in rows:
+        facts[kind].add(ref)
+    return facts
+
+
+def friends_posts(member, *, since) -> tuple[engine.Target, ...]:
+    """Recent named posts, open for replies, by the people the member talked with since
+    `since`: who replied to them by name, and whose named posts they replied to. Newest
+    first. One query."""
+    said = Reply.objects.published().filter(created_at__gte=since)
+    replied_to_them = said.filter(post__author=member, is_anonymous=False).values("author")
+    they_replied_to = said.filter(author=member, post__is_anonymous=False).values("post__author")
+    posts = (
+        Post.objects.visible_to(member)
+        .conversations()
+        .filter(Q(author__in=replied_to_them) | Q(author__in=they_replied_to))
+        .filter(is_anonymous=False, is_locked=False, created_at__gte=since)
+        .exclude(author=member)
+        .order_by("-created_at", "-id")
+        .values_list("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
+    )
+    return tuple(engine.Target("post", *row) for row in posts)
+
+
+def for_member(member, *, now, pools: dict) -> engine.Targets:
+    """What this member may be pointed at now, from the shared `pools` (see cached()).
+    Two queries, whoever the member and however big the community."""
+    facts = member_facts(member)
+    not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
+    cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
+    waiting = [
+        p for p in pools[WAITING] if p["author_id"] not in not_theirs and p["created_at"] >= cutoff
+    ]
+    known = facts[FOLLOWED] | facts[READ]
+    if known:  # a newcomer who knows no space yet is shown the whole community
+        waiting = [p for p in waiting if p["space_id"] in known]
+    gatherings = [
+        g
+        for g in pools[GATHERINGS]
+        if now < g["starts_at"] <= now + timedelta(days=GATHERING_DAYS)
+        and g["host_id"] not in not_theirs
+        and g["id"] not in facts[HAS_PLACE]
+    ]
+    return engine.Targets(
+        waiting_posts=tuple(
+            engine.Target(
+                "post",
+                p["id"],
+                p["title"],
+                p["space__name"],
+                p["created_at"],
+                waiting_for_reply=True,
+            )
+            for p in waiting[:TARGETS_PER_KIND]
+        ),  # fmt: skip
+        gatherings=tuple(
+            engine.Target("gathering", g["id"], g["title"], g["space__name"], g["starts_at"])
+            for g in gatherings[:TARGETS_PER_KIND]
+        ),
+        friends_posts=friends_posts(member, since=now - timedelta(days=FRIENDS_DAYS)),
+    )

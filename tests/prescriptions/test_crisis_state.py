@@ -1,0 +1,123 @@
+"""The one crisis rule (prescriptions.selectors.crisis_state): in crisis while the
+latest check-in was a crisis one, or the latest post or reply of the last two days is
+in crisis words; each lifted by a calmer one. The feed, the engine and every "how do
+you feel now?" ask it."""
+
+import html
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from community import services as community
+from prescriptions import selectors, services
+from prescriptions.models import CRISIS_SLUG, CheckIn
+
+CRISIS_WORDS = "I want to die."
+
+
+def check_in(member, **fields):
+    services.give_consent(member=member)
+    fields.setdefault("mood", 4)
+    fields.setdefault("energy", 3)
+    return services.record_check_in(member=member, **fields)[0]
+
+
+@pytest.mark.django_db
+def test_a_member_with_calm_words_is_not_in_crisis(member, make_post):
+    check_in(member, note="Tired, but OK.")
+    make_post(member, body="A slow day.")
+
+    assert selectors.crisis_state(member) == selectors.NOT_IN_CRISIS
+
+
+@pytest.mark.django_db
+def test_a_crisis_check_in_counts_from_its_time_until_a_calmer_one(member):
+    crisis = check_in(member, note=CRISIS_WORDS)
+
+    state = selectors.crisis_state(member)
+    assert (state.in_crisis, state.since) == (True, crisis.created_at)
+
+    with time_machine.travel(timezone.now() + timedelta(days=5)):
+        # No window for a check-in: it stands until the member says otherwise.
+        assert selectors.crisis_state(member).in_crisis
+        check_in(member, note="A little better today.")
+        assert not selectors.crisis_state(member).in_crisis
+
+
+@pytest.mark.django_db
+def test_words_in_crisis_after_a_calm_check_in_count_from_when_they_were_written(
+    member, other_member, make_post
+):
+    check_in(member, note="Fine.")
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        reply = community.post_reply(
+            author=member, post=make_post(other_member), body=CRISIS_WORDS
+        )
+        assert selectors.crisis_state(member).since == reply.created_at
+
+
+@pytest.mark.django_db
+def test_since_is_the_earliest_of_the_signs_that_still_stand(member, other_member, make_post):
+    crisis = check_in(member, note=CRISIS_WORDS)
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        community.post_reply(author=member, post=make_post(other_member), body=CRISIS_WORDS)
+
+        assert selectors.crisis_state(member).since == crisis.created_at
+
+
+@pytest.mark.django_db
+def test_words_older_than_two_days_say_little_about_today(member, make_post):
+    make_post(member, body=CRISIS_WORDS)
+
+    with time_machine.travel(timezone.now() + timedelta(days=2, minutes=1)):
+        assert not selectors.crisis_state(member).in_crisis
+
+
+@pytest.mark.django_db
+def test_the_check_in_being_made_counts_by_its_note(member):
+    services.give_consent(member=member)
+    being_made = CheckIn(member=member, mood=2, energy=1, note=CRISIS_WORDS)
+    being_made.created_at = timezone.now()
+
+    assert selectors.crisis_state(member, check_in=being_made).in_crisis
+    assert not selectors.crisis_state(member).in_crisis  # nothing stored says so
+
+
+@pytest.mark.django_db
+def test_one_query_with_the_check_in_given_two_without(member, django_assert_num_queries):
+    latest = check_in(member)
+
+    with django_assert_num_queries(1):
+        selectors.crisis_state(member, check_in=latest)
+    with django_assert_num_queries(2):
+        selectors.crisis_state(member)
+
+
+@pytest.mark.django_db
+def test_words_in_crisis_after_a_calm_check_in_turn_the_feed_to_help(
+    member_client, member, other_member, make_post
+):
+    check_in(member, mood=6, energy=4)
+    assert "Small is enough" in member_client.get("/prescriptions/").content.decode()
+
+    community.post_reply(author=member, post=make_post(other_member), body=CRISIS_WORDS)
+
+    feed = member_client.get("/prescriptions/")
+    page = html.unescape(feed.content.decode())
+    assert "It sounds like things are really hard right now" in page
+    assert "Small is enough" not in page
+    # The calm check-in's steps wait: nothing cheerful now.
+    assert feed.context["open"] == []
+
+
+@pytest.mark.django_db
+def test_in_crisis_the_feed_shows_only_the_step_towards_a_person(member_client, member):
+    check_in(member, mood=6, energy=4)  # earlier steps, still open
+    check_in(member, note=CRISIS_WORDS)
+
+    feed = member_client.get("/prescriptions/")
+
+    assert [p.activity.slug for p in feed.context["open"]] == [CRISIS_SLUG]
+    assert all(p.is_crisis_step for p in feed.context["open"])
