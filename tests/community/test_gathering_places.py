@@ -129,12 +129,6 @@ def input_value(page: str, name: str) -> str:
 
 
 @pytest.fixture
-def host(link_worker):
-    """Jordan, a link worker: link workers may host."""
-    return link_worker
-
-
-@pytest.fixture
 def host_client(host):
     return client_for(host)
 
@@ -794,13 +788,6 @@ def same_queries_for_one_and_many(client, url, add_item, django_assert_num_queri
         response = client.get(url)
     assert response.status_code == 200
     return page_of(response)
-
-
-@pytest.fixture(params=["member", "visitor"])
-def viewer(request, client, member):
-    if request.param == "member":
-        client.force_login(member)
-    return client
 
 
 def new_space(name: str) -> Space:

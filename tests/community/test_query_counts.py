@@ -21,14 +21,6 @@ KINDS = ("hear", "me_too", "strength", "thanks")
 NEXT_PAGE = re.compile(r'href="(\?[^"#]*after=[^"#]+)')
 
 
-@pytest.fixture(params=["member", "visitor"])
-def viewer(request, client, member):
-    """The client, signed in as Maya or not signed in at all."""
-    if request.param == "member":
-        client.force_login(member)
-    return client
-
-
 def new_space(name: str) -> Space:
     return Space.objects.create(slug=name, name=name.title(), description="A quiet room.")
 

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from prescriptions import insights, selectors, services
 from prescriptions.models import Activity, CheckIn, Prescription, Status, Way, WellbeingSurvey
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 NOW = datetime(2030, 3, 13, 12, 0, tzinfo=UTC)  # a Wednesday; London is on GMT
 
@@ -42,19 +42,6 @@ def has_html(content, snippet) -> bool:
 def main_of(response) -> str:
     content = response.content.decode()
     return content[content.index("<main") : content.index("</main>")]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    """Every test runs at NOW (so logins are fresh then); steps travel back from it."""
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
 
 
 @pytest.fixture
