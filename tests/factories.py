@@ -47,6 +47,7 @@ from prescriptions.models import (
 
 PASSWORD = "a-calm-test-password"  # noqa: S105
 JOIN_URL = "https://meet.example.org/4c-evening"
+DESCRIPTION = "A gentle hour together. Cameras off is fine."
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -268,7 +269,7 @@ class GatheringFactory(factory.django.DjangoModelFactory):
     host = factory.SubFactory(HostFactory)
     space = factory.SubFactory(SpaceFactory)
     title = "Evening chat"
-    description = "A gentle hour together. Cameras off is fine."
+    description = DESCRIPTION
     starts_at = factory.LazyAttribute(lambda o: timezone.now() + o.starts_in)
     duration_minutes = 60
     format = GatheringFormat.ONLINE
