@@ -1,9 +1,15 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from community import roles
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import (
+    PASSWORD,
+    HostFactory,
+    LinkWorkerFactory,
+    ModeratorFactory,
+    PostFactory,
+    SpaceFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,16 +36,18 @@ def unverified_member(db):
 
 @pytest.fixture
 def moderator(db):
-    user = UserFactory(email="rosa@example.org", display_name="Rosa", handle="rosa", is_staff=True)
-    user.groups.add(Group.objects.get(name=roles.MODERATORS))
-    return user
+    return ModeratorFactory(email="rosa@example.org", display_name="Rosa", handle="rosa")
 
 
 @pytest.fixture
 def link_worker(db):
-    user = UserFactory(email="jordan@example.org", display_name="Jordan", handle="jordan")
-    user.groups.add(Group.objects.get(name=roles.LINK_WORKERS))
-    return user
+    return LinkWorkerFactory(email="jordan@example.org", display_name="Jordan", handle="jordan")
+
+
+@pytest.fixture
+def host(db):
+    """Ade, a member a moderator trusted to host gatherings."""
+    return HostFactory(email="ade@example.org", display_name="Ade", handle="ade")
 
 
 @pytest.fixture
@@ -55,9 +63,7 @@ def member_client(client, member):
 
 @pytest.fixture
 def space(db):
-    from community.models import Space
-
-    return Space.objects.create(
+    return SpaceFactory(
         slug="low-energy",
         name="Low-energy days",
         description="For the days when everything feels heavy.",
@@ -67,12 +73,11 @@ def space(db):
 
 @pytest.fixture
 def make_post(space):
-    from community import services
-
     def make(author, **fields):
         fields.setdefault("title", "A hard week")
         fields.setdefault("body", "Nothing big, just tired of everything.")
         fields.setdefault("intent", "support")
-        return services.create_post(author=author, space=fields.pop("space", space), **fields)
+        fields.setdefault("space", space)
+        return PostFactory(author=author, **fields)
 
     return make

@@ -84,9 +84,9 @@ def scene(other_member):
         is_anonymous=True,
     )
     services.post_reply(author=sam, post=foggy, body="It lifted by noon here. Sending warmth.")
-    services.toggle_reaction(member=ren, kind="hear", post=foggy)
-    services.toggle_reaction(member=ren, kind="thanks", reply=anonymous_reply)
-    services.toggle_reaction(member=sam, kind="me_too", post=quiet)
+    services.set_reaction(member=ren, kind="hear", on=True, post=foggy)
+    services.set_reaction(member=ren, kind="thanks", on=True, reply=anonymous_reply)
+    services.set_reaction(member=sam, kind="me_too", on=True, post=quiet)
     named = services.create_post(
         author=maya, space=elsewhere, title="Tea helps", body="Peppermint, mostly.", intent="idea"
     )

@@ -32,7 +32,7 @@ def test_needs_a_reply_lists_recent_unanswered_posts_longest_waiting_first(
         own = make_post(member, title="My own")
     services.post_reply(author=UserFactory(), post=answered, body="Here for you")
     services.post_reply(author=other_member, post=self_bumped, body="Anyone?")
-    services.toggle_reaction(member=UserFactory(), kind="hear", post=newer)
+    services.set_reaction(member=UserFactory(), kind="hear", on=True, post=newer)
     services.hide_content(content=hidden, moderator=moderator)
     services.set_post_flag(post=locked, moderator=moderator, flag="is_locked", value=True)
     services.remove_post(post=removed, member=other_member)
@@ -60,7 +60,7 @@ def test_needs_a_reply_leaves_out_blocked_members_both_ways(member, other_member
 @pytest.mark.django_db
 def test_the_page_shows_replies_and_reactions_separately(client, member, other_member, make_post):
     post = make_post(other_member, title="Anyone else?")
-    services.toggle_reaction(member=member, kind="me_too", post=post)
+    services.set_reaction(member=member, kind="me_too", on=True, post=post)
 
     content = client.get("/unanswered/").content.decode()
 
@@ -240,7 +240,7 @@ def test_a_blocked_members_replies_and_reactions_disappear(
 ):
     post = make_post(member)
     services.post_reply(author=other_member, post=post, body="A reply from Sam")
-    services.toggle_reaction(member=other_member, kind="hear", post=post)
+    services.set_reaction(member=other_member, kind="hear", on=True, post=post)
     services.block_member(blocker=member, blocked=other_member)
     client.force_login(member)
 
@@ -255,7 +255,7 @@ def test_blocking_stops_notifications_both_ways(member, other_member, make_post)
     services.block_member(blocker=member, blocked=other_member)
     post = make_post(other_member)
 
-    services.toggle_reaction(member=member, kind="hear", post=post)
+    services.set_reaction(member=member, kind="hear", on=True, post=post)
 
     assert not other_member.notifications.exists()
 

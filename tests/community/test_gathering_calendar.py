@@ -9,7 +9,8 @@ import time_machine
 from icalendar import Calendar
 
 from community import services
-from community.models import CalendarToken, GatheringFormat, RSVPStatus
+from community.models import CalendarToken, RSVPStatus
+from tests.factories import GatheringFactory, RSVPFactory
 
 CREATED = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 15, 18, 0, tzinfo=UTC)
@@ -22,21 +23,15 @@ LONG_DESCRIPTION = (
 )
 
 
-def _gathering(host, space, *, starts_at=START, minutes=90, **fields):
-    fields.setdefault("title", "Evening check-in")
-    fields.setdefault("description", "A gentle hour and a half together.")
-    fields.setdefault("format", GatheringFormat.ONLINE)
-    if fields["format"] == GatheringFormat.ONLINE:
-        fields.setdefault("join_url", JOIN_URL)
-    with time_machine.travel(CREATED, tick=False):
-        return services.create_gathering(
-            host=host, space=space, starts_at=starts_at, duration_minutes=minutes, **fields
-        )
+class EveningCheckIn(GatheringFactory):
+    """Scheduled with the clock at CREATED, starting at START, for an hour and a half."""
 
-
-def _take_place(gathering, member):
-    with time_machine.travel(CREATED, tick=False):
-        return services.rsvp(gathering=gathering, member=member)
+    title = "Evening check-in"
+    description = "A gentle hour and a half together."
+    starts_at = START
+    duration_minutes = 90
+    join_url = JOIN_URL
+    scheduled_at = CREATED
 
 
 def _events(raw: bytes) -> list:
@@ -96,7 +91,7 @@ def _feed(client, token):
 def test_the_ics_download_is_one_confirmed_event_at_the_stored_utc_instants(
     client, link_worker, space
 ):
-    gathering = _gathering(link_worker, space)
+    gathering = EveningCheckIn(host=link_worker, space=space)
 
     with time_machine.travel(CREATED, tick=False):
         response = client.get(f"/gatherings/{gathering.pk}/calendar.ics")
@@ -129,9 +124,9 @@ def test_the_ics_download_is_one_confirmed_event_at_the_stored_utc_instants(
 def test_a_gathering_set_in_london_summer_time_is_written_as_its_utc_instant(
     client, link_worker, space
 ):
-    gathering = _gathering(
-        link_worker,
-        space,
+    gathering = EveningCheckIn(
+        host=link_worker,
+        space=space,
         starts_at=datetime(2027, 3, 29, 18, 0, tzinfo=ZoneInfo("Europe/London")),
     )
 
@@ -149,8 +144,8 @@ def test_a_gathering_across_the_clocks_going_forward_keeps_its_length_in_the_cal
     client, link_worker, space
 ):
     # 00:30 GMT on 28 March 2027 for 120 minutes: the clocks jump at 01:00 GMT.
-    gathering = _gathering(
-        link_worker, space, minutes=120,
+    gathering = EveningCheckIn(
+        host=link_worker, space=space, duration_minutes=120,
         starts_at=datetime(2027, 3, 28, 0, 30, tzinfo=ZoneInfo("Europe/London")),
     )  # fmt: skip
 
@@ -165,8 +160,8 @@ def test_a_gathering_across_the_clocks_going_forward_keeps_its_length_in_the_cal
 def test_the_uid_is_stable_across_downloads_and_edits_and_unique_per_gathering(
     client, link_worker, space
 ):
-    gathering = _gathering(link_worker, space)
-    other = _gathering(link_worker, space, title="Another evening")
+    gathering = EveningCheckIn(host=link_worker, space=space)
+    other = EveningCheckIn(host=link_worker, space=space, title="Another evening")
 
     with time_machine.travel(CREATED, tick=False):
         first = _events(_download(client, gathering))[0]
@@ -192,7 +187,7 @@ def test_an_unknown_gathering_has_no_calendar(client, db):
 
 @pytest.mark.django_db
 def test_a_cancelled_gathering_downloads_as_cancelled(client, link_worker, space):
-    gathering = _gathering(link_worker, space)
+    gathering = EveningCheckIn(host=link_worker, space=space)
     with time_machine.travel(CREATED, tick=False):
         services.cancel_gathering(gathering=gathering, by=link_worker)
         raw = _download(client, gathering)
@@ -209,12 +204,16 @@ def test_a_cancelled_gathering_downloads_as_cancelled(client, link_worker, space
 def test_the_feed_has_one_event_per_place_at_the_stored_instants(
     client, member, link_worker, space
 ):
-    first = _gathering(link_worker, space, title="First")
-    second = _gathering(
-        link_worker, space, title="Second", starts_at=START + timedelta(days=7), minutes=45
+    first = EveningCheckIn(host=link_worker, space=space, title="First")
+    second = EveningCheckIn(
+        host=link_worker,
+        space=space,
+        title="Second",
+        starts_at=START + timedelta(days=7),
+        duration_minutes=45,
     )
     for gathering in (first, second):
-        _take_place(gathering, member)
+        RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     token = services.regenerate_calendar_token(member=member).token
 
     with time_machine.travel(CREATED, tick=False):
@@ -239,8 +238,8 @@ def test_the_feed_has_one_event_per_place_at_the_stored_instants(
 
 @pytest.mark.django_db
 def test_the_feed_and_the_download_agree_on_the_uid(client, member, link_worker, space):
-    gathering = _gathering(link_worker, space)
-    _take_place(gathering, member)
+    gathering = EveningCheckIn(host=link_worker, space=space)
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     token = services.regenerate_calendar_token(member=member).token
 
     with time_machine.travel(CREATED, tick=False):
@@ -254,8 +253,10 @@ def test_the_feed_and_the_download_agree_on_the_uid(client, member, link_worker,
 def test_after_an_edit_the_feed_has_the_new_time_a_higher_sequence_and_the_same_uid(
     client, member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space, title=LONG_TITLE, description=LONG_DESCRIPTION)
-    _take_place(gathering, member)
+    gathering = EveningCheckIn(
+        host=link_worker, space=space, title=LONG_TITLE, description=LONG_DESCRIPTION
+    )
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     token = services.regenerate_calendar_token(member=member).token
 
     with time_machine.travel(CREATED, tick=False):
@@ -288,8 +289,10 @@ def _assert_strict_raw(client, token) -> bytes:
 def test_after_a_cancellation_the_feed_keeps_the_event_as_cancelled_with_a_higher_sequence(
     client, member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space, title=LONG_TITLE, description=LONG_DESCRIPTION)
-    _take_place(gathering, member)
+    gathering = EveningCheckIn(
+        host=link_worker, space=space, title=LONG_TITLE, description=LONG_DESCRIPTION
+    )
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     token = services.regenerate_calendar_token(member=member).token
 
     with time_machine.travel(CREATED, tick=False):
@@ -314,28 +317,37 @@ def test_the_feed_lists_only_the_members_confirmed_places_from_the_last_30_days_
     viewed_at = datetime(2027, 4, 30, 12, 0, tzinfo=UTC)
     hour = timedelta(hours=1)
     # Ended 30 days and an hour before the feed is read: gone. 30 days less an hour: kept.
-    too_old = _gathering(
-        link_worker, space, title="Too old",
-        starts_at=viewed_at - timedelta(days=30) - 2 * hour, minutes=60,
+    too_old = EveningCheckIn(
+        host=link_worker, space=space, title="Too old",
+        starts_at=viewed_at - timedelta(days=30) - 2 * hour, duration_minutes=60,
     )  # fmt: skip
-    recent = _gathering(
-        link_worker, space, title="Recent",
-        starts_at=viewed_at - timedelta(days=30), minutes=60,
+    recent = EveningCheckIn(
+        host=link_worker, space=space, title="Recent",
+        starts_at=viewed_at - timedelta(days=30), duration_minutes=60,
     )  # fmt: skip
-    going = _gathering(link_worker, space, title="Going", starts_at=viewed_at + 24 * hour)
-    waiting = _gathering(
-        link_worker, space, title="Waiting", starts_at=viewed_at + 24 * hour, capacity=1
+    going = EveningCheckIn(
+        host=link_worker, space=space, title="Going", starts_at=viewed_at + 24 * hour
     )
-    gave_up = _gathering(link_worker, space, title="Gave up", starts_at=viewed_at + 48 * hour)
-    not_mine = _gathering(link_worker, space, title="Not mine", starts_at=viewed_at + 48 * hour)
-    called_off = _gathering(
-        link_worker, space, title="Called off", starts_at=viewed_at + 72 * hour
+    waiting = EveningCheckIn(
+        host=link_worker, space=space, title="Waiting", starts_at=viewed_at + 24 * hour, capacity=1
+    )
+    gave_up = EveningCheckIn(
+        host=link_worker, space=space, title="Gave up", starts_at=viewed_at + 48 * hour
+    )
+    not_mine = EveningCheckIn(
+        host=link_worker, space=space, title="Not mine", starts_at=viewed_at + 48 * hour
+    )
+    called_off = EveningCheckIn(
+        host=link_worker, space=space, title="Called off", starts_at=viewed_at + 72 * hour
     )
     for gathering in (too_old, recent, going, gave_up, called_off):
-        _take_place(gathering, member)
-    _take_place(waiting, other_member)
-    assert _take_place(waiting, member).status == RSVPStatus.WAITING
-    _take_place(not_mine, other_member)
+        RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
+    RSVPFactory(gathering=waiting, member=other_member, taken_at=CREATED)
+    assert (
+        RSVPFactory(gathering=waiting, member=member, taken_at=CREATED).status
+        == RSVPStatus.WAITING
+    )
+    RSVPFactory(gathering=not_mine, member=other_member, taken_at=CREATED)
     with time_machine.travel(CREATED, tick=False):
         services.cancel_rsvp(gathering=gave_up, member=member)
         services.cancel_gathering(gathering=called_off, by=link_worker)
@@ -355,10 +367,10 @@ def test_the_feed_lists_only_the_members_confirmed_places_from_the_last_30_days_
 def test_one_members_feed_never_shows_another_members_places(
     client, member, other_member, link_worker, space
 ):
-    mine = _gathering(link_worker, space, title="Mine")
-    theirs = _gathering(link_worker, space, title="Theirs")
-    _take_place(mine, member)
-    _take_place(theirs, other_member)
+    mine = EveningCheckIn(host=link_worker, space=space, title="Mine")
+    theirs = EveningCheckIn(host=link_worker, space=space, title="Theirs")
+    RSVPFactory(gathering=mine, member=member, taken_at=CREATED)
+    RSVPFactory(gathering=theirs, member=other_member, taken_at=CREATED)
     my_token = services.regenerate_calendar_token(member=member).token
     their_token = services.regenerate_calendar_token(member=other_member).token
 
@@ -387,7 +399,9 @@ def test_an_empty_feed_is_still_a_valid_calendar(client, member):
 def test_regenerating_the_token_retires_the_old_url_and_revoking_retires_the_new(
     client, member, link_worker, space
 ):
-    _take_place(_gathering(link_worker, space), member)
+    RSVPFactory(
+        gathering=EveningCheckIn(host=link_worker, space=space), member=member, taken_at=CREATED
+    )
     old = services.regenerate_calendar_token(member=member).token
     with time_machine.travel(CREATED, tick=False):
         assert client.get(f"/calendar/{old}.ics").status_code == 200
@@ -405,7 +419,9 @@ def test_regenerating_the_token_retires_the_old_url_and_revoking_retires_the_new
 
 @pytest.mark.django_db
 def test_an_inactive_members_feed_is_gone(client, member, link_worker, space):
-    _take_place(_gathering(link_worker, space), member)
+    RSVPFactory(
+        gathering=EveningCheckIn(host=link_worker, space=space), member=member, taken_at=CREATED
+    )
     token = services.regenerate_calendar_token(member=member).token
     member.is_active = False
     member.save(update_fields=["is_active"])
@@ -451,7 +467,9 @@ def test_the_calendar_settings_page_needs_a_login(client, db):
 def test_the_calendar_settings_page_makes_shows_and_switches_off_the_feed_url(
     client, member, link_worker, space
 ):
-    _take_place(_gathering(link_worker, space), member)
+    RSVPFactory(
+        gathering=EveningCheckIn(host=link_worker, space=space), member=member, taken_at=CREATED
+    )
 
     with time_machine.travel(CREATED, tick=False):
         client.force_login(member)

@@ -17,7 +17,6 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community import notifications, roles, services
@@ -28,42 +27,23 @@ from community.models import (
     Notification,
     Post,
     RSVPStatus,
-    Space,
 )
 from tests import reference_data as migration_data
-from tests.factories import UserFactory
+from tests.factories import (
+    DESCRIPTION,
+    JOIN_URL,
+    GatheringFactory,
+    HostFactory,
+    RSVPFactory,
+    SpaceFactory,
+    UserFactory,
+)
+from tests.queries import assert_same_queries_for_one_and_many
 
 LONDON = ZoneInfo("Europe/London")
-MANY = 50
-JOIN_URL = "https://meet.example.org/4c-evening"
-DESCRIPTION = "A gentle hour together. Cameras off is fine."
 
 
 # --- Helpers --------------------------------------------------------------------
-
-
-def new_gathering(host, space, *, title="Evening chat", starts_in=timedelta(days=3), **fields):
-    fields.setdefault("duration_minutes", 60)
-    fields.setdefault("format", "online")
-    if fields["format"] == "online":
-        fields.setdefault("join_url", JOIN_URL)
-    else:
-        fields.setdefault("place", "The library, room 2")
-    return services.create_gathering(
-        host=host,
-        space=space,
-        title=title,
-        description=DESCRIPTION,
-        starts_at=timezone.now() + starts_in,
-        **fields,
-    )
-
-
-def new_host(**fields):
-    """A member a moderator trusted to host."""
-    host = UserFactory(**fields)
-    services.assign_role(member=host, role=roles.HOSTS)
-    return host
 
 
 def client_for(user) -> Client:
@@ -129,19 +109,13 @@ def input_value(page: str, name: str) -> str:
 
 
 @pytest.fixture
-def host(link_worker):
-    """Jordan, a link worker: link workers may host."""
-    return link_worker
-
-
-@pytest.fixture
 def host_client(host):
     return client_for(host)
 
 
 @pytest.fixture
 def gathering(host, space):
-    return new_gathering(host, space)
+    return GatheringFactory(host=host, space=space)
 
 
 # --- 1. Taking a place through the views ---------------------------------------
@@ -257,7 +231,7 @@ def test_taking_a_place_again_after_giving_it_up_reuses_the_one_row(
 def test_with_two_places_the_third_member_joins_the_waiting_list(
     member_client, member, host, space
 ):
-    gathering = new_gathering(host, space, capacity=2)
+    gathering = GatheringFactory(host=host, space=space, capacity=2)
     first, second = UserFactory(), UserFactory()
     services.rsvp(gathering=gathering, member=first)
     services.rsvp(gathering=gathering, member=second)
@@ -277,7 +251,7 @@ def test_with_two_places_the_third_member_joins_the_waiting_list(
 
 @pytest.mark.django_db
 def test_a_full_gathering_offers_to_join_the_waiting_list(member_client, host, space):
-    gathering = new_gathering(host, space, capacity=1)
+    gathering = GatheringFactory(host=host, space=space, capacity=1)
     services.rsvp(gathering=gathering, member=UserFactory())
 
     page = page_of(member_client.get(detail_url(gathering)))
@@ -293,7 +267,7 @@ def test_a_full_gathering_offers_to_join_the_waiting_list(member_client, host, s
 def test_when_a_going_member_gives_up_the_first_on_the_waiting_list_by_join_time_is_promoted(
     member, other_member, host, space
 ):
-    gathering = new_gathering(host, space, title="Tuesday chat", capacity=2)
+    gathering = GatheringFactory(host=host, space=space, title="Tuesday chat", capacity=2)
     first, second = UserFactory(), UserFactory()
     services.rsvp(gathering=gathering, member=first)
     services.rsvp(gathering=gathering, member=second)
@@ -327,7 +301,7 @@ def test_when_a_going_member_gives_up_the_first_on_the_waiting_list_by_join_time
 
 @pytest.mark.django_db
 def test_leaving_the_waiting_list_promotes_nobody(member, other_member, host, space):
-    gathering = new_gathering(host, space, capacity=1)
+    gathering = GatheringFactory(host=host, space=space, capacity=1)
     services.rsvp(gathering=gathering, member=UserFactory())
     services.rsvp(gathering=gathering, member=member)
     services.rsvp(gathering=gathering, member=other_member)
@@ -343,7 +317,7 @@ def test_leaving_the_waiting_list_promotes_nobody(member, other_member, host, sp
 def test_raising_the_capacity_by_editing_promotes_from_the_waiting_list(
     member, other_member, host, host_client, space
 ):
-    gathering = new_gathering(host, space, capacity=1)
+    gathering = GatheringFactory(host=host, space=space, capacity=1)
     services.rsvp(gathering=gathering, member=UserFactory())
     services.rsvp(gathering=gathering, member=member)
     services.rsvp(gathering=gathering, member=other_member)
@@ -472,11 +446,13 @@ def race(gathering, members) -> list[BaseException]:
 def test_two_members_taking_the_last_place_at_the_same_moment_end_one_going_one_waiting(
     reference_data,
 ):
-    host = new_host()
-    space = Space.objects.create(slug="race", name="Race", description="A quiet room.")
+    host = HostFactory()
+    space = SpaceFactory(slug="race")
     capacity = 2
     for round_ in range(5):
-        gathering = new_gathering(host, space, title=f"Round {round_}", capacity=capacity)
+        gathering = GatheringFactory(
+            host=host, space=space, title=f"Round {round_}", capacity=capacity
+        )
         services.rsvp(gathering=gathering, member=UserFactory())  # one place left
         racers = [UserFactory(), UserFactory()]
 
@@ -490,9 +466,9 @@ def test_two_members_taking_the_last_place_at_the_same_moment_end_one_going_one_
 
 @pytest.mark.django_db(transaction=True)
 def test_many_members_rushing_for_few_places_never_overfill_the_gathering(reference_data):
-    host = new_host()
-    space = Space.objects.create(slug="rush", name="Rush", description="A quiet room.")
-    gathering = new_gathering(host, space, capacity=2)
+    host = HostFactory()
+    space = SpaceFactory(slug="rush")
+    gathering = GatheringFactory(host=host, space=space, capacity=2)
     racers = [UserFactory() for _ in range(6)]
 
     assert race(gathering, racers) == []
@@ -510,7 +486,7 @@ def test_many_members_rushing_for_few_places_never_overfill_the_gathering(refere
 def test_the_host_cancels_and_everyone_going_or_waiting_is_told_but_not_the_host(
     member, other_member, host, host_client, space
 ):
-    gathering = new_gathering(host, space, title="Sunday slow start", capacity=2)
+    gathering = GatheringFactory(host=host, space=space, title="Sunday slow start", capacity=2)
     services.rsvp(gathering=gathering, member=host)
     services.rsvp(gathering=gathering, member=member)  # going
     services.rsvp(gathering=gathering, member=other_member)  # waiting
@@ -550,7 +526,7 @@ def test_the_host_cancels_and_everyone_going_or_waiting_is_told_but_not_the_host
 def test_a_cancelled_gathering_shows_cancelled_everywhere_and_refuses_new_places_kindly(
     member_client, member, other_member, host, space
 ):
-    gathering = new_gathering(host, space, title="Sunday slow start")
+    gathering = GatheringFactory(host=host, space=space, title="Sunday slow start")
     services.rsvp(gathering=gathering, member=other_member)
     services.cancel_gathering(gathering=gathering, by=host)
 
@@ -758,7 +734,7 @@ def test_another_hosts_gathering_cannot_be_edited_or_cancelled(
     host_client, other_member, space, method, path
 ):
     services.assign_role(member=other_member, role=roles.HOSTS)
-    theirs = new_gathering(other_member, space, title="Sam's chat")
+    theirs = GatheringFactory(host=other_member, space=space, title="Sam's chat")
     services.rsvp(gathering=theirs, member=UserFactory())
     before = Gathering.objects.values().get(pk=theirs.pk)
 
@@ -774,62 +750,30 @@ def test_another_hosts_gathering_cannot_be_edited_or_cancelled(
 # --- 6. Query counts --------------------------------------------------------------
 
 
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def same_queries_for_one_and_many(client, url, add_item, django_assert_num_queries, *, at=None):
-    """Renders `url` with one item, then with MANY (at `at`, when given): the query count
-    must not move."""
-    add_item(0)
-    with time_machine.travel(at or timezone.now()):
-        client.get(url)  # a first request may fill per-process caches
-        one = queries_for(client, url)
-    for i in range(1, MANY):
-        add_item(i)
-    with time_machine.travel(at or timezone.now()), django_assert_num_queries(one):
-        response = client.get(url)
-    assert response.status_code == 200
-    return page_of(response)
-
-
-@pytest.fixture(params=["member", "visitor"])
-def viewer(request, client, member):
-    if request.param == "member":
-        client.force_login(member)
-    return client
-
-
-def new_space(name: str) -> Space:
-    return Space.objects.create(slug=name, name=name.title(), description="A quiet room.")
-
-
 def varied_gathering(i, *, space, starts_in):
     """Gathering i, by its own host: some capped, some in person, some with (private)
     places and a waiting list."""
-    gathering = new_gathering(
-        new_host(),
-        space,
+    gathering = GatheringFactory(
+        space=space,
         title=f"Gathering {i}",
         starts_in=starts_in,
         capacity=None if i % 3 == 0 else 2,
         format="in_person" if i % 4 == 1 else "online",
     )
     for n in range(i % 4):
-        services.rsvp(gathering=gathering, member=UserFactory(), is_private=n == 1)
+        RSVPFactory(gathering=gathering, is_private=n == 1)
     return gathering
 
 
 @pytest.mark.django_db
 def test_upcoming_gatherings_cost_the_same_for_1_and_50(viewer, django_assert_num_queries):
     def add_item(i):
-        varied_gathering(i, space=new_space(f"room-{i}"), starts_in=timedelta(days=1, hours=i))
+        varied_gathering(i, space=SpaceFactory(), starts_in=timedelta(days=1, hours=i))
 
-    page = same_queries_for_one_and_many(
-        viewer, "/gatherings/", add_item, django_assert_num_queries
+    page = html.unescape(
+        assert_same_queries_for_one_and_many(
+            viewer, "/gatherings/", add_item, django_assert_num_queries
+        )
     )
 
     assert page.count('class="card gathering-card"') == 25
@@ -842,14 +786,16 @@ def test_upcoming_gatherings_cost_the_same_for_1_and_50(viewer, django_assert_nu
 def test_past_gatherings_cost_the_same_for_1_and_50(viewer, django_assert_num_queries):
     def add_item(i):
         gathering = varied_gathering(
-            i, space=new_space(f"room-{i}"), starts_in=timedelta(hours=1, minutes=i)
+            i, space=SpaceFactory(), starts_in=timedelta(hours=1, minutes=i)
         )
         if i % 7 == 3:
             services.cancel_gathering(gathering=gathering, by=gathering.host)
 
     later = timezone.now() + timedelta(days=2)  # after they have all ended
-    page = same_queries_for_one_and_many(
-        viewer, "/gatherings/past/", add_item, django_assert_num_queries, at=later
+    page = html.unescape(
+        assert_same_queries_for_one_and_many(
+            viewer, "/gatherings/past/", add_item, django_assert_num_queries, at=later
+        )
     )
 
     assert page.count('class="card gathering-card"') == 25
@@ -866,8 +812,10 @@ def test_a_space_page_costs_the_same_for_1_and_50_upcoming_gatherings(
     def add_item(i):
         varied_gathering(i, space=space, starts_in=timedelta(days=1, hours=i))
 
-    page = same_queries_for_one_and_many(
-        viewer, f"/spaces/{space.slug}/", add_item, django_assert_num_queries
+    page = html.unescape(
+        assert_same_queries_for_one_and_many(
+            viewer, f"/spaces/{space.slug}/", add_item, django_assert_num_queries
+        )
     )
 
     coming_up = section(page, "space-gatherings")
@@ -887,7 +835,7 @@ def test_a_gathering_page_costs_the_same_for_1_and_50_attendees(
     detail_viewer, member, host, space, django_assert_num_queries
 ):
     who, client = detail_viewer
-    gathering = new_gathering(host, space, capacity=40)
+    gathering = GatheringFactory(host=host, space=space, capacity=40)
 
     def add_item(i):
         """Maya first, then members of their own; every fourth private; from the 41st on,
@@ -896,8 +844,10 @@ def test_a_gathering_page_costs_the_same_for_1_and_50_attendees(
             gathering=gathering, member=member if i == 0 else UserFactory(), is_private=i % 4 == 1
         )
 
-    page = same_queries_for_one_and_many(
-        client, detail_url(gathering), add_item, django_assert_num_queries
+    page = html.unescape(
+        assert_same_queries_for_one_and_many(
+            client, detail_url(gathering), add_item, django_assert_num_queries
+        )
     )
 
     private = len([i for i in range(40) if i % 4 == 1])

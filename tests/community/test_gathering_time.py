@@ -13,8 +13,8 @@ import pytest
 import time_machine
 
 from community import selectors, services, signals
-from community.models import RSVP, Gathering, GatheringFormat, RSVPStatus
-from tests.factories import UserFactory
+from community.models import RSVP, Gathering, RSVPStatus
+from tests.factories import GatheringFactory, RSVPFactory, UserFactory
 
 CREATED = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 # 12:30 UTC: 02:30 on the 15th in Honolulu, 18:00 in Kolkata, 02:30 on the 16th in Kiritimati.
@@ -28,22 +28,14 @@ KOLKATA = "Asia/Kolkata"  # UTC+5:30
 KIRITIMATI = "Pacific/Kiritimati"  # UTC+14
 
 
-def _gathering(host, space, *, starts_at=START, minutes=60, **fields):
-    """Schedules a gathering with the clock at CREATED (it must start in the future)."""
-    fields.setdefault("title", "Quiet evening check-in")
-    fields.setdefault("description", "A gentle hour: listen, or share if you like.")
-    fields.setdefault("format", GatheringFormat.ONLINE)
-    if fields["format"] == GatheringFormat.ONLINE:
-        fields.setdefault("join_url", JOIN_URL)
-    with time_machine.travel(CREATED, tick=False):
-        return services.create_gathering(
-            host=host, space=space, starts_at=starts_at, duration_minutes=minutes, **fields
-        )
+class QuietEvening(GatheringFactory):
+    """Scheduled with the clock at CREATED (it must start in the future), starting at START."""
 
-
-def _take_place(gathering, member):
-    with time_machine.travel(CREATED, tick=False):
-        return services.rsvp(gathering=gathering, member=member)
+    title = "Quiet evening check-in"
+    description = "A gentle hour: listen, or share if you like."
+    starts_at = START
+    join_url = JOIN_URL
+    scheduled_at = CREATED
 
 
 def _in_zone(member, zone: str):
@@ -81,7 +73,7 @@ def _when(starts_at, minutes, zone: str) -> str:
 def test_members_see_the_start_in_their_own_time_zone_with_the_zone_named(
     client, member, link_worker, space, zone
 ):
-    gathering = _gathering(link_worker, space)
+    gathering = QuietEvening(host=link_worker, space=space)
     _in_zone(member, zone)
     expected = _when(START, 60, zone)
 
@@ -100,7 +92,7 @@ def test_members_see_the_start_in_their_own_time_zone_with_the_zone_named(
 def test_the_same_gathering_falls_on_different_dates_in_honolulu_and_kiritimati(
     client, member, other_member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space)
+    gathering = QuietEvening(host=link_worker, space=space)
     _in_zone(member, HONOLULU)
     _in_zone(other_member, KIRITIMATI)
 
@@ -121,7 +113,7 @@ def test_the_same_gathering_falls_on_different_dates_in_honolulu_and_kiritimati(
 
 @pytest.mark.django_db
 def test_visitors_see_times_in_utc_with_the_zone_named(client, link_worker, space):
-    gathering = _gathering(link_worker, space)
+    gathering = QuietEvening(host=link_worker, space=space)
 
     with time_machine.travel(CREATED, tick=False):
         page = _text(_get(client, None, f"/gatherings/{gathering.pk}/"))
@@ -137,12 +129,12 @@ def test_a_london_evening_after_the_clocks_go_forward_shows_right_in_london_and_
     client, member, other_member, link_worker, space
 ):
     # London goes to BST on 2027-03-28; New York went to EDT on 2027-03-14.
-    before = _gathering(
-        link_worker, space, title="Before the change",
+    before = QuietEvening(
+        host=link_worker, space=space, title="Before the change",
         starts_at=datetime(2027, 3, 27, 18, 0, tzinfo=LONDON),
     )  # fmt: skip
-    after = _gathering(
-        link_worker, space, title="After the change",
+    after = QuietEvening(
+        host=link_worker, space=space, title="After the change",
         starts_at=datetime(2027, 3, 29, 18, 0, tzinfo=LONDON),
     )  # fmt: skip
     _in_zone(member, "Europe/London")
@@ -252,7 +244,7 @@ def test_a_gathering_spanning_a_clock_change_lasts_its_real_duration(
         )
     assert response.status_code == 302
     gathering = Gathering.objects.get()
-    _take_place(gathering, member)
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
 
     assert gathering.starts_at == starts
     assert gathering.ends_at == ends
@@ -296,8 +288,8 @@ def test_a_start_time_that_does_not_exist_once_in_the_hosts_zone_is_a_form_error
 def test_the_join_link_shows_to_a_member_with_a_place_from_15_minutes_before_until_the_end(
     client, member, link_worker, space, zone
 ):
-    gathering = _gathering(link_worker, space)
-    _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     _in_zone(member, zone)
     url = f"/gatherings/{gathering.pk}/"
     expected = {
@@ -328,15 +320,18 @@ def test_the_join_link_shows_to_a_member_with_a_place_from_15_minutes_before_unt
 def test_members_without_a_place_and_visitors_never_see_the_join_link(
     client, member, other_member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space, capacity=2)
-    _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space, capacity=2)
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     leaver = UserFactory(time_zone=KOLKATA)
-    _take_place(gathering, leaver)
+    RSVPFactory(gathering=gathering, member=leaver, taken_at=CREATED)
     with time_machine.travel(CREATED, tick=False):
         services.cancel_rsvp(gathering=gathering, member=leaver)
-    _take_place(gathering, UserFactory())
+    RSVPFactory(gathering=gathering, member=UserFactory(), taken_at=CREATED)
     _in_zone(other_member, KIRITIMATI)
-    assert _take_place(gathering, other_member).status == RSVPStatus.WAITING
+    assert (
+        RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED).status
+        == RSVPStatus.WAITING
+    )
     stranger = UserFactory(time_zone=HONOLULU)
     url = f"/gatherings/{gathering.pk}/"
 
@@ -353,9 +348,12 @@ def test_members_without_a_place_and_visitors_never_see_the_join_link(
 def test_a_member_on_the_waiting_list_never_sees_the_join_link(
     client, member, other_member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space, capacity=1)
-    _take_place(gathering, other_member)
-    assert _take_place(gathering, member).status == RSVPStatus.WAITING
+    gathering = QuietEvening(host=link_worker, space=space, capacity=1)
+    RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED)
+    assert (
+        RSVPFactory(gathering=gathering, member=member, taken_at=CREATED).status
+        == RSVPStatus.WAITING
+    )
     _in_zone(member, KOLKATA)
 
     with time_machine.travel(START - timedelta(minutes=5), tick=False):
@@ -369,7 +367,7 @@ def test_a_member_on_the_waiting_list_never_sees_the_join_link(
 def test_rsvp_by_htmx_shows_the_join_link_only_inside_the_window(
     client, member, other_member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space)
+    gathering = QuietEvening(host=link_worker, space=space)
     url = f"/gatherings/{gathering.pk}/rsvp/"
 
     with time_machine.travel(START - timedelta(minutes=16), tick=False):
@@ -391,8 +389,8 @@ def test_rsvp_by_htmx_shows_the_join_link_only_inside_the_window(
 def test_the_join_link_never_appears_in_lists_the_space_page_or_calendars(
     client, member, link_worker, space, zone
 ):
-    gathering = _gathering(link_worker, space)
-    _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     _in_zone(member, zone)
     token = services.regenerate_calendar_token(member=member).token
 
@@ -435,25 +433,32 @@ def test_reminders_go_to_confirmed_places_only_and_not_to_cancelled_gatherings(
 ):
     _in_zone(member, HONOLULU)
     _in_zone(other_member, KIRITIMATI)
-    gathering = _gathering(link_worker, space)
-    going = {_take_place(gathering, member).pk, _take_place(gathering, other_member).pk}
+    gathering = QuietEvening(host=link_worker, space=space)
+    going = {
+        RSVPFactory(gathering=gathering, member=member, taken_at=CREATED).pk,
+        RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED).pk,
+    }
     leaver = UserFactory()
-    gave_up = _take_place(gathering, leaver)
+    gave_up = RSVPFactory(gathering=gathering, member=leaver, taken_at=CREATED)
     with time_machine.travel(CREATED, tick=False):
         services.cancel_rsvp(gathering=gathering, member=leaver)
 
-    full = _gathering(link_worker, space, title="Full", capacity=1)
-    full_going = _take_place(full, UserFactory(time_zone=KOLKATA))
-    waiting = _take_place(full, UserFactory(time_zone=KOLKATA))
+    full = QuietEvening(host=link_worker, space=space, title="Full", capacity=1)
+    full_going = RSVPFactory(
+        gathering=full, member=UserFactory(time_zone=KOLKATA), taken_at=CREATED
+    )
+    waiting = RSVPFactory(gathering=full, member=UserFactory(time_zone=KOLKATA), taken_at=CREATED)
     assert waiting.status == RSVPStatus.WAITING
 
-    called_off = _gathering(link_worker, space, title="Called off")
-    called_off_place = _take_place(called_off, member)
+    called_off = QuietEvening(host=link_worker, space=space, title="Called off")
+    called_off_place = RSVPFactory(gathering=called_off, member=member, taken_at=CREATED)
     with time_machine.travel(CREATED, tick=False):
         services.cancel_gathering(gathering=called_off, by=link_worker)
 
-    later = _gathering(link_worker, space, title="Later", starts_at=START + timedelta(days=2))
-    _take_place(later, member)
+    later = QuietEvening(
+        host=link_worker, space=space, title="Later", starts_at=START + timedelta(days=2)
+    )
+    RSVPFactory(gathering=later, member=member, taken_at=CREATED)
 
     for lead in ("24h", "1h"):
         reminded = _reminded(START - timedelta(minutes=30), lead)
@@ -472,8 +477,11 @@ def test_reminders_start_at_the_lead_and_stop_when_the_gathering_starts(
 ):
     _in_zone(member, HONOLULU)
     _in_zone(other_member, KIRITIMATI)
-    gathering = _gathering(link_worker, space)
-    places = {_take_place(gathering, member).pk, _take_place(gathering, other_member).pk}
+    gathering = QuietEvening(host=link_worker, space=space)
+    places = {
+        RSVPFactory(gathering=gathering, member=member, taken_at=CREATED).pk,
+        RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED).pk,
+    }
     second = timedelta(seconds=1)
 
     # Both members, a day apart on the calendar, are reminded at the same instants.
@@ -489,8 +497,8 @@ def test_reminders_start_at_the_lead_and_stop_when_the_gathering_starts(
 def test_the_members_time_zone_does_not_change_when_they_are_reminded(
     member, other_member, link_worker, space
 ):
-    gathering = _gathering(link_worker, space)
-    place = _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     at = START - timedelta(minutes=59)
 
     answers = []
@@ -510,8 +518,11 @@ def test_reminders_count_real_hours_across_the_clocks_going_forward(
     # Noon in London on the day the clocks go forward: 11:00 UTC. A day before it,
     # in real hours, is 11:00 UTC on the 27th: 11:00 London time, not noon.
     starts_at = datetime(2027, 3, 28, 12, 0, tzinfo=LONDON)
-    gathering = _gathering(link_worker, space, starts_at=starts_at)
-    places = {_take_place(gathering, member).pk, _take_place(gathering, other_member).pk}
+    gathering = QuietEvening(host=link_worker, space=space, starts_at=starts_at)
+    places = {
+        RSVPFactory(gathering=gathering, member=member, taken_at=CREATED).pk,
+        RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED).pk,
+    }
     gathering.refresh_from_db()
     assert gathering.starts_at == datetime(2027, 3, 28, 11, 0, tzinfo=UTC)
     second = timedelta(seconds=1)
@@ -543,10 +554,10 @@ def test_the_reminder_answer_is_the_same_whichever_zone_the_instant_is_written_i
     however `at` is written. Adding 24 hours to a London-zoned datetime in Python
     is wall-clock arithmetic (12:30 BST becomes the end, not 11:30 BST), so the
     window has to be computed on a UTC instant."""
-    gathering = _gathering(
-        link_worker, space, starts_at=datetime(2027, 3, 28, 12, 0, tzinfo=LONDON)
+    gathering = QuietEvening(
+        host=link_worker, space=space, starts_at=datetime(2027, 3, 28, 12, 0, tzinfo=LONDON)
     )
-    place = _take_place(gathering, member)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     at = datetime(2027, 3, 27, 11, 30, tzinfo=UTC).astimezone(ZoneInfo(zone))
 
     assert _reminded(at, "24h") == {place.pk}
@@ -582,8 +593,8 @@ def test_i_was_there_is_refused_before_the_start_and_works_from_the_start(
     client, member, link_worker, space, attended_signals
 ):
     _in_zone(member, KIRITIMATI)
-    gathering = _gathering(link_worker, space)
-    place = _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
 
     with time_machine.travel(START - timedelta(seconds=1), tick=False):
         early = _say_attended(client, member, gathering)
@@ -616,9 +627,9 @@ def test_i_was_there_works_until_24_hours_after_the_end_and_not_after(
 ):
     _in_zone(member, HONOLULU)
     _in_zone(other_member, KOLKATA)
-    gathering = _gathering(link_worker, space)
-    last_call = _take_place(gathering, member)
-    too_late = _take_place(gathering, other_member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    last_call = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
+    too_late = RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED)
     window_closes = START + timedelta(hours=1) + timedelta(hours=24)
 
     with time_machine.travel(window_closes, tick=False):
@@ -642,8 +653,8 @@ def test_i_was_there_works_until_24_hours_after_the_end_and_not_after(
 def test_attendance_on_a_cancelled_gathering_is_refused(
     client, member, link_worker, space, attended_signals
 ):
-    gathering = _gathering(link_worker, space)
-    place = _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     with time_machine.travel(CREATED, tick=False):
         services.cancel_gathering(gathering=gathering, by=link_worker)
 
@@ -662,8 +673,8 @@ def test_the_host_can_mark_a_member_with_a_place_as_there(
     client, member, link_worker, space, attended_signals
 ):
     _in_zone(member, KOLKATA)
-    gathering = _gathering(link_worker, space)
-    place = _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     during = START + timedelta(minutes=20)
 
     with time_machine.travel(during, tick=False):
@@ -683,9 +694,9 @@ def test_the_host_can_mark_a_member_with_a_place_as_there(
 def test_a_non_host_cannot_mark_someone_else_as_there(
     client, member, other_member, link_worker, space, attended_signals
 ):
-    gathering = _gathering(link_worker, space)
-    place = _take_place(gathering, member)
-    _take_place(gathering, other_member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
+    RSVPFactory(gathering=gathering, member=other_member, taken_at=CREATED)
 
     with time_machine.travel(START + timedelta(minutes=20), tick=False):
         client.force_login(other_member)
@@ -701,8 +712,8 @@ def test_a_non_host_cannot_mark_someone_else_as_there(
 def test_marking_someone_without_a_place_or_unknown_records_nothing_and_never_500s(
     client, member, other_member, link_worker, space, attended_signals
 ):
-    gathering = _gathering(link_worker, space)
-    _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
 
     with time_machine.travel(START + timedelta(minutes=20), tick=False):
         client.force_login(other_member)
@@ -722,8 +733,8 @@ def test_marking_someone_without_a_place_or_unknown_records_nothing_and_never_50
 def test_saying_i_was_there_twice_sends_the_signal_once(
     client, member, link_worker, space, attended_signals
 ):
-    gathering = _gathering(link_worker, space)
-    place = _take_place(gathering, member)
+    gathering = QuietEvening(host=link_worker, space=space)
+    place = RSVPFactory(gathering=gathering, member=member, taken_at=CREATED)
     first = START + timedelta(minutes=5)
 
     with time_machine.travel(first, tick=False):

@@ -14,23 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from community import services
 from community.models import Space
-from tests.factories import UserFactory
+from tests.factories import SpaceFactory, UserFactory
+from tests.queries import MANY, assert_same_queries_for_one_and_many
 
-MANY = 50
 KINDS = ("hear", "me_too", "strength", "thanks")
 NEXT_PAGE = re.compile(r'href="(\?[^"#]*after=[^"#]+)')
-
-
-@pytest.fixture(params=["member", "visitor"])
-def viewer(request, client, member):
-    """The client, signed in as Maya or not signed in at all."""
-    if request.param == "member":
-        client.force_login(member)
-    return client
-
-
-def new_space(name: str) -> Space:
-    return Space.objects.create(slug=name, name=name.title(), description="A quiet room.")
 
 
 def new_post(
@@ -53,26 +41,6 @@ def new_post(
     )
 
 
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def assert_same_queries_for_one_and_many(client, url, add_item, django_assert_num_queries):
-    """Renders `url` with one item, then with MANY: the query count must not move."""
-    add_item(0)
-    client.get(url)  # a first request may fill per-process caches; count from the second
-    one = queries_for(client, url)
-    for i in range(1, MANY):
-        add_item(i)
-    with django_assert_num_queries(one):
-        response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def next_page_url(url: str, page: str) -> str:
     link = NEXT_PAGE.search(page)
     assert link, "the page has no link to the next one"
@@ -89,7 +57,7 @@ def test_home_page_costs_the_same_for_1_and_50_posts_in_followed_spaces(
     client.force_login(member)
 
     def add_item(i):
-        space = new_space(f"room-{i}")
+        space = SpaceFactory(slug=f"room-{i}")
         services.follow_space(member=member, space=space)
         new_post(i, space=space)
 
@@ -106,7 +74,7 @@ def test_home_page_costs_the_same_for_1_and_50_posts_in_followed_spaces(
 @pytest.mark.django_db
 def test_space_list_costs_the_same_for_1_and_50_spaces(viewer, member, django_assert_num_queries):
     def add_item(i):
-        space = new_space(f"room-{i}")
+        space = SpaceFactory(slug=f"room-{i}")
         if i % 2:
             services.follow_space(member=member, space=space)
 
@@ -132,7 +100,7 @@ def fill_space(space, moderator):
 def test_space_page_costs_the_same_for_1_and_50_posts(
     viewer, moderator, django_assert_num_queries
 ):
-    space = new_space("calm")
+    space = SpaceFactory(slug="calm")
 
     page = assert_same_queries_for_one_and_many(
         viewer, "/spaces/calm/", fill_space(space, moderator), django_assert_num_queries
@@ -149,7 +117,7 @@ def test_space_page_costs_the_same_for_1_and_50_posts(
 def test_the_second_page_of_a_space_costs_the_first_page_less_its_extras(
     viewer, moderator, django_assert_num_queries
 ):
-    space = new_space("calm")
+    space = SpaceFactory(slug="calm")
     add_item = fill_space(space, moderator)
     for i in range(MANY):
         add_item(i)
@@ -177,10 +145,10 @@ def fill_post(post, member):
         reply = services.post_reply(
             author=replier, post=post, body=f"I hear you ({i}).", is_anonymous=i % 4 == 1
         )
-        services.toggle_reaction(member=UserFactory(), kind=KINDS[i % 4], reply=reply)
-        services.toggle_reaction(member=replier, kind=KINDS[i % 4], post=post)
+        services.set_reaction(member=UserFactory(), kind=KINDS[i % 4], on=True, reply=reply)
+        services.set_reaction(member=replier, kind=KINDS[i % 4], on=True, post=post)
         if i % 3 == 0:
-            services.toggle_reaction(member=member, kind="strength", reply=reply)
+            services.set_reaction(member=member, kind="strength", on=True, reply=reply)
 
     return add_item
 
@@ -189,7 +157,7 @@ def fill_post(post, member):
 def test_post_page_costs_the_same_for_1_and_50_replies(
     viewer, member, other_member, django_assert_num_queries
 ):
-    post = new_post(0, space=new_space("calm"), author=other_member, is_anonymous=False)
+    post = new_post(0, space=SpaceFactory(slug="calm"), author=other_member, is_anonymous=False)
     url = f"/posts/{post.pk}/"
 
     page = assert_same_queries_for_one_and_many(
@@ -205,7 +173,7 @@ def test_post_page_costs_the_same_for_1_and_50_replies(
 def test_the_second_page_of_replies_costs_what_the_first_does(
     viewer, member, other_member, django_assert_num_queries
 ):
-    post = new_post(0, space=new_space("calm"), author=other_member, is_anonymous=False)
+    post = new_post(0, space=SpaceFactory(slug="calm"), author=other_member, is_anonymous=False)
     url = f"/posts/{post.pk}/"
     add_item = fill_post(post, member)
     for i in range(MANY + 10):
@@ -229,10 +197,10 @@ def test_needs_a_reply_costs_the_same_for_1_and_50_waiting_posts(
     viewer, member, django_assert_num_queries
 ):
     def add_item(i):
-        post = new_post(i, space=new_space(f"room-{i}"))
-        services.toggle_reaction(member=UserFactory(), kind=KINDS[i % 4], post=post)
+        post = new_post(i, space=SpaceFactory(slug=f"room-{i}"))
+        services.set_reaction(member=UserFactory(), kind=KINDS[i % 4], on=True, post=post)
         if i % 3 == 0:
-            services.toggle_reaction(member=member, kind="hear", post=post)
+            services.set_reaction(member=member, kind="hear", on=True, post=post)
 
     page = assert_same_queries_for_one_and_many(
         viewer, "/unanswered/", add_item, django_assert_num_queries
@@ -250,7 +218,7 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
     client, member, django_assert_num_queries
 ):
     client.force_login(member)
-    space = new_space("calm")
+    space = SpaceFactory(slug="calm")
 
     def add_item(i):
         """One notification for Maya, from a new member, of the i-th kind in turn."""
@@ -263,7 +231,7 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
         elif i % 4 == 2:
             post = new_post(i, space=space)
             reply = services.post_reply(author=member, post=post, body="Sending strength.")
-            services.toggle_reaction(member=actor, kind=KINDS[i % 3], reply=reply)
+            services.set_reaction(member=actor, kind=KINDS[i % 3], on=True, reply=reply)
         else:
             post = new_post(i, space=space)
             services.follow_post(member=member, post=post)
@@ -292,7 +260,9 @@ def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
         both lookups run from the first item. Repeating the word spreads the ranks, so
         every page mixes posts and replies."""
         words = " ".join(["lighthouse"] * (i % 5 + 1))
-        post = new_post(i, space=new_space(f"room-{i}"), body=f"The {words} kept me going.")
+        post = new_post(
+            i, space=SpaceFactory(slug=f"room-{i}"), body=f"The {words} kept me going."
+        )
         services.post_reply(
             author=UserFactory(),
             post=post,
@@ -319,7 +289,9 @@ def test_member_page_costs_the_same_for_1_and_50_posts(
     viewer, other_member, django_assert_num_queries
 ):
     def add_item(i):
-        new_post(i, space=new_space(f"room-{i}"), author=other_member, is_anonymous=i % 4 == 2)
+        new_post(
+            i, space=SpaceFactory(slug=f"room-{i}"), author=other_member, is_anonymous=i % 4 == 2
+        )
 
     page = assert_same_queries_for_one_and_many(
         viewer, "/members/sam/", add_item, django_assert_num_queries

@@ -184,7 +184,7 @@ def test_with_htmx_the_reaction_fragment_comes_back_with_the_count(
     client, member, other_member, make_post
 ):
     post = make_post(member)
-    services.toggle_reaction(member=member, kind="hear", post=post)
+    services.set_reaction(member=member, kind="hear", on=True, post=post)
     client.force_login(other_member)
 
     response = client.post(
@@ -268,13 +268,13 @@ def test_reaction_notifications_are_grouped(member, make_post):
     reactors = [UserFactory() for _ in range(3)]
 
     for reactor in reactors:
-        services.toggle_reaction(member=reactor, kind="hear", post=post)
-    services.toggle_reaction(member=reactors[0], kind="strength", post=post)
+        services.set_reaction(member=reactor, kind="hear", on=True, post=post)
+    services.set_reaction(member=reactors[0], kind="strength", on=True, post=post)
 
     grouped = Notification.objects.get(recipient=member, reaction_kind="hear")
     assert grouped.count == 3
     assert Notification.objects.filter(recipient=member).count() == 2
-    services.toggle_reaction(member=reactors[1], kind="hear", post=post)
+    services.set_reaction(member=reactors[1], kind="hear", on=False, post=post)
     grouped.refresh_from_db()
     assert grouped.count == 2
 
@@ -283,7 +283,7 @@ def test_reaction_notifications_are_grouped(member, make_post):
 def test_the_notifications_page_says_how_many_people_reacted(member_client, member, make_post):
     post = make_post(member, title="Tiny win")
     for _ in range(3):
-        services.toggle_reaction(member=UserFactory(), kind="hear", post=post)
+        services.set_reaction(member=UserFactory(), kind="hear", on=True, post=post)
 
     content = member_client.get("/notifications/").content.decode()
 
@@ -308,7 +308,7 @@ def test_community_signals_announce_what_happened(member, other_member, make_pos
     try:
         post = make_post(member)
         reply = services.post_reply(author=other_member, post=post, body="Hi")
-        services.toggle_reaction(member=member, kind="thanks", reply=reply)
+        services.set_reaction(member=member, kind="thanks", on=True, reply=reply)
     finally:
         for name, receiver in receivers.items():
             getattr(signals, name).disconnect(receiver)

@@ -262,8 +262,8 @@ def test_member_text_never_becomes_active_html_on_any_page(member, other_member,
     )
     sams_reply = services.post_reply(author=sam, post=answered, body=f"{vector} {SEARCH_WORD}")
     mayas_reply = services.post_reply(author=maya, post=answered, body=vector)
-    services.toggle_reaction(member=maya, kind="hear", reply=sams_reply)
-    services.toggle_reaction(member=sam, kind="strength", post=waiting)
+    services.set_reaction(member=maya, kind="hear", on=True, reply=sams_reply)
+    services.set_reaction(member=sam, kind="strength", on=True, post=waiting)
 
     pages = {
         "search for the payload (visitor)": searched_for,

@@ -16,12 +16,6 @@ from prescriptions.models import CheckIn, Prescription, Status
 from tests.factories import UserFactory
 
 
-@pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
-
-
 def check_in(member, **fields):
     fields.setdefault("mood", 4)
     fields.setdefault("energy", 2)

@@ -8,45 +8,15 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from community import roles
 from community import services as community
 from prescriptions import services
 from prescriptions.models import Activity, CommunityAction, Prescription, SkipReason, Status
-from tests.factories import UserFactory
+from tests.factories import GatheringFactory, PrescriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 MOOD_BEFORE = 4
-
-
-@pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
-
-
-@pytest.fixture
-def host(db):
-    user = UserFactory(display_name="Ade", handle="ade")
-    community.assign_role(member=user, role=roles.HOSTS)
-    return user
-
-
-@pytest.fixture
-def make_gathering(host, space):
-    def make(title="Tea and quiet", starts_in=timedelta(hours=2)):
-        return community.create_gathering(
-            host=host,
-            space=space,
-            title=title,
-            description="A gentle hour together.",
-            starts_at=timezone.now() + starts_in,
-            duration_minutes=60,
-            format="online",
-            join_url="https://meet.example.org/tea",
-        )
-
-    return make
+SOON = timedelta(hours=2)  # gatherings start before the steps go stale
 
 
 def step(member, action, *, post=None, gathering=None) -> Prescription:
@@ -57,13 +27,8 @@ def step(member, action, *, post=None, gathering=None) -> Prescription:
     one, so a test that needs one particular step places it as the engine would."""
     activity = Activity.objects.filter(action=action, is_active=True).order_by("id").first()
     assert activity is not None, f"the catalogue has no {action} step"
-    return Prescription.objects.create(
-        member=member,
-        activity=activity,
-        post=post,
-        gathering=gathering,
-        reason="A small step.",
-        mood_before=MOOD_BEFORE,
+    return PrescriptionFactory(
+        member=member, activity=activity, post=post, gathering=gathering, mood_before=MOOD_BEFORE
     )
 
 
@@ -124,8 +89,8 @@ def test_a_post_that_is_not_a_win_does_not_complete_a_share_a_win_step(
 # --- Gatherings ----------------------------------------------------------------------------
 
 
-def test_taking_a_place_is_not_yet_attending(consented, make_gathering):
-    gathering = make_gathering()
+def test_taking_a_place_is_not_yet_attending(consented):
+    gathering = GatheringFactory(starts_in=SOON)
     p = step(consented, CommunityAction.ATTEND, gathering=gathering)
 
     community.rsvp(gathering=gathering, member=consented)
@@ -135,9 +100,9 @@ def test_taking_a_place_is_not_yet_attending(consented, make_gathering):
 
 @pytest.mark.parametrize("marked_by", ["host", "member"])
 def test_an_attend_step_for_a_gathering_completes_when_attendance_is_marked(
-    consented, host, make_gathering, marked_by
+    consented, host, marked_by
 ):
-    gathering = make_gathering()
+    gathering = GatheringFactory(host=host, starts_in=SOON)
     p = step(consented, CommunityAction.ATTEND, gathering=gathering)
     community.rsvp(gathering=gathering, member=consented)
 
@@ -148,11 +113,9 @@ def test_an_attend_step_for_a_gathering_completes_when_attendance_is_marked(
     assert_done_by_itself(p)
 
 
-def test_an_attend_step_for_one_gathering_is_not_completed_by_attending_another(
-    consented, make_gathering
-):
-    pointed_at = make_gathering(title="Tea and quiet")
-    other = make_gathering(title="Walk and talk")
+def test_an_attend_step_for_one_gathering_is_not_completed_by_attending_another(consented):
+    pointed_at = GatheringFactory(starts_in=SOON, title="Tea and quiet")
+    other = GatheringFactory(starts_in=SOON, title="Walk and talk")
     p = step(consented, CommunityAction.ATTEND, gathering=pointed_at)
     community.rsvp(gathering=other, member=consented)
 
@@ -162,10 +125,8 @@ def test_an_attend_step_for_one_gathering_is_not_completed_by_attending_another(
     assert status(p) == Status.SUGGESTED
 
 
-def test_an_attend_step_without_a_gathering_completes_with_any_gathering_attended(
-    consented, host, make_gathering
-):
-    gathering = make_gathering()
+def test_an_attend_step_without_a_gathering_completes_with_any_gathering_attended(consented, host):
+    gathering = GatheringFactory(host=host, starts_in=SOON)
     p = step(consented, CommunityAction.ATTEND)
     community.rsvp(gathering=gathering, member=consented)
 
@@ -287,10 +248,10 @@ def close(steps: list[Prescription], how: str, member) -> None:
 
 @pytest.mark.parametrize("how", ["skipped", "expired", "done by hand"])
 def test_a_skipped_expired_or_done_step_is_never_completed_by_an_action(
-    consented, other_member, host, make_post, make_gathering, how
+    consented, other_member, host, make_post, how
 ):
     post = make_post(other_member)
-    gathering = make_gathering()
+    gathering = GatheringFactory(host=host, starts_in=SOON)
     steps = [
         step(consented, CommunityAction.POST),
         step(consented, CommunityAction.SHARE_WIN),
@@ -331,10 +292,10 @@ def test_a_suggestion_left_for_more_than_two_days_is_stale_but_a_planned_one_sti
 
 
 def test_another_members_actions_never_complete_this_members_steps(
-    consented, other_member, host, make_post, make_gathering
+    consented, other_member, host, make_post
 ):
     post = make_post(UserFactory(), title="Anyone else awake?")
-    gathering = make_gathering()
+    gathering = GatheringFactory(host=host, starts_in=SOON)
     mine = [
         step(consented, CommunityAction.POST),
         step(consented, CommunityAction.SHARE_WIN),

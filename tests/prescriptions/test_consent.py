@@ -22,12 +22,6 @@ CHECK_IN_FORM = b'<button type="submit">Check in</button>'
 
 
 @pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
-
-
-@pytest.fixture
 def other_consented(other_member):
     services.give_consent(member=other_member)
     return other_member

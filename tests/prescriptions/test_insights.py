@@ -12,8 +12,9 @@ from django.utils.html import escape
 
 from prescriptions import insights, selectors, services
 from prescriptions.models import Activity, CheckIn, Prescription, Status, Way, WellbeingSurvey
+from tests.factories import PrescriptionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 NOW = datetime(2030, 3, 13, 12, 0, tzinfo=UTC)  # a Wednesday; London is on GMT
 
@@ -29,7 +30,7 @@ def check_in_at(member, at, mood):
 
 def step(member, act, *, at, before=None, after=None):
     """A step done by hand at ``at``, with the mood before and after."""
-    p = Prescription.objects.create(member=member, activity=act, reason="r", mood_before=before)
+    p = PrescriptionFactory(member=member, activity=act, mood_before=before)
     with time_machine.travel(at, tick=False):
         services.complete_prescription(prescription=p, mood_after=after)
     return p
@@ -42,19 +43,6 @@ def has_html(content, snippet) -> bool:
 def main_of(response) -> str:
     content = response.content.decode()
     return content[content.index("<main") : content.index("</main>")]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    """Every test runs at NOW (so logins are fresh then); steps travel back from it."""
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
 
 
 @pytest.fixture
@@ -79,9 +67,7 @@ def weeks_of_data(consented):
     step(consented, active, at=datetime(2030, 3, 13, 9, tzinfo=UTC), before=2, after=5)
     step(consented, notice, at=datetime(2030, 3, 13, 10, tzinfo=UTC))  # no moods: no lift
     # Skipped and open ones never count.
-    Prescription.objects.create(
-        member=consented, activity=give, reason="r", status=Status.SKIPPED, mood_before=1
-    )
+    PrescriptionFactory(member=consented, activity=give, status=Status.SKIPPED, mood_before=1)
     return {"connect_a": connect_a, "connect_b": connect_b, "give": give, "active": active}
 
 

@@ -29,12 +29,6 @@ MAYA_URL = "/link-workers/members/maya/"
 
 
 @pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
-
-
-@pytest.fixture
 def checked_in(consented):
     services.record_check_in(member=consented, mood=3, energy=2, note=NOTE)
     return consented

@@ -18,11 +18,17 @@ from django.utils import timezone
 
 from community import roles
 from community import services as community
-from community.models import Space, SpaceRead
+from community.models import SpaceRead
 from prescriptions import selectors, services
 from prescriptions import targets as targets_module
 from prescriptions.models import CheckIn
-from tests.factories import UserFactory
+from tests.factories import (
+    GatheringFactory,
+    HostFactory,
+    RSVPFactory,
+    SpaceFactory,
+    UserFactory,
+)
 
 HEAVY = "keep_to_myself"
 
@@ -35,30 +41,6 @@ def targets(member):
 
 def waiting_ids(member):
     return [t.id for t in targets(member).waiting_posts]
-
-
-def new_space(slug):
-    return Space.objects.create(slug=slug, name=slug.title(), description="A space.")
-
-
-def new_host():
-    host = UserFactory()
-    community.assign_role(member=host, role=roles.HOSTS)
-    return host
-
-
-def new_gathering(host, space, *, starts_in=timedelta(days=2), capacity=None, title="Tea"):
-    return community.create_gathering(
-        host=host,
-        space=space,
-        title=title,
-        description="A gentle hour together.",
-        starts_at=timezone.now() + starts_in,
-        duration_minutes=60,
-        format="online",
-        join_url="https://meet.example.org/tea",
-        capacity=capacity,
-    )
 
 
 def gathering_ids(member):
@@ -179,7 +161,7 @@ def test_an_answer_elsewhere_keeps_the_pool(
 def test_waiting_posts_come_from_spaces_the_member_follows_or_has_read(
     member, member_client, other_member, make_post
 ):
-    elsewhere, followed, read = new_space("elsewhere"), new_space("followed"), new_space("read")
+    elsewhere, followed, read = SpaceFactory.create_batch(3)
     oldest = make_post(other_member, space=elsewhere)
     in_followed = make_post(other_member, space=followed)
     in_read = make_post(other_member, space=read)
@@ -194,7 +176,7 @@ def test_waiting_posts_come_from_spaces_the_member_follows_or_has_read(
 
 @pytest.mark.django_db
 def test_a_waiting_gatherings_discussion_is_not_a_target(member, space):
-    new_gathering(new_host(), space)
+    GatheringFactory(space=space)
 
     assert waiting_ids(member) == []
 
@@ -257,15 +239,15 @@ def test_visitors_mark_nothing(client, other_member, make_post):
 
 @pytest.mark.django_db
 def test_a_gathering_this_week_with_places_is_a_target(member, space):
-    soon = new_gathering(new_host(), space, capacity=5)
-    new_gathering(new_host(), space, starts_in=timedelta(days=8))
+    soon = GatheringFactory(space=space, capacity=5)
+    GatheringFactory(space=space, starts_in=timedelta(days=8))
 
     assert gathering_ids(member) == [soon.pk]
 
 
 @pytest.mark.django_db
 def test_a_gathering_that_fills_up_goes_at_once(member, space):
-    gathering = new_gathering(new_host(), space, capacity=1)
+    gathering = GatheringFactory(space=space, capacity=1)
     assert gathering_ids(member) == [gathering.pk]
 
     community.rsvp(gathering=gathering, member=UserFactory())
@@ -275,8 +257,8 @@ def test_a_gathering_that_fills_up_goes_at_once(member, space):
 
 @pytest.mark.django_db
 def test_a_cancelled_gathering_goes_at_once(member, space):
-    host = new_host()
-    gathering = new_gathering(host, space)
+    host = HostFactory()
+    gathering = GatheringFactory(host=host, space=space)
     assert gathering_ids(member) == [gathering.pk]
 
     community.cancel_gathering(gathering=gathering, by=host)
@@ -287,11 +269,11 @@ def test_a_cancelled_gathering_goes_at_once(member, space):
 @pytest.mark.django_db
 def test_no_gathering_they_host_hold_a_place_in_or_whose_host_is_blocked(member, space):
     community.assign_role(member=member, role=roles.HOSTS)
-    mine = new_gathering(member, space, title="Mine")
-    going = new_gathering(new_host(), space, title="Going")
-    blocked_host = new_host()
-    blocked = new_gathering(blocked_host, space, title="Blocked")
-    open_one = new_gathering(new_host(), space)
+    mine = GatheringFactory(host=member, space=space, title="Mine")
+    going = GatheringFactory(space=space, title="Going")
+    blocked_host = HostFactory()
+    blocked = GatheringFactory(host=blocked_host, space=space, title="Blocked")
+    open_one = GatheringFactory(space=space)
     assert set(gathering_ids(member)) == {going.pk, blocked.pk, open_one.pk}
     assert mine.pk in gathering_ids(UserFactory())
 
@@ -303,7 +285,7 @@ def test_no_gathering_they_host_hold_a_place_in_or_whose_host_is_blocked(member,
 
 @pytest.mark.django_db
 def test_a_gathering_that_started_is_not_a_target(member, space):
-    gathering = new_gathering(new_host(), space, starts_in=timedelta(hours=1))
+    gathering = GatheringFactory(space=space, starts_in=timedelta(hours=1))
     assert gathering_ids(member) == [gathering.pk]
 
     with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1)):
@@ -333,9 +315,9 @@ def test_a_recent_named_post_by_someone_they_talked_with_is_a_target(
 
 @pytest.mark.django_db
 def test_a_friends_gathering_discussion_is_not_a_friends_post(member, space, make_post):
-    host = new_host()
+    host = HostFactory()
     community.post_reply(author=host, post=make_post(member), body="Same here.")
-    gathering = new_gathering(host, space)
+    gathering = GatheringFactory(host=host, space=space)
 
     assert gathering.discussion_id
     assert targets(member).friends_posts == ()
@@ -358,8 +340,8 @@ def test_a_member_costs_four_queries_however_big_the_community(
         make_post(other, title=f"Waiting {i}")
         make_post(friend, title=f"Friend's {i}")
         community.block_member(blocker=member, blocked=UserFactory())
-        community.follow_space(member=member, space=new_space(f"space-{i}"))
-        community.rsvp(gathering=new_gathering(new_host(), space, title=f"G{i}"), member=member)
+        community.follow_space(member=member, space=SpaceFactory(slug=f"space-{i}"))
+        RSVPFactory(gathering=GatheringFactory(space=space, title=f"G{i}"), member=member)
     targets(member)  # the community-wide pool is cached from here on
 
     # Steps, crisis words, member facts, friends' posts.

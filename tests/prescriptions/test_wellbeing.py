@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from prescriptions import selectors, services
 from prescriptions.models import WellbeingSurvey
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
 NOW = datetime(2030, 3, 13, 12, 0, tzinfo=UTC)
 ANSWERS = {"life_satisfaction": 6, "worthwhile": 7, "happy": 5, "anxious": 3}
@@ -21,18 +21,6 @@ QUESTIONS = [
     "Overall, how happy did you feel yesterday?",
     "Overall, how anxious did you feel yesterday?",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def consented(member):
-    services.give_consent(member=member)
-    return member
 
 
 @contextmanager
