@@ -1,9 +1,20 @@
-"""Crisis language: one matcher both community and prescriptions use.
+"""Crisis language: the one matcher, and what happens on crisis words.
 
-The phrase list is deliberately plain and will grow with the moderation work.
-It matches what someone might write about wanting to die or to hurt
-themselves; it never tries to judge how serious it is: any match means "show
-the help, gently, and a person now".
+Open this file to answer "what happens when someone writes in crisis words?".
+
+- **Matching**: `mentions_crisis(text)` below. It never judges how serious words are:
+  any match means "show the help, gently, and a person now". The phrase list is
+  deliberately plain and will grow with the moderation work.
+- **A post, reply or edit in crisis words**: its author sees a calm message with the
+  help page on the next page (`community.views._offer_help_if_needed`).
+- **A check-in whose note is in crisis words**, or made while the member's latest post
+  or reply of the last two days is: the check-in is stored as a crisis one and the
+  engine's plan is the crisis plan (`prescriptions.engine`): the help lines and one
+  step towards a person, now, nothing else.
+- **While the member is in crisis** (`prescriptions.selectors.crisis_state`, the one
+  rule: latest check-in, or latest post or reply of two days, until a calmer one):
+  the feed shows the help lines and only the step towards a person; no page asks
+  "how do you feel now?" (the nudges, when they come, ask the same rule).
 """
 
 import re

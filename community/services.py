@@ -224,28 +224,40 @@ def edit_post(
     *, post: Post, editor: User, title: str, body: str, intent: str, content_warning: str
 ) -> Post:
     """Saves the author's changes and marks the post edited. Anonymity never changes."""
-    _ensure_author(post, editor)
-    post.body_html, mentioned = _render(body)
-    post.title, post.body, post.intent = title, body, intent
-    post.content_warning = content_warning
-    post.edited_at = timezone.now()
-    post.save(
-        update_fields=["title", "body", "body_html", "intent", "content_warning", "edited_at"]
-    )
-    _update_search_vector(post)
-    _record_mentions(author=editor, handles=mentioned, post=post, anonymous=post.is_anonymous)
-    return post
+    changes = {"title": title, "body": body, "intent": intent, "content_warning": content_warning}
+    return _save_edit(post, editor, changes, post=post)
+
+
+def _save_edit(content: Post | Reply, editor: User, changes: dict, **source) -> Post | Reply:
+    """Saves the author's new words (rendered again, searchable again), marks them
+    edited, and notifies anyone newly mentioned."""
+    _ensure_author(content, editor)
+    for name, value in changes.items():
+        setattr(content, name, value)
+    content.body_html, mentioned = _render(content.body)
+    content.edited_at = timezone.now()
+    content.save(update_fields=[*changes, "body_html", "edited_at"])
+    _update_search_vector(content)
+    _record_mentions(author=editor, handles=mentioned, anonymous=content.is_anonymous, **source)
+    return content
 
 
 @transaction.atomic
 def remove_post(*, post: Post, member: User) -> bool:
     """The author removes their post (kept for moderators). A repeat changes nothing."""
-    _ensure_author(post, member)
-    if post.removed_at:
+    if not _mark_removed(post, member):
         return False
-    post.removed_at = timezone.now()
-    post.save(update_fields=["removed_at"])
     signals.post_changed.send(sender=Post, post=post)
+    return True
+
+
+def _mark_removed(content: Post | Reply, member: User) -> bool:
+    """Soft-deletes the author's own words; False when they were removed already."""
+    _ensure_author(content, member)
+    if content.removed_at:
+        return False
+    content.removed_at = timezone.now()
+    content.save(update_fields=["removed_at"])
     return True
 
 
@@ -321,24 +333,16 @@ def _notify_reply(*, reply: Reply, post: Post, skip: set[int]) -> None:
 
 @transaction.atomic
 def edit_reply(*, reply: Reply, editor: User, body: str) -> Reply:
-    _ensure_author(reply, editor)
-    reply.body_html, mentioned = _render(body)
-    reply.body = body
-    reply.edited_at = timezone.now()
-    reply.save(update_fields=["body", "body_html", "edited_at"])
-    _update_search_vector(reply)
-    _record_mentions(author=editor, handles=mentioned, reply=reply, anonymous=reply.is_anonymous)
-    return reply
+    """Saves the author's changes and marks the reply edited."""
+    return _save_edit(reply, editor, {"body": body}, reply=reply)
 
 
 @transaction.atomic
 def remove_reply(*, reply: Reply, member: User) -> bool:
-    """The author removes their reply; the thread keeps a "removed" placeholder."""
-    _ensure_author(reply, member)
-    if reply.removed_at:
+    """The author removes their reply; the thread keeps a "removed" placeholder. A
+    repeat changes nothing."""
+    if not _mark_removed(reply, member):
         return False
-    reply.removed_at = timezone.now()
-    reply.save(update_fields=["removed_at"])
     if not reply.is_hidden:  # a hidden reply already left the counts
         _reply_left_thread(reply)
     return True

@@ -28,16 +28,26 @@ ENERGY_CHOICES = [
 ]
 
 
-def mood_field(label: str, **kwargs) -> forms.TypedChoiceField:
+def scale_field(
+    label: str, choices, *, when_missing: str, when_invalid: str, widget=None, **kwargs
+):
+    """One answer on a scale of numbers, as radio buttons: what each scale here is."""
     return forms.TypedChoiceField(
         label=label,
-        choices=MOOD_CHOICES,
+        choices=choices,
         coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "scale"}),
-        error_messages={
-            "required": "Choose a number from 0 to 10, whatever feels closest.",
-            "invalid_choice": "Choose a number from 0 to 10.",
-        },
+        widget=widget or forms.RadioSelect(attrs={"class": "scale"}),
+        error_messages={"required": when_missing, "invalid_choice": when_invalid},
+        **kwargs,
+    )
+
+
+def mood_field(label: str, **kwargs) -> forms.TypedChoiceField:
+    return scale_field(
+        label,
+        MOOD_CHOICES,
+        when_missing="Choose a number from 0 to 10, whatever feels closest.",
+        when_invalid="Choose a number from 0 to 10.",
         **kwargs,
     )
 
@@ -52,15 +62,11 @@ class ConsentForm(forms.Form):
 
 class CheckInForm(forms.Form):
     mood = mood_field("How is your mood right now? (0 is very low, 10 is great)")
-    energy = forms.TypedChoiceField(
-        label="How much energy do you have?",
-        choices=ENERGY_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "scale"}),
-        error_messages={
-            "required": "Choose how much energy you have, from 1 to 5.",
-            "invalid_choice": "Choose from 1 to 5.",
-        },
+    energy = scale_field(
+        "How much energy do you have?",
+        ENERGY_CHOICES,
+        when_missing="Choose how much energy you have, from 1 to 5.",
+        when_invalid="Choose from 1 to 5.",
     )
     urge = forms.ChoiceField(
         label="What do you feel like doing? (optional)",
@@ -122,13 +128,14 @@ class PlanForm(forms.Form):
 
 
 class DoneForm(forms.Form):
+    """ "Done it": the mood now, and before if 4C doesn't know it."""
+
     mood_after = mood_field("How do you feel now?")
     mood_before = mood_field("And before you did it?", required=False, empty_value=None)
 
 
-class FeelForm(forms.Form):
-    mood_after = mood_field("How do you feel now?")
-    mood_before = mood_field("And before you did it?", required=False, empty_value=None)
+class FeelForm(DoneForm):
+    """ "How do you feel now?" after a step done by itself: the same answers."""
 
 
 class SkipForm(forms.Form):
@@ -151,16 +158,13 @@ ENDS = "0 is not at all, 10 is completely."
 
 
 def _question(label: str, help_text: str = ENDS) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=label,
-        choices=SCALE_CHOICES,
-        coerce=int,
+    return scale_field(
+        label,
+        SCALE_CHOICES,
         widget=forms.RadioSelect,
         help_text=help_text,
-        error_messages={
-            "required": "Choose a number from 0 to 10 for this one, whatever feels closest.",
-            "invalid_choice": "Choose a whole number from 0 (not at all) to 10 (completely).",
-        },
+        when_missing="Choose a number from 0 to 10 for this one, whatever feels closest.",
+        when_invalid="Choose a whole number from 0 (not at all) to 10 (completely).",
     )
 
 

@@ -13,20 +13,14 @@ from django.utils import timezone
 from community import services as community
 from prescriptions import selectors, services
 from prescriptions.models import CRISIS_SLUG, CheckIn
+from tests.factories import CheckInFactory
 
 CRISIS_WORDS = "I want to die."
 
 
-def check_in(member, **fields):
-    services.give_consent(member=member)
-    fields.setdefault("mood", 4)
-    fields.setdefault("energy", 3)
-    return services.record_check_in(member=member, **fields)[0]
-
-
 @pytest.mark.django_db
 def test_a_member_with_calm_words_is_not_in_crisis(member, make_post):
-    check_in(member, note="Tired, but OK.")
+    CheckInFactory(member=member, note="Tired, but OK.")
     make_post(member, body="A slow day.")
 
     assert selectors.crisis_state(member) == selectors.NOT_IN_CRISIS
@@ -34,7 +28,7 @@ def test_a_member_with_calm_words_is_not_in_crisis(member, make_post):
 
 @pytest.mark.django_db
 def test_a_crisis_check_in_counts_from_its_time_until_a_calmer_one(member):
-    crisis = check_in(member, note=CRISIS_WORDS)
+    crisis = CheckInFactory(member=member, note=CRISIS_WORDS)
 
     state = selectors.crisis_state(member)
     assert (state.in_crisis, state.since) == (True, crisis.created_at)
@@ -42,7 +36,7 @@ def test_a_crisis_check_in_counts_from_its_time_until_a_calmer_one(member):
     with time_machine.travel(timezone.now() + timedelta(days=5)):
         # No window for a check-in: it stands until the member says otherwise.
         assert selectors.crisis_state(member).in_crisis
-        check_in(member, note="A little better today.")
+        CheckInFactory(member=member, note="A little better today.")
         assert not selectors.crisis_state(member).in_crisis
 
 
@@ -50,7 +44,7 @@ def test_a_crisis_check_in_counts_from_its_time_until_a_calmer_one(member):
 def test_words_in_crisis_after_a_calm_check_in_count_from_when_they_were_written(
     member, other_member, make_post
 ):
-    check_in(member, note="Fine.")
+    CheckInFactory(member=member, note="Fine.")
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         reply = community.post_reply(
             author=member, post=make_post(other_member), body=CRISIS_WORDS
@@ -60,7 +54,7 @@ def test_words_in_crisis_after_a_calm_check_in_count_from_when_they_were_written
 
 @pytest.mark.django_db
 def test_since_is_the_earliest_of_the_signs_that_still_stand(member, other_member, make_post):
-    crisis = check_in(member, note=CRISIS_WORDS)
+    crisis = CheckInFactory(member=member, note=CRISIS_WORDS)
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         community.post_reply(author=member, post=make_post(other_member), body=CRISIS_WORDS)
 
@@ -87,7 +81,7 @@ def test_the_check_in_being_made_counts_by_its_note(member):
 
 @pytest.mark.django_db
 def test_one_query_with_the_check_in_given_two_without(member, django_assert_num_queries):
-    latest = check_in(member)
+    latest = CheckInFactory(member=member)
 
     with django_assert_num_queries(1):
         selectors.crisis_state(member, check_in=latest)
@@ -99,7 +93,7 @@ def test_one_query_with_the_check_in_given_two_without(member, django_assert_num
 def test_words_in_crisis_after_a_calm_check_in_turn_the_feed_to_help(
     member_client, member, other_member, make_post
 ):
-    check_in(member, mood=6, energy=4)
+    CheckInFactory(member=member, mood=6, energy=4)
     assert "Small is enough" in member_client.get("/prescriptions/").content.decode()
 
     community.post_reply(author=member, post=make_post(other_member), body=CRISIS_WORDS)
@@ -114,8 +108,8 @@ def test_words_in_crisis_after_a_calm_check_in_turn_the_feed_to_help(
 
 @pytest.mark.django_db
 def test_in_crisis_the_feed_shows_only_the_step_towards_a_person(member_client, member):
-    check_in(member, mood=6, energy=4)  # earlier steps, still open
-    check_in(member, note=CRISIS_WORDS)
+    CheckInFactory(member=member, mood=6, energy=4)  # earlier steps, still open
+    CheckInFactory(member=member, note=CRISIS_WORDS)
 
     feed = member_client.get("/prescriptions/")
 
