@@ -25,6 +25,7 @@ from prescriptions.models import CheckIn
 from tests.factories import (
     GatheringFactory,
     HostFactory,
+    ModeratorFactory,
     RSVPFactory,
     SpaceFactory,
     UserFactory,
@@ -351,3 +352,18 @@ def test_a_member_costs_four_queries_however_big_the_community(
     # Strangers' posts and the friend's wait for a reply too.
     assert len(found.waiting_posts) == min(2 * many, targets_module.TARGETS_PER_KIND)
     assert len(found.friends_posts) == min(many, targets_module.TARGETS_PER_KIND)
+
+
+@pytest.mark.django_db
+def test_targets_are_read_while_the_cache_is_down(member, other_member, make_post, monkeypatch):
+    post = make_post(other_member)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    for name in ("get_many", "set", "add", "incr"):
+        monkeypatch.setattr(cache, name, down)
+
+    assert waiting_ids(member) == [post.pk]
+    community.hide_content(content=post, moderator=ModeratorFactory())  # forgets, quietly
+    assert waiting_ids(member) == []
