@@ -5,6 +5,9 @@ from django.core.cache import cache
 from community import roles
 from tests.factories import PASSWORD, UserFactory
 
+# The embedded suite runs on its own (SQLite, `bin/test --embedded`), never on PostgreSQL.
+collect_ignore = ["embedded"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
