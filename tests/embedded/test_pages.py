@@ -83,3 +83,21 @@ def test_a_visitor_is_sent_from_the_admin_to_the_sign_in_page(as_role):
 
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_the_moderator_opens_every_list_in_the_admin_searches_it_and_opens_a_row(as_role):
+    client = as_role(MODERATOR)
+    index = client.get("/admin/").content.decode()
+    lists = sorted(set(re.findall(r'href="(/admin/\w+/\w+/)"', index)))
+    answers, rows = {}, []
+    for url in lists:
+        page = client.get(url)
+        answers[url] = page.status_code
+        answers[f"{url}?q=tea"] = client.get(f"{url}?q=tea").status_code
+        rows += re.findall(rf'href="({url}\d+/change/)', page.content.decode())[:1]
+    for url in rows:
+        answers[url] = client.get(url).status_code
+
+    assert len(lists) >= 5
+    assert len(rows) >= len(lists) - 1  # a fresh demo has no reports yet
+    assert answers == dict.fromkeys(answers, 200)
