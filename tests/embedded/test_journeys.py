@@ -1,8 +1,9 @@
 """The SQLite branches a newcomer meets first: search (the icontains fallback), the
-home page's followed spaces (no LATERAL join), and a check-in whose targets come from
-raw SQL (SQLite's timestamps), through to the step a reply completes."""
+home page's followed spaces (no LATERAL join), a check-in whose targets come from raw
+SQL (SQLite's timestamps), through to the step a reply completes, and keyset pages."""
 
 import re
+from datetime import datetime
 
 from tests.embedded.conftest import MEMBER, VISITOR
 
@@ -11,6 +12,7 @@ MAYAS_SPACES = ["morning-tea", "low-energy-days", "small-wins"]
 # ...and not these (she has read two of them, which only the engine looks at).
 OTHER_SPACES = ["making-things", "sleep-and-rest", "carers-corner"]
 KIND_WORDS = "I read this, and I'm glad you posted."
+TIME = r'<time datetime="([^"]+)"'
 
 
 def post_ids(html: str) -> set[str]:
@@ -95,3 +97,20 @@ def test_a_check_in_points_maya_at_someone_waiting_and_a_reply_completes_that_st
 
     assert feel.status_code == 302
     assert "You did it. How do you feel now?" not in client.get("/prescriptions/").content.decode()
+
+
+def test_maya_pages_back_through_her_notifications(as_role):
+    """Keyset pages on SQLite: the signed cursor's timestamp compares as a time."""
+    client = as_role(MEMBER)
+
+    first = client.get("/notifications/").content.decode()
+    older = re.search(r'href="(\?after=[^"]+)"', first)
+    assert older, "the demo gives Maya more than one page of notifications"
+    second = client.get(f"/notifications/{older.group(1)}")
+
+    assert second.status_code == 200
+    pages = [first, second.content.decode()]
+    times = [[datetime.fromisoformat(t) for t in re.findall(TIME, page)] for page in pages]
+    assert len(times[0]) == 25
+    assert times[1]
+    assert times[0] + times[1] == sorted(times[0] + times[1], reverse=True)
