@@ -6,8 +6,6 @@ test starts from the freshly seeded demo (a `transactional_db` test would empty 
 """
 
 import io
-import os
-import shutil
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -34,14 +32,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def seed_output(django_db_setup):
     """What the first `seed_demo` printed."""
     return django_db_setup
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _celery_folders():
-    """The broker's and results' folders of this run (tests/embedded/settings.py) go
-    with it."""
-    yield
-    shutil.rmtree(os.environ["FOURC_EMBEDDED_CELERY_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -7,15 +7,18 @@ Redis addresses for the main suite) and refuses to run on anything else.
 
 The one override a test run needs: the broker's and results' folders move from
 var/celery/ to a folder of this run, shared with the worker the suite starts
-(FOURC_EMBEDDED_CELERY_DIR), so a developer's own `make run` worker never takes the
-suite's messages, and the suite's worker never works through the heartbeats beat left
-queued under var/. Everything else is what pytest-django and Django's test set-up do
-by themselves: the test database is an in-memory SQLite (never var/fourc.sqlite3),
-`testserver` joins ALLOWED_HOSTS, and email goes to the locmem outbox except in the
-test that puts the console back. DEBUG stays on (`django_debug_mode = keep`).
+(FOURC_EMBEDDED_CELERY_DIR, removed when the run ends), so a developer's own
+`make run` worker never takes the suite's messages, and the suite's worker never
+works through the heartbeats beat left queued under var/. Everything else is what
+pytest-django and Django's test set-up do by themselves: the test database is an
+in-memory SQLite (never var/fourc.sqlite3), `testserver` joins ALLOWED_HOSTS, and email
+goes to the locmem outbox except in the test that puts the console back. DEBUG stays
+on (`django_debug_mode = keep`).
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,6 +29,7 @@ for _name in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "CELERY_TA
     os.environ.pop(_name, None)
 if "FOURC_EMBEDDED_CELERY_DIR" not in os.environ:  # else: the worker this run started
     os.environ["FOURC_EMBEDDED_CELERY_DIR"] = tempfile.mkdtemp(prefix="fourc-embedded-celery-")
+    atexit.register(shutil.rmtree, os.environ["FOURC_EMBEDDED_CELERY_DIR"], ignore_errors=True)
 _celery_dir = Path(os.environ["FOURC_EMBEDDED_CELERY_DIR"])
 
 from fourc.settings import *  # noqa: E402, F403
