@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 run: $(STAMP) ## set up, migrate, seed the demo, start web + worker + beat
 	bin/run
 
-test: $(STAMP) ## the whole suite on a throw-away PostgreSQL and Redis
+test: $(STAMP) ## the suite on a throw-away PostgreSQL and Redis, then the embedded suite (ARGS=--embedded: only that)
 	bin/test $(ARGS)
 
 venv: $(STAMP)

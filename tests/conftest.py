@@ -11,6 +11,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# The embedded suite runs on its own (SQLite, `bin/test --embedded`), never on PostgreSQL.
+collect_ignore = ["embedded"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
