@@ -1,6 +1,6 @@
 """Reads for prescriptions. Health data is read only for its member, or for a
-link worker with the member's consent (through services.get_member_for_link_worker,
-which logs the access)."""
+link worker with the member's consent (through get_member_for_link_worker; the
+view logs the access with services.log_access)."""
 
 import functools
 from collections import defaultdict
@@ -12,8 +12,10 @@ from django.db import connection
 from django.db.models import Avg, CharField, Count, F, Max, Min, Q, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from community import roles
 from community import selectors as community
 from community.models import (
     RSVP,
@@ -389,14 +391,12 @@ def recent_history(member, *, limit: int = 20):
 
 def get_prescription_for_member(member, prescription_id: int) -> Prescription:
     """The member's own prescription; anyone else's is a 404."""
-    found = (
-        Prescription.objects.select_related("activity", "check_in", "post", "gathering")
-        .filter(pk=prescription_id, member=member)
-        .first()
+    return get_object_or_404(
+        Prescription.objects.filter(member=member).select_related(
+            "activity", "check_in", "post", "gathering"
+        ),
+        pk=prescription_id,
     )
-    if found is None:
-        raise Http404("No such prescription.")
-    return found
 
 
 def awaiting_mood_after(member):
@@ -486,8 +486,8 @@ def wellbeing_due(member, now: datetime | None = None) -> bool:
 
 
 # --- Link workers ----------------------------------------------------------------
-# Every read of a member's data by a link worker goes through
-# services.get_member_for_link_worker, which checks consent and logs the access.
+# Every read of a member's data by a link worker goes through get_member_for_link_worker,
+# which checks consent; the view then logs the access (services.log_access).
 
 VIEWED = "looked at your steps and your mood over time"
 TREND_DAYS = 56  # the mood trend covers the last eight weeks
@@ -497,6 +497,21 @@ ACCESS_LOG_SHOWN = 100
 
 def normalise_handle(handle: str) -> str:
     return (handle or "").strip().removeprefix("@").strip().lower()
+
+
+def get_member_for_link_worker(link_worker, handle: str) -> User:
+    """The one way a link worker reaches a member: a 404 unless they are a link worker
+    with the member's active consent. Only reads; what the link worker then sees or does
+    is logged by the view (services.log_access), so the member's log says what it was."""
+    handle = normalise_handle(handle)
+    if not roles.is_link_worker(link_worker) or not community.HANDLE_RE.fullmatch(handle):
+        raise Http404("No such member.")
+    consenting = User.objects.filter(
+        is_active=True,
+        link_worker_consents__link_worker=link_worker,
+        link_worker_consents__revoked_at__isnull=True,  # one active consent per pair
+    )
+    return get_object_or_404(consenting, handle=handle)
 
 
 def active_link_worker_consents(**lookups):
