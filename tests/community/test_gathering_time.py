@@ -741,3 +741,21 @@ def test_saying_i_was_there_twice_sends_the_signal_once(
     assert place.attendance_marked_by == member
     assert RSVP.objects.filter(attended_at__isnull=False).count() == 1
     assert attended_signals == [(gathering.pk, member.pk)]
+
+
+def test_the_join_link_rule_lives_on_the_gathering():
+    """Only a member with a place sees it, from 15 minutes before the start to the end."""
+
+    starts = datetime(2030, 1, 2, 18, 0, tzinfo=UTC)
+    gathering = Gathering(
+        format="online", join_url=JOIN_URL, starts_at=starts, ends_at=starts + timedelta(hours=1)
+    )
+    going, waiting = RSVP(status=RSVPStatus.GOING), RSVP(status=RSVPStatus.WAITING)
+    opens = starts - timedelta(minutes=15)
+
+    assert gathering.join_link_for(going, opens) == JOIN_URL
+    assert gathering.join_link_for(going, gathering.ends_at - timedelta(seconds=1)) == JOIN_URL
+    assert gathering.join_link_for(going, opens - timedelta(seconds=1)) == ""
+    assert gathering.join_link_for(going, gathering.ends_at) == ""
+    assert gathering.join_link_for(waiting, starts) == ""
+    assert gathering.join_link_for(None, starts) == ""
