@@ -20,6 +20,7 @@ from community.models import (
     TITLE_MAX,
     GatheringFormat,
     Intent,
+    ReactionKind,
     ReportReason,
     Space,
     User,
@@ -336,3 +337,23 @@ class RSVPForm(forms.Form):
     is_private = forms.BooleanField(
         label="Keep my name off the list (only the host will see it)", required=False
     )
+
+
+class ReactionForm(forms.Form):
+    """One reaction button. "hear:1" puts "I hear you" on and "hear:0" takes it off, so a
+    double submit can't undo itself."""
+
+    reaction = forms.ChoiceField(
+        choices=[(f"{kind}:{on}", f"{kind}:{on}") for kind in ReactionKind.values for on in "01"],
+        error_messages={
+            "required": "That isn't a reaction we know.",
+            "invalid_choice": "That isn't a reaction we know.",
+        },
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "reaction" in data:
+            kind, _, on = data.pop("reaction").partition(":")
+            data.update(kind=kind, on=on == "1")
+        return data

@@ -808,6 +808,14 @@ class Gathering(models.Model):
             and self.starts_at - JOIN_LINK_OPENS_BEFORE <= at < self.ends_at
         )
 
+    def join_link_for(self, place, at) -> str:
+        """The join link as the holder of `place` (their RSVP, or None) may see it at `at`:
+        only with a place, from 15 minutes before the start until the end; "" otherwise.
+        Lists, calendars and emails never show it."""
+        if place is None or place.status != RSVPStatus.GOING or not self.join_link_open(at):
+            return ""
+        return self.join_url
+
     def attendance_open(self, at) -> bool:
         """ "I was there" can be said from the start until 24 hours after the end."""
         return (

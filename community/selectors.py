@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, RowNumber
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -90,10 +91,7 @@ def spaces_for(member) -> QuerySet[Space]:
 def get_space(*, member, slug: str) -> Space:
     if not SLUG_RE.fullmatch(slug):
         raise Http404("No such space.")
-    space = spaces_for(member).filter(slug=slug).first()
-    if space is None:
-        raise Http404("No such space.")
-    return space
+    return get_object_or_404(spaces_for(member), slug=slug)
 
 
 def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SIZE) -> Page:
@@ -152,46 +150,33 @@ def get_post_for_viewer(*, member, post_id: int) -> Post:
     Hidden posts open only for their author (with a kind note). A post its
     author removed stays readable only as a placeholder when others replied.
     """
-    post = (
-        Post.objects.select_related("space", "author")
-        .filter(pk=post_id, space__is_archived=False)
-        .first()
+    mine = Q(author_id=member.pk) if member.is_authenticated else Q(pk__in=[])
+    openable = (
+        Post.objects.filter(Q(is_hidden=False) | mine, space__is_archived=False)
+        .exclude(removed_at__isnull=False, reply_count=0)
+        .select_related("space", "author")
     )
-    if post is None:
-        raise Http404("No such post.")
+    post = get_object_or_404(openable, pk=post_id)
     is_author = member.is_authenticated and post.author_id == member.pk
-    if post.is_hidden and not is_author:
-        raise Http404("No such post.")
-    if post.removed_at and post.reply_count == 0:
-        raise Http404("No such post.")
     if not is_author and not post.is_anonymous and is_blocked_between(member, post.author_id):
         raise Http404("No such post.")
     return post
 
 
 def get_own_post(*, member: User, post_id: int) -> Post:
-    post = Post.objects.filter(pk=post_id, author=member, removed_at__isnull=True).first()
-    if post is None:
-        raise Http404("No such post.")
-    return post
+    return get_object_or_404(
+        Post.objects.filter(author=member, removed_at__isnull=True), pk=post_id
+    )
 
 
 def get_own_reply(*, member: User, reply_id: int) -> Reply:
-    reply = (
-        Reply.objects.select_related("post")
-        .filter(pk=reply_id, author=member, removed_at__isnull=True)
-        .first()
-    )
-    if reply is None:
-        raise Http404("No such reply.")
-    return reply
+    mine = Reply.objects.filter(author=member, removed_at__isnull=True).select_related("post")
+    return get_object_or_404(mine, pk=reply_id)
 
 
 def get_reply_for_viewer(*, member, reply_id: int) -> Reply:
-    reply = Reply.objects.visible_to(member).select_related("post").filter(pk=reply_id).first()
-    if reply is None or reply.post.removed_at:
-        raise Http404("No such reply.")
-    return reply
+    visible = Reply.objects.visible_to(member).filter(post__removed_at__isnull=True)
+    return get_object_or_404(visible.select_related("post"), pk=reply_id)
 
 
 def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_PAGE_SIZE) -> Page:
@@ -342,10 +327,7 @@ def get_member(*, handle: str) -> User:
     handle = normalise_handle(handle)
     if not is_handle(handle):
         raise Http404("No such member.")
-    member = User.objects.filter(handle=handle, is_active=True).first()
-    if member is None:
-        raise Http404("No such member.")
-    return member
+    return get_object_or_404(User.objects.filter(is_active=True), handle=handle)
 
 
 def member_recent_posts(*, member: User, viewer, limit: int = 20) -> list[Post]:
@@ -507,15 +489,8 @@ def space_upcoming_gatherings(*, space: Space, limit: int = 3) -> list[Gathering
 
 
 def get_gathering(*, gathering_id: int) -> Gathering:
-    gathering = (
-        _with_going_count(Gathering.objects.visible())
-        .select_related("discussion")
-        .filter(pk=gathering_id)
-        .first()
-    )
-    if gathering is None:
-        raise Http404("No such gathering.")
-    return gathering
+    gatherings = _with_going_count(Gathering.objects.visible()).select_related("discussion")
+    return get_object_or_404(gatherings, pk=gathering_id)
 
 
 def get_hosted_gathering(*, member: User, gathering_id: int) -> Gathering:
@@ -569,10 +544,8 @@ def member_calendar(*, member: User) -> list[Gathering]:
 
 
 def get_calendar_member(*, token: str) -> User:
-    found = CalendarToken.objects.select_related("member").filter(token=token).first()
-    if found is None or not found.member.is_active:
-        raise Http404("No such calendar.")
-    return found.member
+    tokens = CalendarToken.objects.filter(member__is_active=True).select_related("member")
+    return get_object_or_404(tokens, token=token).member
 
 
 def places_needing_reminder(*, at, lead: str) -> QuerySet[RSVP]:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,15 +15,17 @@ from community.forms import (
     PostEditForm,
     PostForm,
     ProfileForm,
+    ReactionForm,
     ReplyEditForm,
     ReplyForm,
     ReportForm,
     RSVPForm,
     SearchForm,
 )
-from community.models import ReactionKind, RSVPStatus
+from community.models import RSVPStatus
 from community.permissions import ask_to_confirm, can_write, verified_member_required
 from fourc.lib import ratelimit
+from fourc.lib.forms import refuse, say_why, status_of, submitted
 
 REPLY_TIPS_SESSION_KEY = "reply_tips_dismissed"
 
@@ -32,7 +35,6 @@ REPLY_LIMIT = (30, 600)
 REACTION_LIMIT = (120, 600)
 REPORT_LIMIT = (20, 3600)
 EDIT_LIMIT = (30, 3600)
-SLOW_DOWN = "You're moving quickly. Take a breath, and try again in a few minutes."
 
 
 def _next_or(request, default: str) -> str:
@@ -45,10 +47,6 @@ def _next_or(request, default: str) -> str:
     return default
 
 
-def _allowed(request, action: str, limit: tuple[int, int]) -> bool:
-    return ratelimit.hit(f"{action}:{request.user.pk}", limit=limit[0], period=limit[1])
-
-
 def help_now(request):
     """Crisis lines, one click from every page, for everyone, signed in or not."""
     return render(request, "community/help.html", {"lines": selectors.active_crisis_lines()})
@@ -57,20 +55,18 @@ def help_now(request):
 @login_required
 def profile_settings(request):
     form = ProfileForm(request.POST or None, member=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_profile(member=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                request.user.refresh_from_db()
-                form.add_error(None, error)
-            else:
-                messages.success(request, "Saved. Thank you.")
-                return redirect("community:profile-settings")
-        status = 400
-    else:
-        status = 200
-    return render(request, "community/profile_settings.html", {"form": form}, status=status)
+    if submitted(request, form):
+        try:
+            services.update_profile(member=request.user, **form.cleaned_data)
+        except ValidationError as error:  # e.g. the handle was taken a moment ago
+            request.user.refresh_from_db()
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Saved. Thank you.")
+            return redirect("community:profile-settings")
+    return render(
+        request, "community/profile_settings.html", {"form": form}, status=status_of(form)
+    )
 
 
 # --- Spaces -------------------------------------------------------------------
@@ -115,29 +111,21 @@ def space_follow(request, slug):
 
 
 @verified_member_required
+@ratelimit.limit("post", POST_LIMIT)
 def post_create(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
     form = PostForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not _allowed(request, "post", POST_LIMIT):
-            form.add_error(None, SLOW_DOWN)
-            status = 429
-        elif form.is_valid():
-            try:
-                post = services.create_post(author=request.user, space=space, **form.cleaned_data)
-            except services.CommunityError as error:
-                form.add_error(None, str(error))
-                status = 403
-            else:
-                messages.success(request, "Your post is up. Thank you for sharing.")
-                _offer_help_if_needed(request, post.title, post.body)
-                return redirect(post)
+    if submitted(request, form):
+        try:
+            post = services.create_post(author=request.user, space=space, **form.cleaned_data)
+        except services.CommunityError as error:
+            refuse(form, error, status=403)
         else:
-            status = 400
-    return render(
-        request, "community/post_form.html", {"form": form, "space": space}, status=status
-    )
+            messages.success(request, "Your post is up. Thank you for sharing.")
+            _offer_help_if_needed(request, post.title, post.body)
+            return redirect(post)
+    context = {"form": form, "space": space}
+    return render(request, "community/post_form.html", context, status=status_of(form))
 
 
 def _reply_form_class(request, post):
@@ -147,32 +135,23 @@ def _reply_form_class(request, post):
     return ReplyForm
 
 
+@ratelimit.limit("reply", REPLY_LIMIT)
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
     services.note_space_read(member=request.user, space_id=post.space_id)
-    form_class = _reply_form_class(request, post)
-    form = form_class()
-    status = 200
-    if request.method == "POST":
-        if not can_write(request.user):
-            return ask_to_confirm(request)
-        form = form_class(request.POST)
-        if not _allowed(request, "reply", REPLY_LIMIT):
-            form.add_error(None, SLOW_DOWN)
-            status = 429
-        elif form.is_valid():
-            try:
-                reply = services.post_reply(author=request.user, post=post, **form.cleaned_data)
-            except services.CommunityError as error:
-                form.add_error(None, str(error))
-                status = 403
-            else:
-                messages.success(request, "Your reply is posted. That kindness matters.")
-                _offer_help_if_needed(request, reply.body)
-                return redirect(reply.get_absolute_url())
+    if request.method == "POST" and not can_write(request.user):
+        return ask_to_confirm(request)
+    form = _reply_form_class(request, post)(request.POST or None)
+    if submitted(request, form):
+        try:
+            reply = services.post_reply(author=request.user, post=post, **form.cleaned_data)
+        except services.CommunityError as error:
+            refuse(form, error, status=403)
         else:
-            status = 400
-    return _render_post(request, post, form, status)
+            messages.success(request, "Your reply is posted. That kindness matters.")
+            _offer_help_if_needed(request, reply.body)
+            return redirect(reply.get_absolute_url())
+    return _render_post(request, post, form, status_of(form))
 
 
 CRISIS_HELP = (
@@ -208,6 +187,7 @@ def _render_post(request, post, form, status=200):
 
 
 @verified_member_required
+@ratelimit.limit("edit", EDIT_LIMIT)
 def post_edit(request, pk):
     post = selectors.get_own_post(member=request.user, post_id=pk)
     initial = {
@@ -217,24 +197,13 @@ def post_edit(request, pk):
         "content_warning": post.content_warning,
     }
     form = PostEditForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if not _allowed(request, "edit", EDIT_LIMIT):
-            form.add_error(None, SLOW_DOWN)
-            status = 429
-        elif form.is_valid():
-            services.edit_post(post=post, editor=request.user, **form.cleaned_data)
-            messages.success(request, "Your changes are saved.")
-            _offer_help_if_needed(request, post.title, post.body)
-            return redirect(post)
-        else:
-            status = 400
-    return render(
-        request,
-        "community/post_form.html",
-        {"form": form, "space": post.space, "post": post},
-        status=status,
-    )
+    if submitted(request, form):
+        services.edit_post(post=post, editor=request.user, **form.cleaned_data)
+        messages.success(request, "Your changes are saved.")
+        _offer_help_if_needed(request, post.title, post.body)
+        return redirect(post)
+    context = {"form": form, "space": post.space, "post": post}
+    return render(request, "community/post_form.html", context, status=status_of(form))
 
 
 @verified_member_required
@@ -264,24 +233,17 @@ def post_follow(request, pk):
 
 
 @verified_member_required
+@ratelimit.limit("edit", EDIT_LIMIT)
 def reply_edit(request, pk):
     reply = selectors.get_own_reply(member=request.user, reply_id=pk)
     form = ReplyEditForm(request.POST or None, initial={"body": reply.body})
-    status = 200
-    if request.method == "POST":
-        if not _allowed(request, "edit", EDIT_LIMIT):
-            form.add_error(None, SLOW_DOWN)
-            status = 429
-        elif form.is_valid():
-            services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
-            messages.success(request, "Your changes are saved.")
-            _offer_help_if_needed(request, reply.body)
-            return redirect(reply.get_absolute_url())
-        else:
-            status = 400
-    return render(
-        request, "community/reply_form.html", {"form": form, "reply": reply}, status=status
-    )
+    if submitted(request, form):
+        services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
+        messages.success(request, "Your changes are saved.")
+        _offer_help_if_needed(request, reply.body)
+        return redirect(reply.get_absolute_url())
+    context = {"form": form, "reply": reply}
+    return render(request, "community/reply_form.html", context, status=status_of(form))
 
 
 @verified_member_required
@@ -307,41 +269,36 @@ def reply_tips_dismiss(request):
 
 @require_POST
 @verified_member_required
+@ratelimit.limit("react", REACTION_LIMIT)
 def react(request, target, pk):
-    # "hear:1" puts "I hear you" on, "hear:0" takes it off: a double submit can't undo itself.
-    kind, _, wanted = request.POST.get("reaction", "").partition(":")
-    if kind not in ReactionKind.values or wanted not in ("0", "1"):
-        raise BadRequest("That isn't a reaction we know.")
     if target == "post":
-        post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
-        if post.is_removed:
-            raise BadRequest("This post was removed.")
-        obj, where = post, {"post": post}
+        obj = post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
     else:
         obj = selectors.get_reply_for_viewer(member=request.user, reply_id=pk)
-        where = {"reply": obj}
-    limited = not _allowed(request, "react", REACTION_LIMIT)
-    if limited:
-        messages.info(request, SLOW_DOWN)
-    else:
-        services.set_reaction(member=request.user, kind=kind, on=wanted == "1", **where)
-    if request.htmx:
-        key = "posts" if target == "post" else "replies"
-        summary = selectors.reaction_summary(member=request.user, **{key: [obj]})
-        reactions = summary.for_target(obj)
-        return render(
-            request,
-            "community/partials/reactions.html",
-            {
-                "target": target,
-                "obj": obj,
-                "reactions": reactions,
-                "can_write": True,
-                "slow_down": SLOW_DOWN if limited else "",
-                "announce": "" if limited else _reaction_news(reactions, kind),
-            },
-        )
-    return redirect(obj.get_absolute_url())
+        post = obj.post
+    form = ReactionForm(request.POST)
+    if obj is post and post.is_removed:
+        refuse(form, "This post was removed.", status=409)
+    if submitted(request, form):
+        services.set_reaction(member=request.user, **form.cleaned_data, **{target: obj})
+        if not request.htmx:
+            return redirect(obj.get_absolute_url())
+    say_why(request, form)
+    status = status_of(form)
+    if not request.htmx:
+        return _render_post(request, post, _reply_form_class(request, post)(), status)
+    summary = selectors.reaction_summary(
+        member=request.user, **{"posts" if target == "post" else "replies": [obj]}
+    )
+    reactions = summary.for_target(obj)
+    context = {
+        "target": target,
+        "obj": obj,
+        "reactions": reactions,
+        "can_write": True,
+        "announce": _reaction_news(reactions, form.cleaned_data["kind"]) if status == 200 else "",
+    }
+    return render(request, "community/partials/reactions.html", context, status=status)
 
 
 def _reaction_news(reactions: list[dict], kind: str) -> str:
@@ -356,6 +313,7 @@ def _reaction_news(reactions: list[dict], kind: str) -> str:
 
 
 @verified_member_required
+@ratelimit.limit("report", REPORT_LIMIT)
 def report(request, target, pk=None, handle=None):
     if target == "post":
         obj = selectors.get_post_for_viewer(member=request.user, post_id=pk)
@@ -367,37 +325,25 @@ def report(request, target, pk=None, handle=None):
         obj = selectors.get_member(handle=handle)
         about = {"member": obj}
     form = ReportForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not _allowed(request, "report", REPORT_LIMIT):
-            form.add_error(None, SLOW_DOWN)
-            status = 429
-        elif form.is_valid():
-            try:
-                services.report(reporter=request.user, **form.cleaned_data, **about)
-            except services.CommunityError as error:
-                form.add_error(None, str(error))
-                status = 403
-            else:
-                messages.success(
-                    request,
-                    "Thank you for telling us. A moderator will look at it. "
-                    "If someone is in danger now, the help page lists who to contact.",
-                )
-                back = (
-                    obj.get_absolute_url()
-                    if target != "member"
-                    else reverse("community:member-detail", args=[obj.handle])
-                )
-                return redirect(back)
+    if submitted(request, form):
+        try:
+            services.report(reporter=request.user, **form.cleaned_data, **about)
+        except services.CommunityError as error:
+            refuse(form, error, status=403)
         else:
-            status = 400
-    return render(
-        request,
-        "community/report_form.html",
-        {"form": form, "target": target, "obj": obj},
-        status=status,
-    )
+            messages.success(
+                request,
+                "Thank you for telling us. A moderator will look at it. "
+                "If someone is in danger now, the help page lists who to contact.",
+            )
+            back = (
+                obj.get_absolute_url()
+                if target != "member"
+                else reverse("community:member-detail", args=[obj.handle])
+            )
+            return redirect(back)
+    context = {"form": form, "target": target, "obj": obj}
+    return render(request, "community/report_form.html", context, status=status_of(form))
 
 
 # --- Needs a reply, notifications, search ----------------------------------------
@@ -432,15 +378,12 @@ def notifications_read_all(request):
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            page = selectors.search(
-                member=request.user, q=form.cleaned_data["q"], cursor=request.GET.get("after")
-            )
-        else:
-            status = 400
-    return render(request, "community/search.html", {"form": form, "page": page}, status=status)
+    if form.is_valid():
+        page = selectors.search(
+            member=request.user, q=form.cleaned_data["q"], cursor=request.GET.get("after")
+        )
+    context = {"form": form, "page": page}
+    return render(request, "community/search.html", context, status=status_of(form))
 
 
 # --- Members and blocks ---------------------------------------------------------
@@ -464,8 +407,11 @@ def member_block(request, handle):
     member = selectors.get_member(handle=handle)
     try:
         services.block_member(blocker=request.user, blocked=member)
-    except services.CommunityError as error:
+    except services.CommunityError as error:  # e.g. themselves: their page, saying why
         messages.info(request, str(error))
+        response = member_detail(request, member.handle)
+        response.status_code = 403
+        return response
     else:
         messages.success(
             request, f"You've blocked {member.display_name}. You won't see each other's posts."
@@ -524,24 +470,16 @@ def gathering_create(request):
         raise PermissionDenied("Only hosts can create gatherings.")
     initial = {"space": request.GET.get("space")} if request.GET.get("space") else None
     form = GatheringForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                gathering = services.create_gathering(
-                    host=request.user, **_gathering_form_data(form)
-                )
-            except services.CommunityError as error:
-                form.add_error(None, str(error))
-                status = 400
-            else:
-                messages.success(
-                    request, "Your gathering is on the calendar. Thank you for hosting."
-                )
-                return redirect(gathering)
+    if submitted(request, form):
+        try:
+            gathering = services.create_gathering(host=request.user, **_gathering_form_data(form))
+        except services.CommunityError as error:
+            refuse(form, error, status=409)
         else:
-            status = 400
-    return render(request, "community/gathering_form.html", {"form": form}, status=status)
+            messages.success(request, "Your gathering is on the calendar. Thank you for hosting.")
+            return redirect(gathering)
+    context = {"form": form}
+    return render(request, "community/gathering_form.html", context, status=status_of(form))
 
 
 @verified_member_required
@@ -549,27 +487,18 @@ def gathering_edit(request, pk):
     gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
     initial = {name: getattr(gathering, name) for name in services.GATHERING_FIELDS}
     form = GatheringForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.edit_gathering(
-                    gathering=gathering, editor=request.user, **_gathering_form_data(form)
-                )
-            except services.CommunityError as error:
-                form.add_error(None, str(error))
-                status = 400
-            else:
-                messages.success(request, "Saved. Calendars will pick up the change.")
-                return redirect(gathering)
+    if submitted(request, form):
+        try:
+            services.edit_gathering(
+                gathering=gathering, editor=request.user, **_gathering_form_data(form)
+            )
+        except services.CommunityError as error:  # e.g. cancelled meanwhile
+            refuse(form, error, status=409)
         else:
-            status = 400
-    return render(
-        request,
-        "community/gathering_form.html",
-        {"form": form, "gathering": gathering},
-        status=status,
-    )
+            messages.success(request, "Saved. Calendars will pick up the change.")
+            return redirect(gathering)
+    context = {"form": form, "gathering": gathering}
+    return render(request, "community/gathering_form.html", context, status=status_of(form))
 
 
 @verified_member_required
@@ -589,7 +518,9 @@ def gathering_detail(request, pk):
     return _render_gathering(request, gathering)
 
 
-def _render_gathering(request, gathering, status=200, template="community/gathering_detail.html"):
+def _render_gathering(request, gathering, *, form=None, status=200):
+    """The gathering's page, or for htmx its "Your place" section (what the RSVP forms
+    target), with `status` and the RSVP form as the member left it."""
     people = selectors.gathering_people(gathering=gathering, viewer=request.user)
     now = timezone.now()
     place = people.viewer_place
@@ -600,7 +531,7 @@ def _render_gathering(request, gathering, status=200, template="community/gather
         "place": place,
         "has_place": has_place,
         "on_waiting_list": place is not None and place.status == RSVPStatus.WAITING,
-        "show_join_link": has_place and gathering.join_link_open(now),
+        "join_link": gathering.join_link_for(place, now),
         "has_ended": gathering.has_ended(now),
         "can_say_attended": has_place and gathering.attendance_open(now) and not place.attended_at,
         "is_host": request.user.is_authenticated and gathering.host_id == request.user.pk,
@@ -611,9 +542,26 @@ def _render_gathering(request, gathering, status=200, template="community/gather
             if gathering.capacity is None
             else max(gathering.capacity - gathering.going_count, 0)
         ),
-        "rsvp_form": RSVPForm(),
+        "rsvp_form": form if isinstance(form, RSVPForm) else RSVPForm(),
     }
+    template = (
+        "community/partials/gathering_rsvp.html"
+        if request.htmx
+        else "community/gathering_detail.html"
+    )
     return render(request, template, context, status=status)
+
+
+def _after_rsvp(request, gathering, form):
+    """A plain POST that worked goes back to the page (post/redirect/get); otherwise the
+    page, or for htmx the section, is drawn afresh with the form's status and any
+    refusal said inside it."""
+    status = status_of(form)
+    if status == 200 and not request.htmx:
+        return redirect(gathering)
+    say_why(request, form)
+    gathering = selectors.get_gathering(gathering_id=gathering.pk)  # the counts after it
+    return _render_gathering(request, gathering, form=form, status=status)
 
 
 @require_POST
@@ -621,49 +569,41 @@ def _render_gathering(request, gathering, status=200, template="community/gather
 def gathering_rsvp(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     form = RSVPForm(request.POST)
-    form.is_valid()
-    try:
-        place = services.rsvp(
-            gathering=gathering,
-            member=request.user,
-            is_private=form.cleaned_data.get("is_private", False),
-        )
-    except services.CommunityError as error:
-        messages.info(request, str(error))
-    else:
-        if place.status == RSVPStatus.GOING:
-            messages.success(request, "You're going. We'll keep your place.")
-        else:
-            messages.info(
-                request,
-                "It's full for now, so you're on the waiting list. "
-                "If a place opens up, it's yours and we'll tell you.",
+    if submitted(request, form):
+        try:
+            place = services.rsvp(
+                gathering=gathering,
+                member=request.user,
+                is_private=form.cleaned_data["is_private"],
             )
-    return _after_rsvp(request, pk)
+        except services.CommunityError as error:  # cancelled, or over
+            refuse(form, error, status=409)
+        else:
+            if place.status == RSVPStatus.GOING:
+                messages.success(request, "You're going. We'll keep your place.")
+            else:
+                messages.info(
+                    request,
+                    "It's full for now, so you're on the waiting list. "
+                    "If a place opens up, it's yours and we'll tell you.",
+                )
+    return _after_rsvp(request, gathering, form)
 
 
 @require_POST
 @verified_member_required
 def gathering_leave(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
-    try:
-        if services.cancel_rsvp(gathering=gathering, member=request.user):
-            messages.info(
-                request, "You've given up your place. That's OK: someone else may get it."
-            )
-    except services.CommunityError as error:
-        messages.info(request, str(error))
-    return _after_rsvp(request, pk)
-
-
-def _after_rsvp(request, pk):
-    # htmx swaps only 2xx answers, so a refusal comes back as a 200 fragment that says why.
-    if request.htmx:
-        gathering = selectors.get_gathering(gathering_id=pk)
-        return _render_gathering(
-            request, gathering, template="community/partials/gathering_rsvp.html"
-        )
-    return redirect("community:gathering-detail", pk=pk)
+    form = Form(request.POST)  # only a button: nothing to read, somewhere to say why
+    if submitted(request, form):
+        try:
+            if services.cancel_rsvp(gathering=gathering, member=request.user):
+                messages.info(
+                    request, "You've given up your place. That's OK: someone else may get it."
+                )
+        except services.CommunityError as error:  # cancelled, or over
+            refuse(form, error, status=409)
+    return _after_rsvp(request, gathering, form)
 
 
 @require_POST
@@ -672,19 +612,22 @@ def gathering_attended(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     member_handle = request.POST.get("member")
     member = selectors.get_member(handle=member_handle) if member_handle else request.user
+    form = Form(request.POST)
     try:
         services.mark_attended(gathering=gathering, member=member, by=request.user)
     except services.NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except services.CommunityError as error:
-        messages.info(request, str(error))
-    else:
-        messages.success(
-            request,
-            "Thank you for showing up. That counts."
-            if member == request.user
-            else f"Noted: {member.display_name} was there.",
-        )
+    except services.CommunityError as error:  # not yet, or too long ago
+        refuse(form, error, status=409)
+    if form.errors:
+        say_why(request, form)
+        return _render_gathering(request, gathering, status=status_of(form))
+    messages.success(
+        request,
+        "Thank you for showing up. That counts."
+        if member == request.user
+        else f"Noted: {member.display_name} was there.",
+    )
     return redirect(gathering)
 
 

@@ -1,6 +1,6 @@
 """Reads for prescriptions. Health data is read only for its member, or for a
-link worker with the member's consent (through services.get_member_for_link_worker,
-which logs the access)."""
+link worker with the member's consent (through get_member_for_link_worker; the
+view logs the access with services.log_access)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -8,8 +8,11 @@ from datetime import date, datetime, timedelta
 from django.db.models import Avg, CharField, Count, Max, Min, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from community import roles
+from community.handles import is_handle, normalise_handle
 from community.models import Post, Reply, User
 from community.safety import mentions_crisis
 from prescriptions import engine, targets
@@ -223,14 +226,12 @@ def recent_history(member, *, limit: int = 20):
 
 def get_prescription_for_member(member, prescription_id: int) -> Prescription:
     """The member's own prescription; anyone else's is a 404."""
-    found = (
-        Prescription.objects.select_related("activity", "check_in", "post", "gathering")
-        .filter(pk=prescription_id, member=member)
-        .first()
+    return get_object_or_404(
+        Prescription.objects.filter(member=member).select_related(
+            "activity", "check_in", "post", "gathering"
+        ),
+        pk=prescription_id,
     )
-    if found is None:
-        raise Http404("No such prescription.")
-    return found
 
 
 def awaiting_mood_after(member):
@@ -289,13 +290,28 @@ def wellbeing_due(member, now: datetime | None = None) -> bool:
 
 
 # --- Link workers ----------------------------------------------------------------
-# Every read of a member's data by a link worker goes through
-# services.get_member_for_link_worker, which checks consent and logs the access.
+# Every read of a member's data by a link worker goes through get_member_for_link_worker,
+# which checks consent; the view then logs the access (services.log_access).
 
 VIEWED = "looked at your steps and your mood over time"
 TREND_DAYS = 56  # the mood trend covers the last eight weeks
 STEPS_SHOWN = 30
 ACCESS_LOG_SHOWN = 100
+
+
+def get_member_for_link_worker(link_worker, handle: str) -> User:
+    """The one way a link worker reaches a member: a 404 unless they are a link worker
+    with the member's active consent. Only reads; what the link worker then sees or does
+    is logged by the view (services.log_access), so the member's log says what it was."""
+    handle = normalise_handle(handle)
+    if not roles.is_link_worker(link_worker) or not is_handle(handle):
+        raise Http404("No such member.")
+    consenting = User.objects.filter(
+        is_active=True,
+        link_worker_consents__link_worker=link_worker,
+        link_worker_consents__revoked_at__isnull=True,  # one active consent per pair
+    )
+    return get_object_or_404(consenting, handle=handle)
 
 
 def active_link_worker_consents(**lookups):

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from community import roles
@@ -158,9 +157,13 @@ def plan_prescription(*, prescription: Prescription, planned_for=None) -> bool:
 def complete_prescription(
     *, prescription: Prescription, mood_after: int | None = None, mood_before: int | None = None
 ) -> bool:
-    """Marks it done by hand, with the mood now. Completing twice changes nothing."""
+    """Marks it done by hand, with the mood now (kept only with consent).
+
+    Returns False, touching nothing, when it is already done: a double tap or a second
+    tab is a repeat, not a mistake. Raises when it was skipped or has expired, since
+    there is nothing to finish. The conditional UPDATE keeps a race to one completion."""
     if prescription.status == Status.DONE:
-        raise PrescriptionError("You've already done this one. Thank you.")
+        return False
     if not prescription.is_open:
         raise PrescriptionError(
             "This one was skipped or has expired, so there's nothing to finish."
@@ -178,11 +181,15 @@ def complete_prescription(
 def record_mood_after(
     *, prescription: Prescription, mood_after: int, mood_before: int | None = None
 ) -> bool:
-    """ "How do you feel now?" after a prescription was done (by hand or by itself)."""
+    """ "How do you feel now?" after a prescription was done (by hand or by itself).
+
+    Returns False, touching nothing, when the mood after is already there: the first
+    answer stands, and a repeat can't overwrite it (the UPDATE checks it is still empty).
+    Raises when the step isn't done, or without consent to keep moods."""
     if prescription.status != Status.DONE:
         raise PrescriptionError("You can say how you feel once it's done.")
     if prescription.mood_after is not None:
-        raise PrescriptionError("You've already told us how you felt. Thank you.")
+        return False
     if not selectors.has_consent(prescription.member):
         raise NeedsConsent("Moods are kept only with your consent to keeping check-ins.")
     fields = {"mood_after": mood_after}
@@ -194,9 +201,14 @@ def record_mood_after(
 
 
 def skip_prescription(*, prescription: Prescription, reason: str) -> bool:
-    """ "Not now" or "Not for me" (which teaches the engine). Skipping is always fine."""
+    """ "Not now" or "Not for me" (which teaches the engine). Skipping is always fine.
+
+    Returns False, touching nothing, when it is already skipped (the first reason
+    stands). Raises when it was done or has expired: there is nothing to skip."""
     if reason not in SkipReason.values:
         raise PrescriptionError("Choose not now or not for me.")
+    if prescription.status == Status.SKIPPED:
+        return False
     if not prescription.is_open:
         raise PrescriptionError("This one is already finished.")
     return bool(
@@ -326,29 +338,11 @@ MESSAGE_MAX = 500
 
 
 def log_access(*, link_worker: User, member: User, what: str) -> LinkWorkerAccess:
+    """Writes one line of the member's access log: `what` the link worker saw or did.
+    Called by every page that shows a link worker the member's data, after
+    selectors.get_member_for_link_worker has checked consent. Each look is its own line,
+    so a repeat is a second line, as it should be."""
     return LinkWorkerAccess.objects.create(link_worker=link_worker, member=member, what=what)
-
-
-def get_member_for_link_worker(
-    *, link_worker: User, handle: str, what: str | None = selectors.VIEWED
-) -> User:
-    """The one way a link worker reaches a member: a 404 unless they are a link worker
-    with the member's active consent. Logs the access (`what`), unless `what` is None
-    because the caller logs what it does itself."""
-    handle = normalise_handle(handle)
-    if not roles.is_link_worker(link_worker) or not is_handle(handle):
-        raise Http404("No such member.")
-    member = User.objects.filter(
-        handle=handle,
-        is_active=True,
-        link_worker_consents__link_worker=link_worker,
-        link_worker_consents__revoked_at__isnull=True,
-    ).first()
-    if member is None:
-        raise Http404("No such member.")
-    if what:
-        log_access(link_worker=link_worker, member=member, what=what)
-    return member
 
 
 def find_link_worker(*, handle: str) -> User:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from community import roles
 from community import selectors as community_selectors
+from fourc.lib.forms import refuse, say_why, status_of, submitted
 from prescriptions import insights, selectors, services
 from prescriptions.forms import (
     CheckInForm,
@@ -23,30 +24,23 @@ from prescriptions.forms import (
 )
 
 
-def _answer(request, prescription, *, status=200, refused=None):
-    """After acting on a prescription. For htmx, its card with any message inside it.
-    Otherwise the feed: a redirect when it worked; when it was refused, the page itself
-    with the 4xx status and what the member chose kept in the card's form.
-
-    htmx doesn't swap 4xx answers by default: the `Fourc-Fragment` header tells
-    static/js/fourc.js that this one is a card meant to be shown in place."""
-    if refused is not None:
-        prescription.kept = refused.data
+def _answer(request, prescription, form):
+    """After acting on a prescription (README, "Views"): with htmx, its card, with any
+    message inside it and the form's status; otherwise the feed, by redirect when it
+    went through, or drawn with the status when it didn't, what the member chose kept."""
+    status = status_of(form)
+    say_why(request, form)
+    kept = form.data if status != 200 else None
     if request.htmx:
         prescription.refresh_from_db()
-        response = render(
-            request, "prescriptions/partials/prescription.html", {"p": prescription}, status=status
-        )
-        response["Fourc-Fragment"] = "card"
-        return response
-    if refused is None:
+        context = {"p": prescription, "kept": kept}
+        return render(request, "prescriptions/partials/prescription.html", context, status=status)
+    if status == 200:
         return redirect("prescriptions:feed")
-    context = _feed_context(request)
-    for p in context["open"]:
-        if p.pk == prescription.pk:
-            p.kept = refused.data
+    context = {**_feed_context(request), "kept": kept, "kept_pk": prescription.pk}
     if prescription.completed_automatically and prescription.mood_after is None:
-        context["did_it"] = prescription  # "how do you feel now?", with the moods kept
+        # "how do you feel now?" again, with the moods chosen
+        context.update(did_it=prescription, did_it_kept=kept)
     return render(request, "prescriptions/feed.html", context, status=status)
 
 
@@ -125,17 +119,16 @@ def _feed_context(request) -> dict:
 
 
 def _act(request, pk, form_class, action):
+    """The four buttons of a card: `action(prescription, data)` calls the service and
+    says what happened; a PrescriptionError is a refusal (409)."""
     prescription = selectors.get_prescription_for_member(request.user, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        messages.info(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _answer(request, prescription, status=400, refused=form)
-    try:
-        action(prescription, form.cleaned_data)
-    except services.PrescriptionError as error:
-        messages.info(request, str(error))
-        return _answer(request, prescription, status=409, refused=form)
-    return _answer(request, prescription)
+    if submitted(request, form):
+        try:
+            action(prescription, form.cleaned_data)
+        except services.PrescriptionError as error:
+            refuse(form, error, status=409)
+    return _answer(request, prescription, form)
 
 
 @require_POST
@@ -152,10 +145,12 @@ def plan(request, pk):
 @login_required
 def done(request, pk):
     def act(p, data):
-        services.complete_prescription(
+        if services.complete_prescription(
             prescription=p, mood_after=data["mood_after"], mood_before=data.get("mood_before")
-        )
-        messages.success(request, "You did it. That counts.")
+        ):
+            messages.success(request, "You did it. That counts.")
+        else:
+            messages.info(request, "You've already done this one. Thank you.")
 
     return _act(request, pk, DoneForm, act)
 
@@ -164,10 +159,14 @@ def done(request, pk):
 @login_required
 def feel(request, pk):
     def act(p, data):
-        services.record_mood_after(
+        if services.record_mood_after(
             prescription=p, mood_after=data["mood_after"], mood_before=data.get("mood_before")
-        )
-        messages.success(request, "Thank you for telling us. It helps 4C learn what lifts you.")
+        ):
+            messages.success(
+                request, "Thank you for telling us. It helps 4C learn what lifts you."
+            )
+        else:
+            messages.info(request, "You've already told us how you felt. Thank you.")
 
     return _act(request, pk, FeelForm, act)
 
@@ -176,8 +175,9 @@ def feel(request, pk):
 @login_required
 def skip(request, pk):
     def act(p, data):
-        services.skip_prescription(prescription=p, reason=data["reason"])
-        if data["reason"] == "not_for_me":
+        if not services.skip_prescription(prescription=p, reason=data["reason"]):
+            messages.info(request, "You've already set this one aside. That's OK.")
+        elif data["reason"] == "not_for_me":
             messages.info(request, "Thanks for saying. 4C will offer this less.")
         else:
             messages.info(request, "Not today? That's OK.")
@@ -236,13 +236,8 @@ def wellbeing(request):
 
 # --- Link workers ------------------------------------------------------------------
 # Every page that shows a member's data to a link worker goes through
-# services.get_member_for_link_worker (a 404 without consent; logs the access).
-
-
-def _url_name(request, name: str) -> str:
-    """The view name in whichever namespace these views are mounted under."""
-    namespace = request.resolver_match.namespace if request.resolver_match else ""
-    return f"{namespace}:{name}" if namespace else name
+# selectors.get_member_for_link_worker (a 404 without consent, and only reads), then
+# logs what it shows with services.log_access.
 
 
 @login_required
@@ -315,10 +310,7 @@ def caseload(request):
     return render(
         request,
         "prescriptions/link_worker_caseload.html",
-        {
-            "consents": selectors.consenting_members(request.user),
-            "member_url_name": _url_name(request, "link-worker-member"),
-        },
+        {"consents": selectors.consenting_members(request.user)},
     )
 
 
@@ -326,38 +318,29 @@ def caseload(request):
 @require_http_methods(["GET", "POST"])
 def member_view(request, handle):
     """One member's steps and mood trend (never notes), and a form to suggest a step."""
-    status = 200
-    if request.method == "POST":
-        # Suggesting logs itself; the page only logs a look if it shows their data again.
-        member = services.get_member_for_link_worker(
-            link_worker=request.user, handle=handle, what=None
-        )
-        form = PrescribeForm(request.POST)
-        if form.is_valid():
-            activity = form.cleaned_data["activity"]
-            try:
-                services.prescribe_as_link_worker(
-                    link_worker=request.user,
-                    member=member,
-                    activity=activity,
-                    message=form.cleaned_data["message"],
-                )
-            except services.NoConsent:
-                raise Http404("No such member.") from None
-            except services.LinkWorkerError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(
-                    request,
-                    f"Sent. {member.display_name} will find “{activity.title}” in their "
-                    "steps, with your message.",
-                )
-                return redirect(request.path)
-        services.log_access(link_worker=request.user, member=member, what=selectors.VIEWED)
-        status = 400
-    else:
-        member = services.get_member_for_link_worker(link_worker=request.user, handle=handle)
-        form = PrescribeForm()
+    member = selectors.get_member_for_link_worker(request.user, handle)
+    form = PrescribeForm(request.POST if request.method == "POST" else None)
+    if submitted(request, form):
+        activity = form.cleaned_data["activity"]
+        try:
+            services.prescribe_as_link_worker(
+                link_worker=request.user,
+                member=member,
+                activity=activity,
+                message=form.cleaned_data["message"],
+            )
+        except services.NoConsent:  # taken back a moment ago
+            raise Http404("No such member.") from None
+        except services.LinkWorkerError as error:
+            refuse(form, error, status=409)
+        else:  # the suggestion is logged by the service
+            messages.success(
+                request,
+                f"Sent. {member.display_name} will find “{activity.title}” in their "
+                "steps, with your message.",
+            )
+            return redirect(request.path)
+    services.log_access(link_worker=request.user, member=member, what=selectors.VIEWED)
     return render(
         request,
         "prescriptions/link_worker_member.html",
@@ -365,7 +348,6 @@ def member_view(request, handle):
             "member": member,
             "overview": selectors.member_overview(member, viewer=request.user),
             "form": form,
-            "caseload_url_name": _url_name(request, "caseload"),
         },
-        status=status,
+        status=status_of(form),
     )

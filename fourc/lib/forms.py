@@ -1,4 +1,15 @@
+"""4C's form markup, and the three helpers every view uses to answer a form: was it
+`submitted` (a POST, under the rate limit, valid), `refuse` it when a service says
+no, and the `status_of` the page that shows it again (README, "Views")."""
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+
+from fourc.lib.ratelimit import SLOW_DOWN
+
+# A refusal is a form-wide error whose code says which status the page gets.
+REFUSAL_CODES = {403: "not_allowed", 409: "conflict", 429: "slow_down"}
 
 
 class FormRenderer(TemplatesSetting):
@@ -6,3 +17,42 @@ class FormRenderer(TemplatesSetting):
 
     form_template_name = "forms/div.html"
     field_template_name = "forms/field.html"
+
+
+def submitted(request, form) -> bool:
+    """True when this is a POST of a valid form that the member may send now. Over a
+    rate limit (`fourc.lib.ratelimit.limit`) the form is refused with the slow-down
+    words instead, and keeps what was typed."""
+    if request.method != "POST" or not form.is_bound:
+        return False
+    if getattr(request, "slow_down", False):
+        refuse(form, SLOW_DOWN, status=429)
+        return False
+    return form.is_valid()
+
+
+def refuse(form, reason, *, status: int = 403) -> None:
+    """Shows `reason` (a service's error, or words) above the form; `status_of(form)`
+    then answers `status`: 403 when the member may not do this, 409 when the state of
+    things says no (a finished step, a closed gathering), 429 to slow down."""
+    form.add_error(None, ValidationError(str(reason), code=REFUSAL_CODES[status]))
+
+
+def status_of(form) -> int:
+    """The status of a page showing `form`: 200 when fresh or fine, the refusal's status
+    when refused, 400 when what was typed needs another look."""
+    if not form.is_bound or not form.errors:
+        return 200
+    for status, code in REFUSAL_CODES.items():
+        if form.has_error(NON_FIELD_ERRORS, code):
+            return status
+    return 400
+
+
+def say_why(request, form) -> None:
+    """For a form that is only buttons (a reaction, a place, a step's card): its errors
+    become messages, which the page shows at the top and a fragment shows inside itself
+    (and in the live region), where the member acted."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.info(request, error)

@@ -24,17 +24,6 @@
     }
   });
 
-  // A refusal (4xx) that the server sent as a fragment to show in place (header
-  // Fourc-Fragment) is swapped like any answer, so the member reads why where they
-  // acted. Other error answers keep htmx's default: nothing is swapped.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var xhr = event.detail.xhr;
-    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("Fourc-Fragment")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", prefillTimeZone);
   } else {

@@ -89,6 +89,9 @@ def test_a_step_finished_elsewhere_says_why_in_place_when_done_again(live_server
     expect(page.locator(f"#prescription-{step.pk}")).to_contain_text(
         "This one was skipped or has expired, so there's nothing to finish."
     )
+    expect(page.locator("#live-status")).to_have_text(
+        re.compile("This one was skipped or has expired")
+    )
     assert page.url == live_server.url + "/prescriptions/"
     step.refresh_from_db()
     assert (step.status, step.mood_after) == (Status.SKIPPED, None)

@@ -345,14 +345,14 @@ def test_raising_the_capacity_by_editing_promotes_from_the_waiting_list(
 def test_no_place_in_a_gathering_that_has_ended(member_client, member, gathering):
     with time_machine.travel(gathering.ends_at + timedelta(minutes=5)):
         response = member_client.post(f"/gatherings/{gathering.pk}/rsvp/")
-        assert response.status_code == 302
-        page = page_of(member_client.get(detail_url(gathering)))
+        assert response.status_code == 409  # the page itself, saying why
+        page = page_of(response)
         assert "This gathering has already happened." in page
         assert "This gathering has finished." in section(page, "rsvp-heading")
         assert "I'll be there" not in page
 
         fragment = member_client.post(f"/gatherings/{gathering.pk}/rsvp/", HTTP_HX_REQUEST="true")
-        assert fragment.status_code < 500
+        assert fragment.status_code == 409
         assert "This gathering has finished." in page_of(fragment)
 
     assert not RSVP.objects.filter(gathering=gathering, member=member).exists()
@@ -364,34 +364,39 @@ def test_no_place_in_a_cancelled_gathering(member_client, member, host, gatherin
 
     response = member_client.post(f"/gatherings/{gathering.pk}/rsvp/")
 
-    assert response.status_code == 302
-    page = page_of(member_client.get(detail_url(gathering)))
+    assert response.status_code == 409  # the page itself, saying why
+    page = page_of(response)
     assert "This gathering was cancelled." in page
     assert "I'll be there" not in page
     fragment = member_client.post(f"/gatherings/{gathering.pk}/rsvp/", HTTP_HX_REQUEST="true")
-    assert fragment.status_code < 500
+    assert fragment.status_code == 409
     assert "This gathering was cancelled." in page_of(fragment)
     assert not RSVP.objects.filter(gathering=gathering, member=member).exists()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("closed", ["cancelled", "ended"])
-def test_with_htmx_a_refused_place_comes_back_as_a_fragment_htmx_will_swap_in(
+def test_with_htmx_a_refused_place_is_the_section_saying_why_with_a_409(
     member_client, host, gathering, closed
 ):
-    """htmx 2 (static/vendor/htmx, no responseHandling override in base.html) swaps
-    only 2xx/3xx answers: a 4xx fragment is dropped and the member sees nothing."""
+    """The real status, the section in the body (base.html's htmx-config swaps 409s),
+    and the words again in the live region."""
     if closed == "cancelled":
         services.cancel_gathering(gathering=gathering, by=host)
         at = timezone.now()
+        why = "This gathering was cancelled."
     else:
         at = gathering.ends_at + timedelta(minutes=5)
+        why = "This gathering has already happened."
 
     with time_machine.travel(at):
         response = member_client.post(f"/gatherings/{gathering.pk}/rsvp/", HTTP_HX_REQUEST="true")
 
-    assert 200 <= response.status_code < 300
-    assert page_of(response).lstrip().startswith('<section class="card card--soft rsvp"')
+    assert response.status_code == 409
+    fragment = page_of(response)
+    assert fragment.lstrip().startswith('<section class="card card--soft rsvp" id="rsvp"')
+    assert why in section(fragment, "rsvp-heading")
+    assert re.search(r'<div id="live-status"[^>]*hx-swap-oob="true">' + re.escape(why), fragment)
 
 
 # --- 3. The last place under concurrency ---------------------------------------
@@ -536,7 +541,7 @@ def test_a_cancelled_gathering_shows_cancelled_everywhere_and_refuses_new_places
     assert "I'll be there" not in page
 
     response = member_client.post(f"/gatherings/{gathering.pk}/rsvp/", follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 409  # refused: the page itself says why
     assert "This gathering was cancelled." in page_of(response)
     assert not RSVP.objects.filter(gathering=gathering, member=member).exists()
     # A second cancel is harmless and tells nobody twice.
@@ -556,7 +561,7 @@ def test_a_place_in_a_cancelled_gathering_cannot_be_given_up(member, host, gathe
 
     response = mayas.post(f"/gatherings/{gathering.pk}/leave/", follow=True)
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert status_of(gathering, member) == RSVPStatus.GOING
     page = page_of(response)
     assert "You've given up your place" not in page
@@ -571,7 +576,7 @@ def test_a_place_in_a_gathering_that_has_ended_cannot_be_given_up(member, host, 
     with time_machine.travel(gathering.ends_at + timedelta(hours=1)):
         response = mayas.post(f"/gatherings/{gathering.pk}/leave/", follow=True)
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert status_of(gathering, member) == RSVPStatus.GOING
     assert "You've given up your place" not in page_of(response)
 

@@ -603,7 +603,7 @@ def test_i_was_there_is_refused_before_the_start_and_works_from_the_start(
             not in _get(client, member, f"/gatherings/{gathering.pk}/").content.decode()
         )
     place.refresh_from_db()
-    assert early.status_code == 200
+    assert early.status_code == 409  # refused: the page itself says why
     assert CLOSED in early.content.decode()
     assert place.attended_at is None
     assert attended_signals == []
@@ -642,7 +642,7 @@ def test_i_was_there_works_until_24_hours_after_the_end_and_not_after(
     too_late.refresh_from_db()
     assert in_time.status_code == 200
     assert last_call.attended_at == window_closes
-    assert late.status_code == 200
+    assert late.status_code == 409
     assert CLOSED in late.content.decode()
     assert too_late.attended_at is None
     assert "I was there" not in page
@@ -662,7 +662,7 @@ def test_attendance_on_a_cancelled_gathering_is_refused(
         response = _say_attended(client, member, gathering)
 
     place.refresh_from_db()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert CLOSED in response.content.decode()
     assert place.attended_at is None
     assert attended_signals == []
@@ -752,3 +752,21 @@ def test_saying_i_was_there_twice_sends_the_signal_once(
     assert place.attendance_marked_by == member
     assert RSVP.objects.filter(attended_at__isnull=False).count() == 1
     assert attended_signals == [(gathering.pk, member.pk)]
+
+
+def test_the_join_link_rule_lives_on_the_gathering():
+    """Only a member with a place sees it, from 15 minutes before the start to the end."""
+
+    starts = datetime(2030, 1, 2, 18, 0, tzinfo=UTC)
+    gathering = Gathering(
+        format="online", join_url=JOIN_URL, starts_at=starts, ends_at=starts + timedelta(hours=1)
+    )
+    going, waiting = RSVP(status=RSVPStatus.GOING), RSVP(status=RSVPStatus.WAITING)
+    opens = starts - timedelta(minutes=15)
+
+    assert gathering.join_link_for(going, opens) == JOIN_URL
+    assert gathering.join_link_for(going, gathering.ends_at - timedelta(seconds=1)) == JOIN_URL
+    assert gathering.join_link_for(going, opens - timedelta(seconds=1)) == ""
+    assert gathering.join_link_for(going, gathering.ends_at) == ""
+    assert gathering.join_link_for(waiting, starts) == ""
+    assert gathering.join_link_for(None, starts) == ""

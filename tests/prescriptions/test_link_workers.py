@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -483,3 +484,34 @@ def test_the_member_page_costs_the_same_with_1_or_50_accesses(member_client, mem
         for _ in range(49)
     )
     assert _count(member_client, SETTINGS_URL) == one
+
+
+def test_the_accessor_only_reads_and_404s_without_consent(invited, link_worker, other_member):
+    assert selectors.get_member_for_link_worker(link_worker, "@Maya") == invited
+    assert not LinkWorkerAccess.objects.exists()
+
+    for who, handle in [(link_worker, "sam"), (other_member, "maya"), (link_worker, "no such!")]:
+        with pytest.raises(Http404):
+            selectors.get_member_for_link_worker(who, handle)
+    services.revoke_link_worker(member=invited, link_worker=link_worker)
+    with pytest.raises(Http404):
+        selectors.get_member_for_link_worker(link_worker, "maya")
+    assert not LinkWorkerAccess.objects.exists()
+
+
+def test_each_look_is_logged_once_by_the_page(lw_client, invited):
+    lw_client.get(MAYA_URL)
+    lw_client.get(MAYA_URL)
+
+    assert list(LinkWorkerAccess.objects.values_list("what", flat=True)) == [selectors.VIEWED] * 2
+
+
+def test_a_refused_suggestion_shows_the_page_again_and_logs_that_look(lw_client, invited):
+    retired = Activity.objects.filter(is_active=True, action="none").order_by("id").last()
+    lw_client.get(MAYA_URL)  # the page is open with this step in the list
+    Activity.objects.filter(pk=retired.pk).update(is_active=False)
+
+    response = lw_client.post(MAYA_URL, {"activity": retired.pk})
+
+    assert response.status_code == 400
+    assert list(LinkWorkerAccess.objects.values_list("what", flat=True)) == [selectors.VIEWED] * 2

@@ -1,0 +1,315 @@
+"""The one view convention (README, "Views"): rate limits as a decorator, the status
+from the form, and htmx answers with their real status and the fragment in the body."""
+
+import html
+import re
+
+import pytest
+from django import forms
+from django.core.cache import cache
+from django.test import RequestFactory
+
+from community import services as community_services
+from community.models import Post, Reaction, Reply, Report
+from fourc.lib import ratelimit
+from fourc.lib.forms import refuse, status_of, submitted
+from prescriptions import services as prescription_services
+from prescriptions.models import Prescription
+
+SLOWLY = "moving quickly"
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def use_up(action: str, member, limit: int) -> None:
+    """The member has already used every action of the window."""
+    cache.set(f"ratelimit:{action}:{member.pk}", limit, timeout=600)
+
+
+# --- The helpers -------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(max_length=5)
+
+
+def posted(data, *, slow_down=False):
+    request = RequestFactory().post("/", data)
+    request.slow_down = slow_down
+    return request
+
+
+def test_a_fresh_form_is_a_200_and_not_submitted():
+    request = RequestFactory().get("/")
+    form = NoteForm(None)
+
+    assert not submitted(request, form)
+    assert status_of(form) == 200
+
+
+def test_a_valid_post_is_submitted_and_a_200():
+    request = posted({"note": "hi"})
+    form = NoteForm(request.POST)
+
+    assert submitted(request, form)
+    assert status_of(form) == 200
+
+
+def test_invalid_input_is_a_400_and_keeps_what_was_typed():
+    request = posted({"note": "far too long"})
+    form = NoteForm(request.POST)
+
+    assert not submitted(request, form)
+    assert status_of(form) == 400
+    assert 'value="far too long"' in str(form)
+
+
+@pytest.mark.parametrize("status", [403, 409])
+def test_a_refusal_is_its_status_with_the_reason_above_the_form(status):
+    request = posted({"note": "hi"})
+    form = NoteForm(request.POST)
+    assert submitted(request, form)
+
+    refuse(form, ValueError("Not now, thank you."), status=status)
+
+    assert status_of(form) == status
+    assert form.non_field_errors() == ["Not now, thank you."]
+    assert 'value="hi"' in str(form)
+
+
+def test_over_the_rate_limit_a_valid_form_is_not_submitted_and_is_a_429():
+    request = posted({"note": "hi"}, slow_down=True)
+    form = NoteForm(request.POST)
+
+    assert not submitted(request, form)
+    assert status_of(form) == 429
+    assert form.non_field_errors() == [ratelimit.SLOW_DOWN]
+
+
+@pytest.mark.django_db
+def test_the_decorator_counts_posts_per_member_and_action(member, other_member):
+    seen = []
+
+    @ratelimit.limit("note", (2, 60))
+    def view(request):
+        seen.append(request.slow_down)
+
+    for who in (member, member, member, other_member):
+        request = RequestFactory().post("/")
+        request.user = who
+        view(request)
+    get = RequestFactory().get("/")
+    get.user = member
+    view(get)
+
+    assert seen == [False, False, True, False, False]
+
+
+# --- 429 on every rate-limited view, with what was typed ------------------------------
+
+
+@pytest.mark.django_db
+def test_posting_over_the_limit_keeps_the_text(member_client, member, space):
+    use_up("post", member, 10)
+
+    response = member_client.post(
+        "/spaces/low-energy/new/",
+        {"title": "My small win", "body": "Curtains open.", "intent": "win"},
+    )
+
+    assert response.status_code == 429
+    assert SLOWLY in text(response)
+    assert 'value="My small win"' in text(response)
+    assert "Curtains open." in text(response)
+    assert not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_replying_over_the_limit_keeps_the_text(member_client, member, other_member, make_post):
+    post = make_post(other_member)
+    use_up("reply", member, 30)
+
+    response = member_client.post(f"/posts/{post.pk}/", {"body": "Sending a quiet hello."})
+
+    assert response.status_code == 429
+    assert SLOWLY in text(response)
+    assert "Sending a quiet hello." in text(response)
+    assert not Reply.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_a_post_over_the_limit_keeps_the_text(member_client, member, make_post):
+    post = make_post(member)
+    use_up("edit", member, 30)
+
+    response = member_client.post(
+        f"/posts/{post.pk}/edit/",
+        {"title": "A better title", "body": "New words.", "intent": "support"},
+    )
+
+    assert response.status_code == 429
+    assert SLOWLY in text(response)
+    assert 'value="A better title"' in text(response)
+    post.refresh_from_db()
+    assert post.title == "A hard week"
+
+
+@pytest.mark.django_db
+def test_editing_a_reply_over_the_limit_keeps_the_text(
+    member_client, member, other_member, make_post
+):
+    reply = community_services.post_reply(
+        author=member, post=make_post(other_member), body="First words."
+    )
+    use_up("edit", member, 30)
+
+    response = member_client.post(f"/replies/{reply.pk}/edit/", {"body": "Kinder words."})
+
+    assert response.status_code == 429
+    assert SLOWLY in text(response)
+    assert "Kinder words." in text(response)
+    reply.refresh_from_db()
+    assert reply.body == "First words."
+
+
+@pytest.mark.django_db
+def test_reporting_over_the_limit_keeps_the_text(member_client, member, other_member, make_post):
+    post = make_post(other_member)
+    use_up("report", member, 20)
+
+    response = member_client.post(
+        f"/posts/{post.pk}/report/", {"reason": "unkind", "details": "It hurt to read."}
+    )
+
+    assert response.status_code == 429
+    assert SLOWLY in text(response)
+    assert "It hurt to read." in text(response)
+    assert re.search(r'value="unkind"[^>]*checked', text(response))
+    assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_reacting_over_the_limit_is_a_429_that_says_slow_down(
+    member_client, member, other_member, make_post, htmx
+):
+    post = make_post(other_member)
+    use_up("react", member, 120)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = member_client.post(
+        f"/posts/{post.pk}/react/", {"reaction": "hear:1"}, headers=headers
+    )
+
+    assert response.status_code == 429
+    assert SLOWLY in text(response)
+    assert ("<html" in text(response)) is not htmx
+    assert not Reaction.objects.exists()
+
+
+# --- htmx refusals: the real status, the fragment, the words in the live region -------
+
+
+def assert_refusal_fragment(response, status, root, why):
+    page = text(response)
+    assert response.status_code == status
+    assert "Fourc-Fragment" not in response
+    assert "<html" not in page
+    assert page.lstrip().startswith(root)
+    assert why in page[: page.index('<div id="live-status"')]  # shown where they acted
+    assert re.search(r'<div id="live-status"[^>]*hx-swap-oob="true">[^<]*' + re.escape(why), page)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "data", "status", "why"),
+    [
+        ("plan", {"when": "2020-01-01T10:00"}, 400, "Choose a time within the next year."),
+        ("done", {"mood_after": 5}, 409, "nothing to finish"),
+        ("feel", {"mood_after": 5}, 409, "once it's done"),
+        ("skip", {"reason": "later"}, 400, "Choose not now or not for me."),
+    ],
+)
+def test_with_htmx_each_card_refusal_is_the_card_with_its_status(
+    member_client, member, action, data, status, why
+):
+    prescription_services.give_consent(member=member)
+    prescription_services.record_check_in(member=member, mood=4, energy=2)
+    p = Prescription.objects.filter(member=member).first()
+    if status == 409:
+        prescription_services.skip_prescription(prescription=p, reason="not_now")
+
+    response = member_client.post(f"/prescriptions/{p.pk}/{action}/", data, headers=HTMX)
+
+    root = f'<li class="card prescription" id="prescription-{p.pk}"'
+    assert_refusal_fragment(response, status, root, why)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["rsvp", "leave"])
+def test_with_htmx_a_refused_place_is_the_section_with_a_409(
+    member_client, member, moderator, space, action
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    gathering = community_services.create_gathering(
+        host=moderator, space=space, title="Evening chat", description="An easy hour.",
+        starts_at=timezone.now() + timedelta(days=1), duration_minutes=60,
+        format="online", join_url="https://meet.example.org/x",
+    )  # fmt: skip
+    community_services.rsvp(gathering=gathering, member=member)
+    community_services.cancel_gathering(gathering=gathering, by=moderator)
+
+    response = member_client.post(f"/gatherings/{gathering.pk}/{action}/", headers=HTMX)
+
+    root = '<section class="card card--soft rsvp" id="rsvp"'
+    assert_refusal_fragment(response, 409, root, "This gathering was cancelled")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "status", "why"),
+    [("love:1", 400, "That isn't a reaction we know."), ("hear:1", 429, SLOWLY)],
+)
+def test_with_htmx_a_refused_reaction_is_the_reactions_with_its_status(
+    member_client, member, other_member, make_post, value, status, why
+):
+    post = make_post(other_member)
+    if status == 429:
+        use_up("react", member, 120)
+
+    response = member_client.post(f"/posts/{post.pk}/react/", {"reaction": value}, headers=HTMX)
+
+    root = f'<div class="reactions" id="reactions-post-{post.pk}"'
+    assert_refusal_fragment(response, status, root, why)
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_htmx_a_reaction_on_a_removed_post_is_a_409(
+    member_client, member, other_member, make_post
+):
+    post = make_post(other_member)
+    community_services.post_reply(author=member, post=post, body="Still here.")
+    community_services.remove_post(post=post, member=other_member)
+
+    response = member_client.post(f"/posts/{post.pk}/react/", {"reaction": "hear:1"}, headers=HTMX)
+
+    root = f'<div class="reactions" id="reactions-post-{post.pk}"'
+    assert_refusal_fragment(response, 409, root, "This post was removed.")
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_base_html_tells_htmx_to_swap_the_refusal_statuses(client):
+    page = client.get("/help/").content.decode()
+
+    config = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page).group(1)
+    assert '{"code": "^(400|409|429)$", "swap": true, "error": false}' in config
