@@ -106,8 +106,25 @@ def _post_flag_action(flag, value, description):
     return action
 
 
+class MembersWordsAdmin(admin.ModelAdmin):
+    """Posts and replies are the members' own words: moderators hide or restore them,
+    never write or rewrite them (an edit here would also skip re-rendering and the
+    search index)."""
+
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    exclude = ("search_vector",)
+    actions = [
+        _content_action(services.hide_content, "Hide"),
+        _content_action(services.restore_content, "Restore"),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(MembersWordsAdmin):
     list_display = (
         "title", "space", "author", "is_anonymous", "is_hidden", "hidden_reason",
         "is_locked", "is_pinned", "reply_count", "created_at", "removed_at",
@@ -123,33 +140,24 @@ class PostAdmin(admin.ModelAdmin):
     )
     list_select_related = ("space", "author")
     search_fields = ("title", "body", "author__display_name", "author__handle", "author__email")
-    date_hierarchy = "created_at"
-    ordering = ("-created_at",)
     raw_id_fields = ("author",)
-    # Content is the member's own words: moderators hide or restore it, never rewrite it
-    # (an edit here would also skip re-rendering and the search index).
     readonly_fields = (
         "title", "body", "intent", "content_warning",
         "author", "space", "is_anonymous", "body_html", "created_at", "edited_at", "removed_at",
         "last_activity_at", "reply_count", "first_reply_at", "is_hidden", "hidden_reason",
         "is_locked", "is_pinned",
     )  # fmt: skip
-    exclude = ("search_vector",)
     actions = [
-        _content_action(services.hide_content, "Hide"),
-        _content_action(services.restore_content, "Restore"),
+        *MembersWordsAdmin.actions,
         _post_flag_action("is_locked", True, "Lock"),
         _post_flag_action("is_locked", False, "Unlock"),
         _post_flag_action("is_pinned", True, "Pin"),
         _post_flag_action("is_pinned", False, "Unpin"),
     ]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
+class ReplyAdmin(MembersWordsAdmin):
     list_display = (
         "__str__",
         "post",
@@ -162,21 +170,11 @@ class ReplyAdmin(admin.ModelAdmin):
     list_filter = ("is_hidden", "hidden_reason", "is_anonymous")
     list_select_related = ("post", "author")
     search_fields = ("body", "author__display_name", "author__handle", "post__title")
-    date_hierarchy = "created_at"
-    ordering = ("-created_at",)
     readonly_fields = (
         "body", "post", "author", "is_anonymous", "body_html", "created_at", "edited_at",
         "removed_at",
         "is_hidden", "hidden_reason",
     )  # fmt: skip
-    exclude = ("search_vector",)
-    actions = [
-        _content_action(services.hide_content, "Hide"),
-        _content_action(services.restore_content, "Restore"),
-    ]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Reaction)

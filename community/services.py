@@ -149,6 +149,11 @@ def note_space_read(*, member: User, space_id: int) -> None:
 # --- Posts --------------------------------------------------------------------
 
 
+def _twin(model, now, **same) -> Post | Reply | None:
+    """The same words by the same author moments ago: a double submit, not new words."""
+    return model.objects.filter(created_at__gte=now - DUPLICATE_WINDOW, **same).first()
+
+
 def _render(source: str) -> tuple[str, set[str]]:
     """The sanitised HTML of `source`, and the handles it mentions that exist."""
     candidates = text.candidate_handles(source)
@@ -194,9 +199,7 @@ def create_post(
     if space.is_archived:
         raise SpaceClosed("This space is closed for new posts.")
     now = timezone.now()
-    twin = Post.objects.filter(
-        author=author, space=space, title=title, body=body, created_at__gte=now - DUPLICATE_WINDOW
-    ).first()
+    twin = _twin(Post, now, author=author, space=space, title=title, body=body)
     if twin is not None:
         return twin  # a double submit: the post is already up
     body_html, mentioned = _render(body)
@@ -283,9 +286,7 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
         # reply), would give them away.
         is_anonymous = post.is_anonymous
     now = timezone.now()
-    twin = Reply.objects.filter(
-        post=post, author=author, body=body, created_at__gte=now - DUPLICATE_WINDOW
-    ).first()
+    twin = _twin(Reply, now, post=post, author=author, body=body)
     if twin is not None:
         return twin  # a double submit: the reply is already there
     body_html, mentioned = _render(body)

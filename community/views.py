@@ -209,11 +209,16 @@ def post_edit(request, pk):
 @verified_member_required
 def post_delete(request, pk):
     post = selectors.get_own_post(member=request.user, post_id=pk)
+    return _confirm_removal(request, post, "post", services.remove_post, back=post.space)
+
+
+def _confirm_removal(request, obj, what: str, remove, *, back):
+    """Asks first; a POST removes the author's own words (a repeat changes nothing)."""
     if request.method == "POST":
-        services.remove_post(post=post, member=request.user)
-        messages.success(request, "Your post is removed.")
-        return redirect(post.space)
-    return render(request, "community/confirm_delete.html", {"what": "post", "object": post})
+        remove(**{what: obj, "member": request.user})
+        messages.success(request, f"Your {what} is removed.")
+        return redirect(back)
+    return render(request, "community/confirm_delete.html", {"what": what, "object": obj})
 
 
 @require_POST
@@ -249,11 +254,7 @@ def reply_edit(request, pk):
 @verified_member_required
 def reply_delete(request, pk):
     reply = selectors.get_own_reply(member=request.user, reply_id=pk)
-    if request.method == "POST":
-        services.remove_reply(reply=reply, member=request.user)
-        messages.success(request, "Your reply is removed.")
-        return redirect(reply.post)
-    return render(request, "community/confirm_delete.html", {"what": "reply", "object": reply})
+    return _confirm_removal(request, reply, "reply", services.remove_reply, back=reply.post)
 
 
 @require_POST

@@ -246,10 +246,6 @@ class Prescription(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
-    def is_crisis_step(self) -> bool:
-        return self.activity.slug == CRISIS_SLUG
-
-    @property
     def lift(self) -> int | None:
         """LIFT, for this row."""
         if self.status != Status.DONE or self.mood_before is None or self.mood_after is None:

@@ -15,6 +15,7 @@ from community import roles
 from community.handles import is_handle, normalise_handle
 from community.models import Post, Reply, User
 from community.safety import mentions_crisis
+from fourc.lib.prepared import Prepared
 from prescriptions import engine, targets
 from prescriptions.models import (
     CONSENT_VERSION,
@@ -87,9 +88,8 @@ def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
     return CrisisState(in_crisis=True, since=min(signs))
 
 
-def _latest_words_in_crisis(member, *, since) -> list[datetime]:
-    """When the member's latest post, and latest reply, since `since` were written, for
-    those in crisis words. One query: their few words of the window."""
+def _words_since(member, since):
+    """The member's posts and replies since `since`: (kind, when, title, body) rows."""
     mine = {"author": member, "removed_at__isnull": True, "created_at__gte": since}
 
     def kind(name):
@@ -99,8 +99,18 @@ def _latest_words_in_crisis(member, *, since) -> list[datetime]:
     replies = Reply.objects.filter(**mine).values_list(
         kind("reply"), "created_at", kind(""), "body"
     )
+    return posts.union(replies, all=True)
+
+
+# Run on every check-in and page that may ask "how do you feel now?": built once.
+WORDS_SINCE = Prepared(_words_since, member=Prepared.MEMBER, since=Prepared.SINCE)
+
+
+def _latest_words_in_crisis(member, *, since) -> list[datetime]:
+    """When the member's latest post, and latest reply, since `since` were written, for
+    those in crisis words. One query: their few words of the window."""
     latest = {}
-    for what, at, title, body in posts.union(replies, all=True):
+    for what, at, title, body in WORDS_SINCE.run(member=member, since=since):
         if what not in latest or at > latest[what][0]:
             latest[what] = (at, f"{title}\n{body}")
     return [at for at, words in latest.values() if mentions_crisis(words)]
@@ -155,6 +165,19 @@ def _community_prior() -> tuple[dict, dict]:
     return {k: v[0] for k, v in by_activity.items()}, {k: v[0] for k, v in by_way.items()}
 
 
+STEP_FIELDS = ("activity_id", "activity__way", "created_at", "status", "skip_reason", "mood_lift")
+# The member's steps since a moment, with their lifts: built once, run on every check-in.
+STEPS_SINCE = Prepared(
+    lambda member, since: (
+        Prescription.objects.filter(member=member, created_at__gte=since)
+        .with_lift()
+        .values_list(*STEP_FIELDS)
+    ),
+    member=Prepared.MEMBER,
+    since=Prepared.SINCE,
+)
+
+
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs for this check-in: the member's state, the catalogue
     and their targets (prescriptions/targets.py). Four queries and one cache round
@@ -169,13 +192,10 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         }
     )
     # One read of their recent steps serves both their history and what lifts them.
-    steps = list(
-        Prescription.objects.filter(
-            member=member, created_at__gte=now - timedelta(days=LEARNING_DAYS)
-        )
-        .with_lift()
-        .values("activity_id", "activity__way", "created_at", "status", "skip_reason", "mood_lift")
-    )
+    steps = [
+        dict(zip(STEP_FIELDS, row, strict=True))
+        for row in STEPS_SINCE.run(member=member, since=now - timedelta(days=LEARNING_DAYS))
+    ]
     since = now - timedelta(days=HISTORY_DAYS)
     history = tuple(
         engine.Past(r["activity_id"], r["created_at"], r["status"], r["skip_reason"])

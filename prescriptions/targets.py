@@ -31,7 +31,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Value
 from django.utils import timezone
 
 from community import selectors as community
@@ -45,6 +45,7 @@ from community.models import (
     SpaceFollow,
     SpaceRead,
 )
+from fourc.lib.prepared import Prepared
 from prescriptions import engine
 
 logger = logging.getLogger(__name__)
@@ -150,43 +151,62 @@ POOLS = {WAITING: (waiting_pool, POOL_SECONDS), GATHERINGS: (gathering_pool, POO
 FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"
 
 
-def member_facts(member) -> dict[str, set[int]]:
-    """The ids the targets need about one member: spaces followed and read, members
-    blocked either way, gatherings where they hold or wait for a place. One query."""
+def _facts(member):
+    """(kind, id) rows: the spaces the member follows and has read, the members blocked
+    either way, the gatherings where they hold or wait for a place."""
 
     def ids(kind, rows, field):
         return rows.values_list(Value(kind, output_field=CharField()), field)
 
     places = RSVP.objects.filter(member=member, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
-    facts: dict[str, set[int]] = {FOLLOWED: set(), READ: set(), BLOCKED: set(), HAS_PLACE: set()}
-    rows = ids(FOLLOWED, SpaceFollow.objects.filter(member=member), "space_id").union(
+    return ids(FOLLOWED, SpaceFollow.objects.filter(member=member), "space_id").union(
         ids(READ, SpaceRead.objects.filter(member=member), "space_id"),
         ids(BLOCKED, Block.objects.members_either_way(member), "other"),
         ids(HAS_PLACE, places, "gathering_id"),
         all=True,
     )
-    for kind, ref in rows:
+
+
+def _friends_posts(member, since):
+    """Recent named posts, open for replies, that the member may see, by the people
+    they talked with since `since`: who replied to them by name, and whose named posts
+    they replied to. Newest first."""
+    said = Reply.objects.published().filter(created_at__gte=since)
+    talked = (
+        said.filter(post__author=member, is_anonymous=False)
+        .values("author")
+        .union(said.filter(author=member, post__is_anonymous=False).values("post__author"))
+    )
+    return (
+        Post.objects.visible_to(member)
+        .conversations()
+        .filter(author__in=talked, is_anonymous=False, is_locked=False, created_at__gte=since)
+        .exclude(author=member)
+        .order_by("-created_at", "-id")
+        .values_list("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
+    )
+
+
+# Both run on every check-in, and building them costs more than running them, so each
+# is built once (fourc.lib.prepared) and run with the member's values: one query each.
+FACTS = Prepared(_facts, member=Prepared.MEMBER)
+FRIENDS_POSTS = Prepared(_friends_posts, member=Prepared.MEMBER, since=Prepared.SINCE)
+
+
+def member_facts(member) -> dict[str, set[int]]:
+    """The ids the targets need about one member (see _facts). One query."""
+    facts: dict[str, set[int]] = {kind: set() for kind in (FOLLOWED, READ, BLOCKED, HAS_PLACE)}
+    for kind, ref in FACTS.run(member=member):
         facts[kind].add(ref)
     return facts
 
 
 def friends_posts(member, *, since) -> tuple[engine.Target, ...]:
-    """Recent named posts, open for replies, by the people the member talked with since
-    `since`: who replied to them by name, and whose named posts they replied to. Newest
-    first. One query."""
-    said = Reply.objects.published().filter(created_at__gte=since)
-    replied_to_them = said.filter(post__author=member, is_anonymous=False).values("author")
-    they_replied_to = said.filter(author=member, post__is_anonymous=False).values("post__author")
-    posts = (
-        Post.objects.visible_to(member)
-        .conversations()
-        .filter(Q(author__in=replied_to_them) | Q(author__in=they_replied_to))
-        .filter(is_anonymous=False, is_locked=False, created_at__gte=since)
-        .exclude(author=member)
-        .order_by("-created_at", "-id")
-        .values_list("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
+    """The recent posts of the people the member talked with (see _friends_posts).
+    One query."""
+    return tuple(
+        engine.Target("post", *row) for row in FRIENDS_POSTS.run(member=member, since=since)
     )
-    return tuple(engine.Target("post", *row) for row in posts)
 
 
 def for_member(member, *, now, pools: dict) -> engine.Targets:

@@ -144,31 +144,36 @@ def plan(request, pk):
 @require_POST
 @login_required
 def done(request, pk):
-    def act(p, data):
-        if services.complete_prescription(
-            prescription=p, mood_after=data["mood_after"], mood_before=data.get("mood_before")
-        ):
-            messages.success(request, "You did it. That counts.")
-        else:
-            messages.info(request, "You've already done this one. Thank you.")
-
-    return _act(request, pk, DoneForm, act)
+    return _moods(
+        request, pk, DoneForm, services.complete_prescription,
+        done="You did it. That counts.",
+        already="You've already done this one. Thank you.",
+    )  # fmt: skip
 
 
 @require_POST
 @login_required
 def feel(request, pk):
+    return _moods(
+        request, pk, FeelForm, services.record_mood_after,
+        done="Thank you for telling us. It helps 4C learn what lifts you.",
+        already="You've already told us how you felt. Thank you.",
+    )  # fmt: skip
+
+
+def _moods(request, pk, form_class, record, *, done: str, already: str):
+    """ "Done it" and "How do you feel now?": the moods go to `record`; a repeat is
+    thanked, not refused."""
+
     def act(p, data):
-        if services.record_mood_after(
+        if record(
             prescription=p, mood_after=data["mood_after"], mood_before=data.get("mood_before")
         ):
-            messages.success(
-                request, "Thank you for telling us. It helps 4C learn what lifts you."
-            )
+            messages.success(request, done)
         else:
-            messages.info(request, "You've already told us how you felt. Thank you.")
+            messages.info(request, already)
 
-    return _act(request, pk, FeelForm, act)
+    return _act(request, pk, form_class, act)
 
 
 @require_POST

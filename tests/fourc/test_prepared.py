@@ -1,0 +1,72 @@
+"""fourc.lib.prepared: a QuerySet built once and run with other values gives exactly
+what building it each time gives."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db.models import CharField, Value
+from django.utils import timezone
+
+from community.models import Post, Reply
+from fourc.lib.prepared import Prepared
+from tests.factories import PostFactory, ReplyFactory, UserFactory
+
+
+def words(member, since):
+    mine = {"author": member, "created_at__gte": since}
+    posts = Post.objects.filter(**mine).values_list(
+        Value("post", output_field=CharField()), "pk", "created_at"
+    )
+    replies = Reply.objects.filter(**mine).values_list(
+        Value("reply", output_field=CharField()), "pk", "created_at"
+    )
+    return posts.union(replies, all=True)
+
+
+@pytest.mark.django_db
+def test_each_run_gives_what_the_queryset_built_then_gives():
+    prepared = Prepared(words, member=Prepared.MEMBER, since=Prepared.SINCE)
+    maya, sam = UserFactory(), UserFactory()
+    now = timezone.now()
+    PostFactory(author=maya)
+    ReplyFactory(author=maya)
+    ReplyFactory(author=sam)
+
+    for member in (maya, sam, UserFactory()):
+        for since in (now - timedelta(days=1), now + timedelta(days=1)):
+            assert sorted(prepared.run(member=member, since=since)) == sorted(words(member, since))
+    # Converted as the ORM converts: aware datetimes.
+    assert all(
+        at.tzinfo is not None
+        for _, _, at in prepared.run(member=maya, since=now - timedelta(days=1))
+    )
+
+
+@pytest.mark.django_db
+def test_a_value_that_never_reaches_the_sql_is_refused():
+    forgetful = Prepared(
+        lambda member, since: Post.objects.filter(author=member),
+        member=Prepared.MEMBER,
+        since=Prepared.SINCE,
+    )
+
+    with pytest.raises(ValueError, match="since"):
+        forgetful.run(member=UserFactory(), since=timezone.now())
+
+
+@pytest.mark.django_db
+def test_it_is_built_once_per_thread(django_assert_num_queries):
+    built = []
+
+    def build(member):
+        built.append(threading.get_ident())
+        return Post.objects.filter(author=member).values_list("pk")
+
+    prepared = Prepared(build, member=Prepared.MEMBER)
+    maya = UserFactory()
+    for _ in range(3):
+        with django_assert_num_queries(1):
+            prepared.run(member=maya)
+
+    assert built == [threading.get_ident()]
