@@ -10,7 +10,9 @@ done once.
     rows = facts.run(member=maya, since=a_week_ago)
 
 The QuerySet is built once from stand-in values; every parameter of its SQL equal to a
-stand-in is replaced by the real value at each run. Building it raises if a stand-in
+stand-in is replaced by the real value at each run. So `build` may only hand its values
+to filters: a QuerySet that branched on them (a moderator sees more, say) would keep
+the stand-in's branch for everyone. Building it raises if a stand-in
 does not reach the SQL as a parameter, so a change that would silently drop a value
 fails at once. Rows come back converted as the ORM converts them (aware datetimes on
 SQLite too).

@@ -46,7 +46,7 @@ posts = st.lists(
 gatherings = st.lists(
     st.fixed_dictionaries(
         {
-            "host": st.sampled_from(("member", "stranger", "blocked")),
+            "host": st.sampled_from(("member", "stranger", "friend", "blocked")),
             # From three hours ago (over) to eight days ahead, away from the edges.
             "starts_in": st.integers(-180, 8 * 24 * 60).filter(
                 lambda m: abs(m) > 2 and abs(m - WEEK_MINUTES) > 5
@@ -66,7 +66,7 @@ def build(post_specs, gathering_specs, follows):
     cast = {name: UserFactory() for name in ("member", "stranger", "friend", "moderator")}
     cast["blocked"], cast["blocker"] = UserFactory(), UserFactory()
     member = cast["member"]
-    for host in ("member", "stranger", "blocked"):
+    for host in ("member", "stranger", "friend", "blocked"):
         community.assign_role(member=cast[host], role=roles.HOSTS)
     open_space = Space.objects.create(slug="open", name="Open", description="Open.")
     closing = Space.objects.create(slug="closing", name="Closing", description="Closing.")
@@ -74,13 +74,12 @@ def build(post_specs, gathering_specs, follows):
         community.follow_space(member=member, space=open_space)
         community.follow_space(member=member, space=closing)
     # The friend has talked with the member; the blocked and the blocker are blocked.
-    community.post_reply(
-        author=cast["friend"],
-        post=community.create_post(
-            author=member, space=open_space, title="Hello", body="Hi all.", intent="hello"
-        ),
-        body="Hello you.",
+    hello = community.create_post(
+        author=member, space=open_space, title="Hello", body="Hi all.", intent="hello"
     )
+    community.post_reply(author=cast["friend"], post=hello, body="Hello you.")
+    # Answering in their own thread makes the member someone they talked with, too.
+    community.post_reply(author=member, post=hello, body="Thank you both.")
     allowed_posts, allowed_friends_posts = set(), set()
     made = []
     for i, spec in enumerate(post_specs):
@@ -131,7 +130,7 @@ def build(post_specs, gathering_specs, follows):
         going = min(spec["others_going"], spec["capacity"] or spec["others_going"])
         if (
             0 < spec["starts_in"] <= WEEK_MINUTES
-            and spec["host"] == "stranger"
+            and spec["host"] in ("stranger", "friend")
             and not spec["cancelled"]
             and not spec["member_place"]
             and (spec["capacity"] is None or going < spec["capacity"])
@@ -153,6 +152,21 @@ def gathering(**changes):
 
 
 @pytest.mark.django_db
+@example(
+    post_specs=[
+        {"author": "friend", "anonymous": False, "state": state, "archived": archived}
+        for state in POST_STATES
+        for archived in (False, True)
+    ]
+    + [{"author": "friend", "anonymous": True, "state": "waiting", "archived": False}]
+    + [{"author": "member", "anonymous": False, "state": "waiting", "archived": False}],
+    # The friend's gathering brings a discussion post: an invitation, not their words.
+    gathering_specs=[gathering(host="friend")],
+    energy=3,
+    urge="",
+    pool_first=False,
+    follows=True,
+)
 @example(
     post_specs=[],
     gathering_specs=[gathering(member_place=True)],
