@@ -60,6 +60,15 @@ class ActivityInfo:
     opposite_of: tuple[str, ...]
     minutes: int
     action: str
+    satisfaction: str = ""  # "mastery", "pleasure" or ""
+    is_support: bool = False  # a step towards support or help: first on a low day
+    needs_link_worker: bool = False
+    night_unsafe: bool = False  # never between 22:00 and 07:00, member's time
+    # What a step on a target fits (empty: anything of its kind).
+    target_intents: tuple[str, ...] = ()
+    target_author: str = ""  # "newcomer", "friend" or ""
+    target_at_night: bool = False
+    target_format: str = ""  # "online", "in_person" or ""
 
     @property
     def is_connection(self) -> bool:
@@ -75,6 +84,12 @@ class Target:
     # For posts: when it was written; for gatherings: when it starts.
     at: datetime
     waiting_for_reply: bool = False
+    # The facts a step is fitted to (ActivityInfo.target_*):
+    intent: str = ""  # a post's intent: "support", "win", "idea", "hello"
+    newcomer: bool = False  # the author's first post
+    friend: bool = False  # by someone the member has talked with
+    at_night: bool = False  # written between 22:00 and 07:00 in the writer's time
+    format: str = ""  # a gathering's: "online" or "in_person"
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,11 @@ class MemberState:
     urge: str
     now: datetime
     in_crisis: bool = False
+    # A low day (mood 2 or less; 3 or less on 3 of the last 5 check-ins; or within 72
+    # hours of a crisis check-in): a support step first, nobody else's pain to carry.
+    supportive: bool = False
+    local_hour: int = 12  # the hour on the member's own clock
+    has_link_worker: bool = False
     history: tuple[Past, ...] = ()
     # activity id -> (mean lift, times) for this member; way -> (mean lift, times)
     activity_lift: dict = field(default_factory=dict)
@@ -124,6 +144,7 @@ class Suggestion:
 class Plan:
     in_crisis: bool
     suggestions: tuple[Suggestion, ...]
+    supportive: bool = False  # a low day: the feed leads with help
 
 
 def _shrunk(member: tuple[float, int] | None, prior: float) -> float:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from community.models import Gathering, Post
+from community.models import Gathering, GatheringFormat, Post
 
 MOOD_MIN, MOOD_MAX = 0, 10
 ENERGY_MIN, ENERGY_MAX = 1, 5
@@ -58,8 +58,28 @@ class CommunityAction(models.TextChoices):
     NONE = "none", "None (offline, done by hand)"
 
 
+class Satisfaction(models.TextChoices):
+    """What doing it tends to give: behavioural activation's two kinds of reward."""
+
+    MASTERY = "mastery", "Mastery: a sense of getting something done"
+    PLEASURE = "pleasure", "Pleasure: something enjoyable"
+
+
+class TargetAuthor(models.TextChoices):
+    """Whose post a step on a post may point at."""
+
+    ANYONE = "", "Anyone"
+    NEWCOMER = "newcomer", "A newcomer (their first post)"
+    FRIEND = "friend", "Someone the member has talked with"
+
+
 class Activity(models.Model):
-    """One small, kind, doable thing. Moderators edit, add and retire them in the admin."""
+    """One small, kind, doable thing. Moderators edit, add and retire them in the admin.
+
+    The fields after `action` say what the step may point at (a post of these intents,
+    by a newcomer or a friend, written at night; a gathering of this format) and when
+    and to whom it is offered (never at night; first on a low day; with a link worker).
+    """
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
@@ -74,6 +94,44 @@ class Activity(models.Model):
     action = models.CharField(max_length=24, choices=CommunityAction.choices)
     is_active = models.BooleanField(
         default=True, help_text="Retired activities are never suggested."
+    )
+    satisfaction = models.CharField(
+        max_length=16, choices=Satisfaction.choices, blank=True, help_text="Mastery or pleasure."
+    )
+    is_support = models.BooleanField(
+        default=False,
+        help_text="A step towards support or help (telling someone how you are, a GP, a "
+        "link worker): offered first on a low day.",
+    )
+    needs_link_worker = models.BooleanField(
+        default=False, help_text="Offered only to members who have invited a link worker."
+    )
+    night_unsafe = models.BooleanField(
+        default=False,
+        help_text="Never offered between 22:00 and 07:00 in the member's time (doors, calls, "
+        "walks outside).",
+    )
+    target_intents = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For a step on a post: the post intents it fits (none ticked: any).",
+    )
+    target_author = models.CharField(
+        max_length=16,
+        choices=TargetAuthor.choices,
+        blank=True,
+        help_text="For a step on a post: whose post it fits.",
+    )
+    target_at_night = models.BooleanField(
+        default=False,
+        help_text="For a step on a post: only posts written at night (22:00 to 07:00 in "
+        "the writer's time).",
+    )
+    target_format = models.CharField(
+        max_length=16,
+        choices=GatheringFormat.choices,
+        blank=True,
+        help_text="For a gathering step: the format it fits (none: either).",
     )
 
     class Meta:
