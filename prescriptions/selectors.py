@@ -5,7 +5,7 @@ view logs the access with services.log_access)."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, CharField, Count, Max, Min, Value
+from django.db.models import Avg, CharField, Count, Max, Min, Q, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -114,6 +114,55 @@ def _latest_words_in_crisis(member, *, since) -> list[datetime]:
         if what not in latest or at > latest[what][0]:
             latest[what] = (at, f"{title}\n{body}")
     return [at for at, words in latest.values() if mentions_crisis(words)]
+
+
+# --- A low day: the supportive mode ------------------------------------------------------
+
+LOW_MOOD = 2  # at or below: a low day whatever came before
+LOWISH_MOOD = 3  # at or below on 3 of the last 5 check-ins: a low stretch
+LOWISH_OF_LAST = (3, 5)
+AFTER_CRISIS = timedelta(hours=72)
+
+
+def _recent_check_ins(member, since):
+    return (
+        CheckIn.objects.filter(member=member)
+        .filter(
+            Q(created_at__gte=since)
+            | Q(
+                pk__in=CheckIn.objects.filter(member=member)
+                .order_by("-created_at", "-id")
+                .values("pk")[: LOWISH_OF_LAST[1]]
+            )
+        )
+        .order_by("-created_at", "-id")
+        .values_list("mood", "in_crisis", "created_at")
+    )
+
+
+RECENT_CHECK_INS = Prepared(_recent_check_ins, member=Prepared.MEMBER, since=Prepared.SINCE)
+
+
+def supportive_mode(member, *, check_in: CheckIn, now=None) -> bool:
+    """Whether today is a low day, when 4C offers a step towards support first and
+    asks nobody to carry someone else's pain: mood 2 or less now, or 3 or less on 3 of
+    the last 5 check-ins, or within 72 hours of a crisis check-in. `check_in` is the
+    latest (or the one being recorded, which counts even before it is stored). One
+    query."""
+    now = now or timezone.now()
+    earlier = [
+        row
+        for row in RECENT_CHECK_INS.run(member=member, since=now - AFTER_CRISIS)
+        if row[2] < check_in.created_at or check_in.pk is None
+    ]
+    moods = [check_in.mood] + [mood for mood, _, _ in earlier]
+    lowish, of_last = LOWISH_OF_LAST
+    return (
+        check_in.mood <= LOW_MOOD
+        or sum(mood <= LOWISH_MOOD for mood in moods[:of_last]) >= lowish
+        or check_in.in_crisis
+        or any(in_crisis and now - at <= AFTER_CRISIS for _, in_crisis, at in earlier)
+    )
 
 
 # --- The engine's inputs -------------------------------------------------------------

@@ -114,3 +114,44 @@ def test_in_crisis_the_feed_shows_only_the_step_towards_a_person(member_client, 
     feed = member_client.get("/prescriptions/")
 
     assert [p.activity.slug for p in feed.context["open"]] == [CRISIS_SLUG]
+
+
+# --- A low day: the supportive mode --------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("mood", "low"), [(0, True), (2, True), (3, False), (8, False)])
+def test_mood_two_or_less_is_a_low_day(member, mood, low):
+    latest = CheckInFactory(member=member, mood=mood)
+
+    assert selectors.supportive_mode(member, check_in=latest) is low
+
+
+@pytest.mark.django_db
+def test_three_lowish_check_ins_of_the_last_five_are_a_low_stretch(member):
+    for mood in (3, 7, 3):
+        CheckInFactory(member=member, mood=mood)
+    assert not selectors.supportive_mode(member, check_in=CheckInFactory(member=member, mood=6))
+
+    latest = CheckInFactory(member=member, mood=3)  # 3, 6, 3, 7, 3: three of five
+
+    assert selectors.supportive_mode(member, check_in=latest)
+
+
+@pytest.mark.django_db
+def test_three_days_after_a_crisis_check_in_are_gentle(member):
+    CheckInFactory(member=member, note=CRISIS_WORDS)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=71)):
+        assert selectors.supportive_mode(member, check_in=CheckInFactory(member=member, mood=8))
+    with time_machine.travel(timezone.now() + timedelta(hours=73)):
+        assert not selectors.supportive_mode(
+            member, check_in=CheckInFactory(member=member, mood=8)
+        )
+
+
+@pytest.mark.django_db
+def test_the_check_in_being_made_counts_before_it_is_stored(member):
+    being_made = CheckIn(member=member, mood=1, energy=2)
+
+    assert selectors.supportive_mode(member, check_in=being_made)
