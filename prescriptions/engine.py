@@ -47,6 +47,7 @@ WAY_WORDS = {
     "give": "giving",
 }
 POST_ACTIONS = ("react", "reply")
+NIGHT_STARTS, NIGHT_ENDS = 22, 7
 
 
 @dataclass(frozen=True)
@@ -195,20 +196,47 @@ def _recently_done(activity: ActivityInfo, state: MemberState) -> bool:
     return recent and not lifted
 
 
-def _target_for(activity: ActivityInfo, targets: Targets, used: set) -> Target | None | bool:
-    """The target to point at, None when none is needed, False when one is needed and
-    there is none (the activity is then left out)."""
+def is_night(hour: int) -> bool:
+    """From 22:00 to 07:00 on someone's own clock."""
+    return hour >= NIGHT_STARTS or hour < NIGHT_ENDS
 
-    def first(candidates):
-        return next((t for t in candidates if (t.kind, t.id) not in used), None)
 
-    if activity.action == "reply_unanswered":
-        return first(targets.waiting_posts) or False
-    if activity.action in POST_ACTIONS:
-        return first(targets.friends_posts) or first(targets.waiting_posts) or False
+def fits(activity: ActivityInfo, target: Target, *, supportive: bool = False) -> bool:
+    """Whether a step may point at this target: a post step at a post (one still
+    waiting, for "reply to someone waiting") of the intent, author and hour the step is
+    for; a gathering step at a gathering of its format. On a low day, never at a post
+    asking for support: nobody is asked to carry someone else's pain then."""
     if activity.action == "attend":
-        return first(targets.gatherings) or False
-    return None
+        return target.kind == "gathering" and activity.target_format in ("", target.format)
+    if activity.action not in (*POST_ACTIONS, "reply_unanswered") or target.kind != "post":
+        return False
+    return (
+        (activity.action != "reply_unanswered" or target.waiting_for_reply)
+        and (not activity.target_intents or target.intent in activity.target_intents)
+        and (activity.target_author != "newcomer" or target.newcomer)
+        and (activity.target_author != "friend" or target.friend)
+        and (not activity.target_at_night or target.at_night)
+        and not (supportive and target.intent == "support")
+    )
+
+
+def _target_for(
+    activity: ActivityInfo, targets: Targets, used: set, *, supportive: bool = False
+) -> Target | None | bool:
+    """The target to point at, None when none is needed, False when one is needed and
+    none fits (the activity is then left out). Friends' posts come first, then those
+    waiting longest, then gatherings soonest."""
+    if activity.action not in (*POST_ACTIONS, "reply_unanswered", "attend"):
+        return None
+    candidates = (*targets.friends_posts, *targets.waiting_posts, *targets.gatherings)
+    return next(
+        (
+            t
+            for t in candidates
+            if (t.kind, t.id) not in used and fits(activity, t, supportive=supportive)
+        ),
+        False,
+    )
 
 
 def _ago(moment: datetime, now: datetime) -> str:
