@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from community import notifications, roles, signals, text
@@ -278,7 +278,7 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
     post = Post.objects.select_for_update().select_related("space").get(pk=post.pk)
     if post.is_locked:
         raise PostLocked("This discussion is closed to new replies.")
-    if post.is_hidden or post.removed_at or post.space.is_archived:
+    if not post.is_published or post.space.is_archived:
         raise NotAllowed("This post can't take replies any more.")
     if author.pk == post.author_id:
         # The author replies as they posted: a named reply in their own anonymous
@@ -538,14 +538,9 @@ def block_member(*, blocker: User, blocked: User) -> bool:
     """Blocks a member both ways for content and notifications. A repeat changes nothing."""
     if blocker.pk == blocked.pk:
         raise NotAllowed("You can't block yourself.")
+    # Neither hears from the other any more: the inbox and its count leave out their
+    # named notifications both ways (BlockQuerySet), and an unblock brings them back.
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
-    if created:
-        # Neither hears from the other any more: clear what is waiting unread.
-        Notification.objects.filter(
-            Q(recipient=blocker, actor=blocked) | Q(recipient=blocked, actor=blocker),
-            read_at__isnull=True,
-            actor_hidden=False,
-        ).delete()
     return created
 
 

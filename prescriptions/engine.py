@@ -1,8 +1,9 @@
 """The prescription engine: a pure function from a member's state and the community's
 current targets to a few small, explained suggestions.
 
-No database, no clock, no randomness from outside: everything arrives in the
-arguments (the seed included), so the same inputs give the same suggestions.
+No queries, no clock, no randomness from outside: everything arrives in the
+arguments (the seed included), so the same inputs give the same suggestions. (It
+imports two constants from prescriptions.models, so Django must be set up.)
 `prescriptions.selectors.engine_inputs` gathers the inputs (the targets come from
 `prescriptions/targets.py`) in a constant number of queries;
 `prescriptions.services.record_check_in` stores the result.

@@ -89,7 +89,8 @@ def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
 
 
 def _words_since(member, since):
-    """The member's posts and replies since `since`: (kind, when, title, body) rows."""
+    """The member's posts and replies since `since`: (kind, when, title, body) rows.
+    Hidden ones count too: words a moderator hid still say how their author is."""
     mine = {"author": member, "removed_at__isnull": True, "created_at__gte": since}
 
     def kind(name):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from community import roles
 from community.handles import is_handle, normalise_handle
-from community.models import Post, Reply, SpaceRead, User
+from community.models import HANDLE_MAX, HANDLE_MIN, Post, Reply, SpaceRead, User
 from community.text import validate_plain_text
 from prescriptions import engine, selectors
 from prescriptions.models import (
@@ -352,7 +352,8 @@ def find_link_worker(*, handle: str) -> User:
         raise LinkWorkerError("Type your link worker's handle, such as @jordan.")
     if not is_handle(handle):
         raise LinkWorkerError(
-            "A handle has 3 to 30 letters, numbers or underscores, such as @jordan. "
+            f"A handle has {HANDLE_MIN} to {HANDLE_MAX} letters, numbers or underscores, "
+            "such as @jordan. "
             "Your link worker can tell you theirs."
         )
     found = User.objects.filter(handle=handle, is_active=True).prefetch_related("groups").first()

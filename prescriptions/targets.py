@@ -11,7 +11,7 @@ A step may point at, for a member:
   and are not on the waiting list;
 - a recent named post, open for replies, by someone they have talked with (a named
   reply to their post, or their reply to that person's named post, in 30 days).
-Never their own, never a blocked member's (either way, `Block.objects.involving`;
+Never their own, never a blocked member's (either way, `Block.objects.members_either_way`;
 anonymous words too: leaving one out of a private suggestion names nobody).
 
 The waiting posts and the gatherings are the same for everyone, so they are read at

@@ -12,7 +12,9 @@ done once.
 The QuerySet is built once from stand-in values; every parameter of its SQL equal to a
 stand-in is replaced by the real value at each run. So `build` may only hand its values
 to filters: a QuerySet that branched on them (a moderator sees more, say) would keep
-the stand-in's branch for everyone. Building it raises if a stand-in
+the stand-in's branch for everyone, and building it twice from different stand-ins
+catches that. The SQL is also fixed for the process: nothing in it may depend on the
+active time zone or a setting that changes per request. Building it raises if a stand-in
 does not reach the SQL as a parameter, so a change that would silently drop a value
 fails at once. Rows come back converted as the ORM converts them (aware datetimes on
 SQLite too).
@@ -28,22 +30,34 @@ class Prepared:
     MEMBER = object()  # stands for a member: built as an unsaved one with MEMBER_ID
     MEMBER_ID = -987_654_321  # an id nobody has
     SINCE = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)  # long before 4C
+    # A second set, to prove the SQL never depends on the values (see _compile).
+    _OTHER = {MEMBER_ID: -123_456_788, SINCE: datetime(1902, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)}
 
     def __init__(self, build, **stand_ins):
         self.build = build
         self.stand_ins = stand_ins
         self._local = threading.local()  # compiled for each thread's own connection
 
-    def _compile(self):
+    def _built(self, member_id: int, other: bool) -> dict:
         from community.models import User
 
-        built = {
-            name: User(pk=self.MEMBER_ID) if value is self.MEMBER else value
+        return {
+            name: User(pk=member_id)
+            if value is self.MEMBER
+            else (self._OTHER[value] if other else value)
             for name, value in self.stand_ins.items()
         }
+
+    def _compile(self):
+        built = self._built(self.MEMBER_ID, other=False)
         queryset = self.build(**built)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
+        # Built again from other stand-ins, the SQL must be the same, and the parameters
+        # differ only where a value went: a `build` that branched on a value, or bent it
+        # (`since - a day`), or that SQL baked in, fails here instead of answering wrong.
+        again = self.build(**self._built(self._OTHER[self.MEMBER_ID], other=True))
+        other_sql, other_params = again.query.get_compiler(using=again.db).as_sql()
         wanted = {}  # a stand-in's form among the parameters -> (name, adapt the value?)
         for name, value in built.items():
             value = getattr(value, "pk", value)
@@ -56,6 +70,13 @@ class Prepared:
         missing = set(built) - {slot[0] for slot in slots if slot}
         if missing:
             raise ValueError(f"These values never reach the SQL: {sorted(missing)}")
+        moved = [slot is not None for slot in slots]
+        if (
+            other_sql != sql
+            or len(other_params) != len(params)
+            or [a != b for a, b in zip(params, other_params, strict=True)] != moved
+        ):
+            raise ValueError("The SQL depends on the values, not only its parameters.")
         return compiler, sql, list(params), slots
 
     def run(self, **values) -> list[tuple]:

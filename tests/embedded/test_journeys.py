@@ -1,6 +1,7 @@
 """The SQLite branches a newcomer meets first: search (the icontains fallback), the
-home page's followed spaces (no LATERAL join), a check-in whose targets come from raw
-SQL (SQLite's timestamps), through to the step a reply completes, and keyset pages."""
+home page's followed spaces (no LATERAL join), a check-in whose targets come from the
+prepared queries (fourc/lib/prepared.py: SQLite's timestamps), through to the step a
+reply completes, and keyset pages."""
 
 import re
 from datetime import datetime

@@ -69,4 +69,27 @@ def test_it_is_built_once_per_thread(django_assert_num_queries):
         with django_assert_num_queries(1):
             prepared.run(member=maya)
 
-    assert built == [threading.get_ident()]
+    assert built == [threading.get_ident()] * 2  # built twice to check it, then never
+
+
+@pytest.mark.django_db
+def test_a_value_bent_or_branched_on_is_refused():
+    bent = Prepared(
+        lambda member, since: Post.objects.filter(
+            author=member, created_at__gte=since - timedelta(days=1)
+        ),
+        member=Prepared.MEMBER,
+        since=Prepared.SINCE,
+    )
+    branched = Prepared(
+        lambda member: (
+            Post.objects.filter(author=member)
+            if member.pk % 2
+            else Post.objects.filter(author=member, is_anonymous=False)
+        ),
+        member=Prepared.MEMBER,
+    )
+
+    for prepared in (bent, branched):
+        with pytest.raises(ValueError, match="never reach|depends on the values"):
+            prepared.run(member=UserFactory(), since=timezone.now())

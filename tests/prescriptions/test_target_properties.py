@@ -78,6 +78,9 @@ def build(post_specs, gathering_specs, follows):
         author=member, space=open_space, title="Hello", body="Hi all.", intent="hello"
     )
     community.post_reply(author=cast["friend"], post=hello, body="Hello you.")
+    # So have the blocked and the blocker, before the blocks: never friends' posts then.
+    for someone in ("blocked", "blocker"):
+        community.post_reply(author=cast[someone], post=hello, body="Hi from me too.")
     # Answering in their own thread makes the member someone they talked with, too.
     community.post_reply(author=member, post=hello, body="Thank you both.")
     allowed_posts, allowed_friends_posts = set(), set()
@@ -159,7 +162,11 @@ def gathering(**changes):
         for archived in (False, True)
     ]
     + [{"author": "friend", "anonymous": True, "state": "waiting", "archived": False}]
-    + [{"author": "member", "anonymous": False, "state": "waiting", "archived": False}],
+    + [{"author": "member", "anonymous": False, "state": "waiting", "archived": False}]
+    + [
+        {"author": someone, "anonymous": False, "state": "waiting", "archived": False}
+        for someone in ("blocked", "blocker")
+    ],
     # The friend's gathering brings a discussion post: an invitation, not their words.
     gathering_specs=[gathering(host="friend")],
     energy=3,
