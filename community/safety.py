@@ -11,7 +11,7 @@ Open this file to answer "what happens when someone writes in crisis words?".
   or reply of the last two days is: the check-in is stored as a crisis one and the
   engine's plan is the crisis plan (`prescriptions.engine`): the help lines and one
   step towards a person, now, nothing else.
-- **While the member is in crisis** (`prescriptions.selectors.crisis_state`, the one
+- **While the member is in crisis** (`prescriptions/crisis.py`, the one
   rule: latest check-in, or latest post or reply of two days, until a calmer one):
   the feed shows the help lines and only the step towards a person; no page asks
   "how do you feel now?" (the nudges, when they come, ask the same rule).

@@ -5,7 +5,7 @@ view logs the access with services.log_access)."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, CharField, Count, Max, Min, Q, Value
+from django.db.models import Avg, Count, Max, Min
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from community import roles
 from community.handles import is_handle, normalise_handle
-from community.models import Post, Reply, User
-from community.safety import mentions_crisis
+from community.models import User
 from fourc.lib.prepared import Prepared
-from prescriptions import engine, targets
+from prescriptions import crisis, engine, targets
+from prescriptions.crisis import latest_check_in  # noqa: F401 - the views read it here
 from prescriptions.models import (
     CONSENT_VERSION,
     CRISIS_SLUG,
@@ -36,7 +36,6 @@ HISTORY_DAYS = 30
 LEARNING_DAYS = 180  # what lifted them is learned from the last six months
 CATALOGUE_SECONDS = 60
 PRIOR_SECONDS = 600
-CRISIS_WORDS_WINDOW = timedelta(days=2)  # a post from long ago says little about today
 PROMPT_DAYS = 3  # "how do you feel now?" is asked about recent steps only
 
 
@@ -44,126 +43,6 @@ def has_consent(member) -> bool:
     return Consent.objects.filter(
         member=member, version=CONSENT_VERSION, withdrawn_at__isnull=True
     ).exists()
-
-
-def latest_check_in(member) -> CheckIn | None:
-    return CheckIn.objects.filter(member=member).order_by("-created_at", "-id").first()
-
-
-# --- Crisis: the one rule ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CrisisState:
-    in_crisis: bool
-    since: datetime | None = None  # when the earliest of the words that say so came
-
-
-NOT_IN_CRISIS = CrisisState(in_crisis=False)
-_LATEST = object()
-
-
-def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
-    """Whether the member is in crisis now, and since when: the one rule the feed, the
-    engine, every "how do you feel now?" and the nudges ask. In crisis while
-
-    - their latest check-in was a crisis one (crisis words in its note, or made while
-      in crisis), until a calmer check-in; or
-    - their latest post, or their latest reply, of the last two days is in crisis
-      words (community/safety.py), until a calmer one: an older one says little about
-      today.
-
-    `check_in` is their latest check-in when the caller has it already (None: they
-    have none), or the one being recorded now, whose note counts. One query, and one
-    more to find the latest check-in when it isn't given."""
-    now = now or timezone.now()
-    if check_in is _LATEST:
-        check_in = latest_check_in(member)
-    signs = []
-    if check_in is not None and (check_in.in_crisis or mentions_crisis(check_in.note)):
-        signs.append(check_in.created_at)
-    signs += _latest_words_in_crisis(member, since=now - CRISIS_WORDS_WINDOW)
-    if not signs:
-        return NOT_IN_CRISIS
-    return CrisisState(in_crisis=True, since=min(signs))
-
-
-def _words_since(member, since):
-    """The member's posts and replies since `since`: (kind, when, title, body) rows.
-    Hidden ones count too: words a moderator hid still say how their author is."""
-    mine = {"author": member, "removed_at__isnull": True, "created_at__gte": since}
-
-    def kind(name):
-        return Value(name, output_field=CharField())
-
-    posts = Post.objects.filter(**mine).values_list(kind("post"), "created_at", "title", "body")
-    replies = Reply.objects.filter(**mine).values_list(
-        kind("reply"), "created_at", kind(""), "body"
-    )
-    return posts.union(replies, all=True)
-
-
-# Run on every check-in and page that may ask "how do you feel now?": built once.
-WORDS_SINCE = Prepared(_words_since, member=Prepared.MEMBER, since=Prepared.SINCE)
-
-
-def _latest_words_in_crisis(member, *, since) -> list[datetime]:
-    """When the member's latest post, and latest reply, since `since` were written, for
-    those in crisis words. One query: their few words of the window."""
-    latest = {}
-    for what, at, title, body in WORDS_SINCE.run(member=member, since=since):
-        if what not in latest or at > latest[what][0]:
-            latest[what] = (at, f"{title}\n{body}")
-    return [at for at, words in latest.values() if mentions_crisis(words)]
-
-
-# --- A low day: the supportive mode ------------------------------------------------------
-
-LOW_MOOD = 2  # at or below: a low day whatever came before
-LOWISH_MOOD = 3  # at or below on 3 of the last 5 check-ins: a low stretch
-LOWISH_OF_LAST = (3, 5)
-AFTER_CRISIS = timedelta(hours=72)
-
-
-def _recent_check_ins(member, since):
-    return (
-        CheckIn.objects.filter(member=member)
-        .filter(
-            Q(created_at__gte=since)
-            | Q(
-                pk__in=CheckIn.objects.filter(member=member)
-                .order_by("-created_at", "-id")
-                .values("pk")[: LOWISH_OF_LAST[1]]
-            )
-        )
-        .order_by("-created_at", "-id")
-        .values_list("mood", "in_crisis", "created_at")
-    )
-
-
-RECENT_CHECK_INS = Prepared(_recent_check_ins, member=Prepared.MEMBER, since=Prepared.SINCE)
-
-
-def supportive_mode(member, *, check_in: CheckIn, now=None) -> bool:
-    """Whether today is a low day, when 4C offers a step towards support first and
-    asks nobody to carry someone else's pain: mood 2 or less now, or 3 or less on 3 of
-    the last 5 check-ins, or within 72 hours of a crisis check-in. `check_in` is the
-    latest (or the one being recorded, which counts even before it is stored). One
-    query."""
-    now = now or timezone.now()
-    earlier = [
-        row
-        for row in RECENT_CHECK_INS.run(member=member, since=now - AFTER_CRISIS)
-        if row[2] < check_in.created_at or check_in.pk is None
-    ]
-    moods = [check_in.mood] + [mood for mood, _, _ in earlier]
-    lowish, of_last = LOWISH_OF_LAST
-    return (
-        check_in.mood <= LOW_MOOD
-        or sum(mood <= LOWISH_MOOD for mood in moods[:of_last]) >= lowish
-        or check_in.in_crisis
-        or any(in_crisis and now - at <= AFTER_CRISIS for _, in_crisis, at in earlier)
-    )
 
 
 # --- The engine's inputs -------------------------------------------------------------
@@ -261,7 +140,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         mood=check_in.mood,
         urge=check_in.urge,
         now=now,
-        in_crisis=crisis_state(member, check_in=check_in, now=now).in_crisis,
+        in_crisis=crisis.crisis_state(member, check_in=check_in, now=now).in_crisis,
         history=history,
         activity_lift=activity_lift,
         way_lift=way_lift,
@@ -275,7 +154,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
 # --- The feed --------------------------------------------------------------------
 
 
-def open_prescriptions(member, *, crisis: CrisisState = NOT_IN_CRISIS):
+def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRISIS):
     """The member's open steps; in a crisis, only the step towards a person."""
     found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
     if crisis.in_crisis:
@@ -320,7 +199,7 @@ def awaiting_mood_after(member):
         .order_by("-completed_at")
         .first()
     )
-    if found is None or crisis_state(member).in_crisis:
+    if found is None or crisis.crisis_state(member).in_crisis:
         return None
     return found
 

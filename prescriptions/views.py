@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from community import roles
 from community import selectors as community_selectors
 from fourc.lib.forms import refuse, say_why, status_of, submitted
-from prescriptions import insights, selectors, services
+from prescriptions import crisis, insights, selectors, services
 from prescriptions.forms import (
     CheckInForm,
     ConsentForm,
@@ -106,11 +106,11 @@ def feed(request):
 
 def _feed_context(request) -> dict:
     check_in = selectors.latest_check_in(request.user)
-    crisis = selectors.crisis_state(request.user, check_in=check_in)
+    state = crisis.crisis_state(request.user, check_in=check_in)
     return {
-        "open": list(selectors.open_prescriptions(request.user, crisis=crisis)),
-        "in_crisis": crisis.in_crisis,
-        "lines": community_selectors.active_crisis_lines() if crisis.in_crisis else [],
+        "open": list(selectors.open_prescriptions(request.user, crisis=state)),
+        "in_crisis": state.in_crisis,
+        "lines": community_selectors.active_crisis_lines() if state.in_crisis else [],
         "history": selectors.recent_history(request.user),
         "check_in": check_in,
         "wellbeing_due": selectors.wellbeing_due(request.user),

@@ -1,4 +1,4 @@
-"""The one crisis rule (prescriptions.selectors.crisis_state): in crisis while the
+"""The one crisis rule (prescriptions.crisis): in crisis while the
 latest check-in was a crisis one, or the latest post or reply of the last two days is
 in crisis words; each lifted by a calmer one. The feed, the engine and every "how do
 you feel now?" ask it."""
@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from community import services as community
-from prescriptions import selectors, services
+from prescriptions import crisis, services
 from prescriptions.models import CRISIS_SLUG, CheckIn
 from tests.factories import CheckInFactory
 
@@ -23,21 +23,21 @@ def test_a_member_with_calm_words_is_not_in_crisis(member, make_post):
     CheckInFactory(member=member, note="Tired, but OK.")
     make_post(member, body="A slow day.")
 
-    assert selectors.crisis_state(member) == selectors.NOT_IN_CRISIS
+    assert crisis.crisis_state(member) == crisis.NOT_IN_CRISIS
 
 
 @pytest.mark.django_db
 def test_a_crisis_check_in_counts_from_its_time_until_a_calmer_one(member):
-    crisis = CheckInFactory(member=member, note=CRISIS_WORDS)
+    crisis_check_in = CheckInFactory(member=member, note=CRISIS_WORDS)
 
-    state = selectors.crisis_state(member)
-    assert (state.in_crisis, state.since) == (True, crisis.created_at)
+    state = crisis.crisis_state(member)
+    assert (state.in_crisis, state.since) == (True, crisis_check_in.created_at)
 
     with time_machine.travel(timezone.now() + timedelta(days=5)):
         # No window for a check-in: it stands until the member says otherwise.
-        assert selectors.crisis_state(member).in_crisis
+        assert crisis.crisis_state(member).in_crisis
         CheckInFactory(member=member, note="A little better today.")
-        assert not selectors.crisis_state(member).in_crisis
+        assert not crisis.crisis_state(member).in_crisis
 
 
 @pytest.mark.django_db
@@ -49,16 +49,16 @@ def test_words_in_crisis_after_a_calm_check_in_count_from_when_they_were_written
         reply = community.post_reply(
             author=member, post=make_post(other_member), body=CRISIS_WORDS
         )
-        assert selectors.crisis_state(member).since == reply.created_at
+        assert crisis.crisis_state(member).since == reply.created_at
 
 
 @pytest.mark.django_db
 def test_since_is_the_earliest_of_the_signs_that_still_stand(member, other_member, make_post):
-    crisis = CheckInFactory(member=member, note=CRISIS_WORDS)
+    crisis_check_in = CheckInFactory(member=member, note=CRISIS_WORDS)
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         community.post_reply(author=member, post=make_post(other_member), body=CRISIS_WORDS)
 
-        assert selectors.crisis_state(member).since == crisis.created_at
+        assert crisis.crisis_state(member).since == crisis_check_in.created_at
 
 
 @pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_words_older_than_two_days_say_little_about_today(member, make_post):
     make_post(member, body=CRISIS_WORDS)
 
     with time_machine.travel(timezone.now() + timedelta(days=2, minutes=1)):
-        assert not selectors.crisis_state(member).in_crisis
+        assert not crisis.crisis_state(member).in_crisis
 
 
 @pytest.mark.django_db
@@ -75,8 +75,8 @@ def test_the_check_in_being_made_counts_by_its_note(member):
     being_made = CheckIn(member=member, mood=2, energy=1, note=CRISIS_WORDS)
     being_made.created_at = timezone.now()
 
-    assert selectors.crisis_state(member, check_in=being_made).in_crisis
-    assert not selectors.crisis_state(member).in_crisis  # nothing stored says so
+    assert crisis.crisis_state(member, check_in=being_made).in_crisis
+    assert not crisis.crisis_state(member).in_crisis  # nothing stored says so
 
 
 @pytest.mark.django_db
@@ -84,9 +84,9 @@ def test_one_query_with_the_check_in_given_two_without(member, django_assert_num
     latest = CheckInFactory(member=member)
 
     with django_assert_num_queries(1):
-        selectors.crisis_state(member, check_in=latest)
+        crisis.crisis_state(member, check_in=latest)
     with django_assert_num_queries(2):
-        selectors.crisis_state(member)
+        crisis.crisis_state(member)
 
 
 @pytest.mark.django_db
@@ -124,18 +124,18 @@ def test_in_crisis_the_feed_shows_only_the_step_towards_a_person(member_client, 
 def test_mood_two_or_less_is_a_low_day(member, mood, low):
     latest = CheckInFactory(member=member, mood=mood)
 
-    assert selectors.supportive_mode(member, check_in=latest) is low
+    assert crisis.supportive_mode(member, check_in=latest) is low
 
 
 @pytest.mark.django_db
 def test_three_lowish_check_ins_of_the_last_five_are_a_low_stretch(member):
     for mood in (3, 7, 3):
         CheckInFactory(member=member, mood=mood)
-    assert not selectors.supportive_mode(member, check_in=CheckInFactory(member=member, mood=6))
+    assert not crisis.supportive_mode(member, check_in=CheckInFactory(member=member, mood=6))
 
     latest = CheckInFactory(member=member, mood=3)  # 3, 6, 3, 7, 3: three of five
 
-    assert selectors.supportive_mode(member, check_in=latest)
+    assert crisis.supportive_mode(member, check_in=latest)
 
 
 @pytest.mark.django_db
@@ -143,15 +143,13 @@ def test_three_days_after_a_crisis_check_in_are_gentle(member):
     CheckInFactory(member=member, note=CRISIS_WORDS)
 
     with time_machine.travel(timezone.now() + timedelta(hours=71)):
-        assert selectors.supportive_mode(member, check_in=CheckInFactory(member=member, mood=8))
+        assert crisis.supportive_mode(member, check_in=CheckInFactory(member=member, mood=8))
     with time_machine.travel(timezone.now() + timedelta(hours=73)):
-        assert not selectors.supportive_mode(
-            member, check_in=CheckInFactory(member=member, mood=8)
-        )
+        assert not crisis.supportive_mode(member, check_in=CheckInFactory(member=member, mood=8))
 
 
 @pytest.mark.django_db
 def test_the_check_in_being_made_counts_before_it_is_stored(member):
     being_made = CheckIn(member=member, mood=1, energy=2)
 
-    assert selectors.supportive_mode(member, check_in=being_made)
+    assert crisis.supportive_mode(member, check_in=being_made)

@@ -1,0 +1,174 @@
+"""Is this member in crisis now, and since when? Is today a low day? The one home of
+both rules (community/safety.py is the matcher they use).
+
+- **In crisis** (`crisis_state`; `members_in_crisis` for many at once): their latest
+  check-in was a crisis one (crisis words in its note, or made while in crisis), until a
+  calmer check-in; or their latest post, or latest reply, of the last two days is in
+  crisis words, until a calmer one (an older one says little about today). Then the
+  feed shows the help lines and one step towards a person, no page asks "how do you feel
+  now?", and nothing they write is ever another member's step.
+- **A low day** (`supportive_mode`): mood 2 or less now, or 3 or less on 3 of the last
+  5 check-ins, or within 72 hours of a crisis check-in. Then a step towards support
+  comes first, and nobody is asked to carry someone else's pain.
+
+Health data: these read check-ins, so only for the member themselves, and for the
+engine's targets only as a yes or no about authors, never shown to anyone.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.utils import timezone
+
+from community.models import Post, Reply, User
+from community.safety import mentions_crisis
+from fourc.lib.prepared import Prepared
+from prescriptions.models import CheckIn
+
+CRISIS_WORDS_WINDOW = timedelta(days=2)  # a post from long ago says little about today
+
+
+@dataclass(frozen=True)
+class CrisisState:
+    in_crisis: bool
+    since: datetime | None = None  # when the earliest of the words that say so came
+
+
+NOT_IN_CRISIS = CrisisState(in_crisis=False)
+_LATEST = object()
+
+
+def latest_check_in(member) -> CheckIn | None:
+    return CheckIn.objects.filter(member=member).order_by("-created_at", "-id").first()
+
+
+def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
+    """Whether the member is in crisis now, and since when (see the module docstring).
+
+    `check_in` is their latest check-in when the caller has it already (None: they
+    have none), or the one being recorded now, whose note counts. One query, and one
+    more to find the latest check-in when it isn't given."""
+    now = now or timezone.now()
+    if check_in is _LATEST:
+        check_in = latest_check_in(member)
+    signs = []
+    if check_in is not None and _check_in_in_crisis(check_in.in_crisis, check_in.note):
+        signs.append(check_in.created_at)
+    words = WORDS_SINCE.run(member=member, since=now - CRISIS_WORDS_WINDOW)
+    signs += _latest_words_in_crisis(words).get(member.pk, [])
+    if not signs:
+        return NOT_IN_CRISIS
+    return CrisisState(in_crisis=True, since=min(signs))
+
+
+def members_in_crisis(member_ids, *, now=None) -> set[int]:
+    """Which of these members are in crisis now: crisis_state's rule for many at once
+    (the authors of the posts a step might point at). Two queries."""
+    member_ids = set(member_ids)
+    if not member_ids:
+        return set()
+    now = now or timezone.now()
+    latest = CheckIn.objects.filter(member=OuterRef("pk")).order_by("-created_at", "-id")
+    check_ins = User.objects.filter(pk__in=member_ids).annotate(
+        flagged=Subquery(latest.values("in_crisis")[:1]),
+        note=Subquery(latest.values("note")[:1]),
+    )
+    found = {
+        pk for pk, flagged, note in check_ins.values_list("pk", "flagged", "note")
+        if flagged is not None and _check_in_in_crisis(flagged, note)
+    }  # fmt: skip
+    words = _words(author__in=member_ids, since=now - CRISIS_WORDS_WINDOW)
+    return found | {pk for pk, signs in _latest_words_in_crisis(words).items() if signs}
+
+
+def _check_in_in_crisis(flagged: bool, note: str) -> bool:
+    return flagged or mentions_crisis(note)
+
+
+def _words(since, **author):
+    """Posts and replies since `since`: (author, kind, when, title, body) rows. Hidden
+    ones count too: words a moderator hid still say how their author is."""
+    mine = {**author, "removed_at__isnull": True, "created_at__gte": since}
+
+    def kind(name):
+        return Value(name, output_field=CharField())
+
+    posts = Post.objects.filter(**mine).values_list(
+        "author_id", kind("post"), "created_at", "title", "body"
+    )
+    replies = Reply.objects.filter(**mine).values_list(
+        "author_id", kind("reply"), "created_at", kind(""), "body"
+    )
+    return posts.union(replies, all=True)
+
+
+# Run on every check-in and page that may ask "how do you feel now?": built once.
+WORDS_SINCE = Prepared(
+    lambda member, since: _words(since, author=member),
+    member=Prepared.MEMBER,
+    since=Prepared.SINCE,
+)
+
+
+def _latest_words_in_crisis(rows) -> dict[int, list[datetime]]:
+    """For each author: when their latest post, and latest reply, among `rows` were
+    written, for those in crisis words."""
+    latest: dict = {}
+    for author, what, at, title, body in rows:
+        if (author, what) not in latest or at > latest[author, what][0]:
+            latest[author, what] = (at, f"{title}\n{body}")
+    found: dict[int, list[datetime]] = {}
+    for (author, _), (at, words) in latest.items():
+        if mentions_crisis(words):
+            found.setdefault(author, []).append(at)
+    return found
+
+
+# --- A low day: the supportive mode ------------------------------------------------------
+
+LOW_MOOD = 2  # at or below: a low day whatever came before
+LOWISH_MOOD = 3  # at or below on 3 of the last 5 check-ins: a low stretch
+LOWISH_OF_LAST = (3, 5)
+AFTER_CRISIS = timedelta(hours=72)
+
+
+def _recent_check_ins(member, since):
+    return (
+        CheckIn.objects.filter(member=member)
+        .filter(
+            Q(created_at__gte=since)
+            | Q(
+                pk__in=CheckIn.objects.filter(member=member)
+                .order_by("-created_at", "-id")
+                .values("pk")[: LOWISH_OF_LAST[1]]
+            )
+        )
+        .order_by("-created_at", "-id")
+        .values_list("mood", "in_crisis", "created_at")
+    )
+
+
+RECENT_CHECK_INS = Prepared(_recent_check_ins, member=Prepared.MEMBER, since=Prepared.SINCE)
+
+
+def supportive_mode(member, *, check_in: CheckIn, now=None) -> bool:
+    """Whether today is a low day, when 4C offers a step towards support first and
+    asks nobody to carry someone else's pain: mood 2 or less now, or 3 or less on 3 of
+    the last 5 check-ins, or within 72 hours of a crisis check-in. `check_in` is the
+    latest (or the one being recorded, which counts even before it is stored). One
+    query."""
+    now = now or timezone.now()
+    earlier = [
+        row
+        for row in RECENT_CHECK_INS.run(member=member, since=now - AFTER_CRISIS)
+        if row[2] < check_in.created_at or check_in.pk is None
+    ]
+    moods = [check_in.mood] + [mood for mood, _, _ in earlier]
+    lowish, of_last = LOWISH_OF_LAST
+    return (
+        check_in.mood <= LOW_MOOD
+        or sum(mood <= LOWISH_MOOD for mood in moods[:of_last]) >= lowish
+        or check_in.in_crisis
+        or any(in_crisis and now - at <= AFTER_CRISIS for _, in_crisis, at in earlier)
+    )
