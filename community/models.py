@@ -279,6 +279,13 @@ class PostQuerySet(ContentQuerySet):
     def in_space(self, space):
         return self.filter(space=space)
 
+    def with_is_first(self):
+        """Each with `is_first`: whether it is its author's first post (a newcomer's)."""
+        earlier = Post.objects.filter(
+            author=models.OuterRef("author"), pk__lt=models.OuterRef("pk")
+        )
+        return self.annotate(is_first=~models.Exists(earlier))
+
     def conversations(self):
         """Leaves out gatherings' discussion posts: an invitation, not someone waiting
         for words."""

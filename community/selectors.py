@@ -255,11 +255,11 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
     return posts
 
 
-def longest_waiting_by_space(*, per_space: int) -> list[dict]:
+def longest_waiting_by_space(*, per_space: int, fields: tuple[str, ...] = ()) -> list[dict]:
     """For everyone at once: each open space's posts waiting longest for a first reply,
     oldest first, as plain rows (id, title, space_id, space__name, created_at,
-    author_id). No viewer's blocks are applied: callers filter per member, and must
-    never show `author_id` (anonymous posts carry it too)."""
+    author_id, and `fields`). No viewer's blocks are applied: callers filter per
+    member, and must never show `author_id` (anonymous posts carry it too)."""
     place = Window(
         RowNumber(), partition_by=F("space_id"), order_by=(F("created_at").asc(), F("id").asc())
     )
@@ -268,7 +268,7 @@ def longest_waiting_by_space(*, per_space: int) -> list[dict]:
         .annotate(place=place)
         .filter(place__lte=per_space)
         .order_by("created_at", "id")
-        .values("id", "title", "space_id", "space__name", "created_at", "author_id")
+        .values("id", "title", "space_id", "space__name", "created_at", "author_id", *fields)
     )
 
 

@@ -22,6 +22,7 @@ The rules, each tested:
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,6 +32,13 @@ NOVELTY = timedelta(days=3)
 TINY_MINUTES = 10  # at energy 1-2 a step takes no more than this
 SHRINK = 3.0  # how many data points the community's average is worth
 EXPLORE_SHARE = 0.25  # chance that the last slot explores
+ENERGY_FIT = 0.6  # per level between the member's energy and the step's
+NOT_FOR_ME_DAYS = timedelta(days=90)
+NOT_FOR_ME_LIMIT = 2  # "not for me" this often in 90 days: never offered again
+IGNORED = -0.5  # each suggestion of it left untouched in the last 3 days
+LIFTED_ENOUGH = (1.0, 2)  # a mean lift this big over this many steps beats novelty
+CONNECTION_BONUS = 0.5  # for an opposite step that reaches people: a bonus, not a rule
+MAX_PER_WAY = 2
 
 URGE_WORDS = {
     "keep_to_myself": "keeping to yourself",
@@ -120,9 +128,11 @@ class MemberState:
     # activity id -> (mean lift, times) for this member; way -> (mean lift, times)
     activity_lift: dict = field(default_factory=dict)
     way_lift: dict = field(default_factory=dict)
-    # The community's mean lift per activity id and per way (the prior).
+    # The community's mean lift per activity id and per way (the prior), and how many
+    # steps each activity's mean is made of (it is shrunk towards its Way's mean).
     community_activity_lift: dict = field(default_factory=dict)
     community_way_lift: dict = field(default_factory=dict)
+    community_activity_times: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,15 +166,30 @@ def _shrunk(member: tuple[float, int] | None, prior: float) -> float:
     return (mean * times + prior * SHRINK) / (times + SHRINK)
 
 
+def _prior(activity: ActivityInfo, state: MemberState) -> float:
+    """The community's mean lift for this activity, shrunk towards its Way's mean: a few
+    lucky data points don't make an activity look better than what it belongs to."""
+    way = state.community_way_lift.get(activity.way, 0.0)
+    mean = state.community_activity_lift.get(activity.id)
+    if mean is None:
+        return way
+    return _shrunk((mean, state.community_activity_times.get(activity.id, 0)), way)
+
+
+def _not_for_me(activity: ActivityInfo, state: MemberState) -> int:
+    """How often the member said "not for me" to it in the last 90 days."""
+    return sum(
+        1
+        for p in state.history
+        if p.activity_id == activity.id
+        and p.skip_reason == "not_for_me"
+        and state.now - p.created_at < NOT_FOR_ME_DAYS
+    )
+
+
 def _score(activity: ActivityInfo, state: MemberState) -> dict:
     parts = {
-        "lift": round(
-            _shrunk(
-                state.activity_lift.get(activity.id),
-                state.community_activity_lift.get(activity.id, 0.0),
-            ),
-            3,
-        ),
+        "lift": round(_shrunk(state.activity_lift.get(activity.id), _prior(activity, state)), 3),
         "way_lift": round(
             0.5
             * _shrunk(
@@ -173,28 +198,56 @@ def _score(activity: ActivityInfo, state: MemberState) -> dict:
             3,
         ),
         # Near the energy they have: a tiny step on a good day is fine, but not always.
-        "energy_fit": round(-0.3 * (state.energy - activity.energy), 3),
+        "energy_fit": round(-ENERGY_FIT * (state.energy - activity.energy), 3),
     }
-    not_for_me = sum(
-        1 for p in state.history if p.activity_id == activity.id and p.skip_reason == "not_for_me"
+    if _not_for_me(activity, state):
+        parts["not_for_me"] = -1.5
+    ignored = sum(
+        1
+        for p in state.history
+        if p.activity_id == activity.id
+        and p.status in IGNORED_STATUSES
+        and state.now - p.created_at < NOVELTY
     )
-    if not_for_me:
-        parts["not_for_me"] = -1.5 * min(not_for_me, 3)
+    if ignored:
+        parts["ignored"] = IGNORED * min(ignored, 2)
     return parts
 
 
-TAKEN_UP = ("done", "planned", "skipped")  # suggestions left untouched don't count
+TAKEN_UP = ("done", "planned", "skipped")
+IGNORED_STATUSES = ("suggested", "expired")  # offered and left: counts lightly
+
+
+def _lifted_enough(activity: ActivityInfo, state: MemberState) -> bool:
+    mean, times = state.activity_lift.get(activity.id) or (0.0, 0)
+    return mean >= LIFTED_ENOUGH[0] and times >= LIFTED_ENOUGH[1]
 
 
 def _recently_done(activity: ActivityInfo, state: MemberState) -> bool:
+    """Taken up in the last 3 days, and it hasn't clearly lifted them before."""
     recent = any(
         p.activity_id == activity.id
         and p.status in TAKEN_UP
         and state.now - p.created_at < NOVELTY
         for p in state.history
     )
-    lifted = (state.activity_lift.get(activity.id) or (0.0, 0))[0] > 0
-    return recent and not lifted
+    return recent and not _lifted_enough(activity, state)
+
+
+def offered(activity: ActivityInfo, state: MemberState, *, novelty: bool = True) -> bool:
+    """Whether the step may be offered to this member now: within their energy (tiny on
+    a day of energy 1-2), safe at this hour, with the link worker it needs, not said
+    "not for me" twice in 90 days, and (with `novelty`) not taken up in the last 3 days
+    unless it clearly lifted them."""
+    return (
+        activity.slug != CRISIS_SLUG
+        and activity.energy <= state.energy
+        and (state.energy > 2 or activity.minutes <= TINY_MINUTES)
+        and not (activity.night_unsafe and is_night(state.local_hour))
+        and (state.has_link_worker or not activity.needs_link_worker)
+        and _not_for_me(activity, state) < NOT_FOR_ME_LIMIT
+        and not (novelty and _recently_done(activity, state))
+    )
 
 
 def is_night(hour: int) -> bool:
@@ -251,49 +304,54 @@ def _ago(moment: datetime, now: datetime) -> str:
 
 
 def _reason(
-    activity: ActivityInfo,
-    target: Target | None,
-    state: MemberState,
-    *,
-    opposite: bool,
-    explore: bool,
+    activity: ActivityInfo, target: Target | None, state: MemberState, *, role: str = ""
 ) -> str:
     parts = []
-    if opposite:
+    if role == SUPPORT:
+        parts.append(
+            "Today sounds like a hard one. A step towards support comes first, "
+            "only if it feels OK."
+        )
+    if role == OPPOSITE:
         urge = URGE_WORDS.get(state.urge, "pulling away")
         parts.append(
             f"You said you feel like {urge} today. A gentle opposite step: {activity.title}."
         )
     if target is not None and target.kind == "post" and target.waiting_for_reply:
-        enough = (
-            "Even a reaction tells them someone's there."
-            if activity.action == "react"
-            else "One kind sentence is enough."
-        )
+        if activity.action == "react":
+            enough = "Even a reaction tells them someone's there."
+        elif activity.minutes <= TINY_MINUTES:
+            enough = "One kind sentence is enough."
+        else:
+            enough = "Say as much or as little as feels right."
         parts.append(
             f"“{target.title}” in {target.space} has waited {_ago(target.at, state.now)} "
             f"for a first reply. {enough}"
         )
-    elif target is not None and target.kind == "post":
+    elif target is not None and target.kind == "post" and target.friend:
         parts.append(f"Someone you've talked with posted “{target.title}” in {target.space}.")
+    elif target is not None and target.kind == "post":
+        parts.append(f"“{target.title}” in {target.space} might be one for you.")
     elif target is not None and target.kind == "gathering":
         parts.append(
             f"“{target.title}” is coming up soon and has places left. Only if it feels OK."
         )
     own = state.activity_lift.get(activity.id)
     way = state.way_lift.get(activity.way)
-    if not opposite and own and own[0] > 0 and own[1] >= 2:
+    if role != OPPOSITE and own and own[0] > 0 and own[1] >= 2:
         parts.append(f"Last times, this lifted your mood by {own[0]:.1f} on average.")
-    elif not opposite and way and way[0] > 0 and way[1] >= 2:
+    elif role != OPPOSITE and way and way[0] > 0 and way[1] >= 2:
         parts.append(
             f"Last times, {WAY_WORDS.get(activity.way, 'this')} lifted your mood by "
             f"{way[0]:.1f} on average."
         )
+    if state.supportive and not parts:
+        parts.append(f"Gentle, for a low day: about {activity.minutes} minutes.")
     if state.energy <= 2 and not parts:
         parts.append(
-            f"Your energy is low today, so this one is tiny: about {activity.minutes} minutes."
+            f"Your energy is low today, so this one is small: about {activity.minutes} minutes."
         )
-    if explore and not parts:
+    if role == EXPLORE and not parts:
         parts.append("Something a little different, in case it helps.")
     if not parts:
         parts.append(f"A small step of {WAY_WORDS.get(activity.way, 'kindness')} for today.")
@@ -310,8 +368,9 @@ def suggest(
 ) -> Plan:
     """A few suggestions for this member now; see the module docstring for the rules.
 
-    Novelty gives way when keeping it would break the firmer rules (a connection,
-    the opposite first) or leave nothing to offer.
+    Novelty gives way when keeping it would break the firmer rules (support first on a
+    low day, the opposite first, a connection, a step near a high energy) or leave
+    nothing to offer.
     """
     plan = _suggest(state, catalogue, targets, count=count, seed=seed, novelty=True)
     if plan.in_crisis or _keeps_the_rules(plan, state):
@@ -320,73 +379,114 @@ def suggest(
 
 
 def _keeps_the_rules(plan: Plan, state: MemberState) -> bool:
-    if not plan.suggestions:
+    if len(plan.suggestions) < 3:
         return False
-    if not any(s.activity.is_connection for s in plan.suggestions):
-        return False
-    return not state.urge or state.urge in plan.suggestions[0].activity.opposite_of
+    first = plan.suggestions[0].activity
+    return (
+        any(s.activity.is_connection for s in plan.suggestions)
+        and (not state.supportive or first.is_support)
+        and (
+            not state.urge
+            or any(state.urge in s.activity.opposite_of for s in plan.suggestions[:2])
+        )
+        and (state.energy < 4 or any(_near_energy(s.activity, state) for s in plan.suggestions))
+    )
+
+
+def _near_energy(activity: ActivityInfo, state: MemberState) -> bool:
+    return activity.energy >= state.energy - 1
+
+
+SUPPORT, OPPOSITE, EXPLORE = "support_first", "opposite_action", "explore"
+PINNED = (SUPPORT, OPPOSITE)  # slots the later rules never swap out
+
+
+def _crisis_plan(catalogue) -> Plan:
+    reach_out = next((a for a in catalogue if a.slug == CRISIS_SLUG), None)
+    suggestions = ()
+    if reach_out is not None:
+        suggestions = (
+            Suggestion(
+                activity=reach_out,
+                target=None,
+                reason="It sounds like things are really hard right now. Please reach out to "
+                "a person now: someone you trust, or one of the lines on the help page.",
+                score_parts={"crisis": True},
+            ),
+        )
+    return Plan(in_crisis=True, suggestions=suggestions)
 
 
 def _suggest(state, catalogue, targets, *, count, seed, novelty) -> Plan:
-    rng = random.Random(seed)  # noqa: S311 - exploration, not secrets
     if state.in_crisis:
-        reach_out = next((a for a in catalogue if a.slug == CRISIS_SLUG), None)
-        suggestions = ()
-        if reach_out is not None:
-            suggestions = (
-                Suggestion(
-                    activity=reach_out,
-                    target=None,
-                    reason="It sounds like things are really hard right now. Please reach out to "
-                    "a person now: someone you trust, or one of the lines on the help page.",
-                    score_parts={"crisis": True},
-                ),
-            )
-        return Plan(in_crisis=True, suggestions=suggestions)
-
-    candidates = [
-        a
-        for a in catalogue
-        if a.slug != CRISIS_SLUG
-        and a.energy <= state.energy
-        and (state.energy > 2 or a.minutes <= TINY_MINUTES)
-        and not (novelty and _recently_done(a, state))
-    ]
+        return _crisis_plan(catalogue)
+    rng = random.Random(seed)  # noqa: S311 - exploration, not secrets
+    supportive = state.supportive
     scored = []
-    for activity in candidates:
+    for activity in catalogue:
+        if not offered(activity, state, novelty=novelty):
+            continue
         parts = _score(activity, state)
-        if _target_for(activity, targets, set()):
+        if _target_for(activity, targets, set(), supportive=supportive):
             parts["target"] = 0.5  # something real to do, not an abstract idea
         scored.append((sum(parts.values()), activity.slug, activity, parts))
     scored.sort(key=lambda row: (-row[0], row[1]))
 
     chosen: list[Suggestion] = []
     used_targets: set = set()
+    ways: Counter = Counter()
 
-    def take(activity, parts, *, opposite=False, explore=False) -> bool:
-        if any(s.activity.id == activity.id for s in chosen):
+    def take(activity, parts, *, role="") -> bool:
+        if any(s.activity.id == activity.id for s in chosen) or ways[activity.way] >= MAX_PER_WAY:
             return False
-        target = _target_for(activity, targets, used_targets)
+        target = _target_for(activity, targets, used_targets, supportive=supportive)
         if target is False:
             return False
         if target is not None:
             used_targets.add((target.kind, target.id))
-        if opposite:
-            parts = {**parts, "opposite_action": True}
-        if explore:
-            parts = {**parts, "explore": True}
-        reason = _reason(activity, target, state, opposite=opposite, explore=explore)
+        ways[activity.way] += 1
+        parts = {**parts, role: True} if role else parts
+        reason = _reason(activity, target, state, role=role)
         chosen.append(
             Suggestion(activity=activity, target=target, reason=reason, score_parts=parts)
         )
         return True
 
-    # Opposite action first, preferring a step towards people.
+    def swap_one(wanted, keep) -> None:
+        """Swaps the last slot that is neither pinned nor kept by `keep` for the best
+        step `wanted` accepts, if there is one."""
+        free = [
+            i
+            for i, s in enumerate(chosen)
+            if not any(s.score_parts.get(role) for role in PINNED) and not keep(s)
+        ]
+        if not free:
+            return
+        dropped = chosen.pop(free[-1])
+        ways[dropped.activity.way] -= 1
+        if dropped.target is not None:
+            used_targets.discard((dropped.target.kind, dropped.target.id))
+        for _, _, activity, parts in scored:
+            if wanted(activity) and take(activity, parts):
+                return
+        chosen.insert(free[-1], dropped)
+        ways[dropped.activity.way] += 1
+        if dropped.target is not None:
+            used_targets.add((dropped.target.kind, dropped.target.id))
+
+    # On a low day, a step towards support comes first.
+    if supportive:
+        for _, _, activity, parts in scored:
+            if activity.is_support and take(activity, parts, role=SUPPORT):
+                break
+    # Opposite action: the best-scored opposite of their urge, people a bonus.
     if state.urge:
-        opposites = [row for row in scored if state.urge in row[2].opposite_of]
-        opposites.sort(key=lambda row: (not row[2].is_connection, -row[0], row[1]))
+        opposites = sorted(
+            (row for row in scored if state.urge in row[2].opposite_of),
+            key=lambda row: (-(row[0] + CONNECTION_BONUS * row[2].is_connection), row[1]),
+        )
         for _, _, activity, parts in opposites:
-            if take(activity, parts, opposite=True):
+            if take(activity, parts, role=OPPOSITE):
                 break
 
     explore = rng.random() < EXPLORE_SHARE
@@ -395,27 +495,31 @@ def _suggest(state, catalogue, targets, *, count, seed, novelty) -> Plan:
         if len(chosen) >= regular_slots:
             break
         take(activity, parts)
-
     if explore:
         remaining = [row for row in scored if all(s.activity.id != row[2].id for s in chosen)]
         rng.shuffle(remaining)
         for _, _, activity, parts in remaining:
-            if take(activity, parts, explore=True):
+            if len(chosen) >= count or take(activity, parts, role=EXPLORE):
                 break
         for _, _, activity, parts in scored:  # top up if exploring found nothing usable
             if len(chosen) >= count:
                 break
             take(activity, parts)
 
-    # Connection always: if nothing connects or gives, the last slot does.
+    def connects(s):
+        return s.activity.is_connection and sum(c.activity.is_connection for c in chosen) == 1
+
+    def near(s):
+        return (
+            state.energy >= 4
+            and _near_energy(s.activity, state)
+            and sum(_near_energy(c.activity, state) for c in chosen) == 1
+        )
+
+    # On a good day, one step near the energy they have.
+    if state.energy >= 4 and not any(_near_energy(s.activity, state) for s in chosen):
+        swap_one(lambda a: _near_energy(a, state), keep=connects)
+    # Connection always: if nothing connects or gives, a free slot does.
     if chosen and not any(s.activity.is_connection for s in chosen):
-        for _, _, activity, parts in scored:
-            if not activity.is_connection:
-                continue
-            dropped = chosen.pop()
-            if dropped.target is not None:
-                used_targets.discard((dropped.target.kind, dropped.target.id))
-            if take(activity, parts):
-                break
-            chosen.append(dropped)
-    return Plan(in_crisis=False, suggestions=tuple(chosen[:count]))
+        swap_one(lambda a: a.is_connection, keep=near)
+    return Plan(in_crisis=False, suggestions=tuple(chosen[:count]), supportive=supportive)

@@ -32,7 +32,7 @@ from prescriptions.models import (
     WellbeingSurvey,
 )
 
-HISTORY_DAYS = 30
+HISTORY_DAYS = 90  # "not for me" counts over 90 days; novelty over the last 3
 LEARNING_DAYS = 180  # what lifted them is learned from the last six months
 CATALOGUE_SECONDS = 60
 PRIOR_SECONDS = 600
@@ -61,6 +61,14 @@ def _catalogue() -> list[engine.ActivityInfo]:
             opposite_of=tuple(a.opposite_of),
             minutes=a.minutes,
             action=a.action,
+            satisfaction=a.satisfaction,
+            is_support=a.is_support,
+            needs_link_worker=a.needs_link_worker,
+            night_unsafe=a.night_unsafe,
+            target_intents=tuple(a.target_intents),
+            target_author=a.target_author,
+            target_at_night=a.target_at_night,
+            target_format=a.target_format,
         )
         for a in Activity.objects.filter(is_active=True)
     ]
@@ -89,9 +97,9 @@ def mean_lifts(rows) -> tuple[dict, dict]:
 
 
 def _community_prior() -> tuple[dict, dict]:
-    """The community's mean lift per activity id and per Way: the engine's prior."""
-    by_activity, by_way = mean_lifts(Prescription.objects.lift_totals())
-    return {k: v[0] for k, v in by_activity.items()}, {k: v[0] for k, v in by_way.items()}
+    """The community's mean lift and times per activity id and per Way: the engine's
+    prior."""
+    return mean_lifts(Prescription.objects.lift_totals())
 
 
 STEP_FIELDS = ("activity_id", "activity__way", "created_at", "status", "skip_reason", "mood_lift")
@@ -109,9 +117,10 @@ STEPS_SINCE = Prepared(
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs for this check-in: the member's state, the catalogue
-    and their targets (prescriptions/targets.py). Four queries and one cache round
-    trip, whoever the member and however big the community (plus the shared values,
-    when the cache builds them again: at most once a minute, or after a change)."""
+    and their targets (prescriptions/targets.py). Five queries (seven when people they
+    talked with posted lately) and one cache round trip, whoever the member and however
+    big the community (plus the shared values, when the cache builds them again: at
+    most once a minute, or after a change)."""
     now = now or timezone.now()
     shared = targets.cached(
         {
@@ -135,19 +144,24 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         {**r, "total": r["mood_lift"], "times": 1} for r in steps if r["mood_lift"] is not None
     )
     prior_by_activity, prior_by_way = shared[targets.PRIOR]
+    facts = targets.member_facts(member)
     state = engine.MemberState(
         energy=check_in.energy,
         mood=check_in.mood,
         urge=check_in.urge,
         now=now,
         in_crisis=crisis.crisis_state(member, check_in=check_in, now=now).in_crisis,
+        supportive=crisis.supportive_mode(member, check_in=check_in, now=now),
+        local_hour=now.astimezone(member.tzinfo).hour,
+        has_link_worker=bool(facts[targets.LINK_WORKER]),
         history=history,
         activity_lift=activity_lift,
         way_lift=way_lift,
-        community_activity_lift=prior_by_activity,
-        community_way_lift=prior_by_way,
+        community_activity_lift={k: mean for k, (mean, _) in prior_by_activity.items()},
+        community_activity_times={k: times for k, (_, times) in prior_by_activity.items()},
+        community_way_lift={k: mean for k, (mean, _) in prior_by_way.items()},
     )
-    found = targets.for_member(member, now=now, pools=shared)
+    found = targets.for_member(member, now=now, pools=shared, facts=facts)
     return state, shared[targets.CATALOGUE], found
 
 

@@ -28,10 +28,11 @@ engine carry no author.
 
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Min, Value
 from django.utils import timezone
 
 from community import selectors as community
@@ -45,8 +46,10 @@ from community.models import (
     SpaceFollow,
     SpaceRead,
 )
+from community.safety import mentions_crisis
 from fourc.lib.prepared import Prepared
-from prescriptions import engine
+from prescriptions import crisis, engine
+from prescriptions.models import LinkWorkerConsent
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,8 @@ FRIENDS_DAYS = 30
 WAITING = "prescriptions:waiting-pool"
 GATHERINGS = "prescriptions:gathering-pool"
 CATALOGUE = "prescriptions:catalogue"
-PRIOR = "prescriptions:community-prior"  # (mean per activity, per Way)
+PRIOR = "prescriptions:community-prior:2"  # ((mean, times) per activity, per Way)
+# (A cached value's key changes with its shape, so a deploy never reads an old one.)
 POOL_SECONDS = 60
 WAITING_PER_SPACE = 3 * TARGETS_PER_KIND  # room for the member's own and blocked ones
 GATHERING_POOL_SIZE = 50
@@ -125,8 +129,35 @@ def forget(*keys: str) -> None:
 
 
 def waiting_pool() -> tuple[dict, ...]:
-    """Each open space's posts waiting longest for a first reply, as plain rows."""
-    return tuple(community.longest_waiting_by_space(per_space=WAITING_PER_SPACE))
+    """Each open space's posts waiting longest for a first reply, as plain rows with the
+    facts a step is fitted to (engine.Target), leaving out words in crisis and the posts
+    of members in crisis now: they need a moderator and the help lines, not a peer's
+    step. Four queries, at most once a minute."""
+    rows = community.longest_waiting_by_space(
+        per_space=WAITING_PER_SPACE, fields=("intent", "body", "author__time_zone")
+    )
+    authors = {row["author_id"] for row in rows}
+    in_crisis = crisis.members_in_crisis(authors)
+    firsts = set(
+        Post.objects.filter(author__in=authors)
+        .values("author")
+        .annotate(first=Min("pk"))
+        .values_list("first", flat=True)
+    )
+    return tuple(
+        {
+            **{k: v for k, v in row.items() if k not in ("body", "author__time_zone")},
+            "newcomer": row["id"] in firsts,
+            "at_night": _written_at_night(row["created_at"], row["author__time_zone"]),
+        }
+        for row in rows
+        if row["author_id"] not in in_crisis
+        and not mentions_crisis(f"{row['title']}\n{row['body']}")
+    )
+
+
+def _written_at_night(at, time_zone: str) -> bool:
+    return engine.is_night(at.astimezone(ZoneInfo(time_zone)).hour)
 
 
 def gathering_pool() -> tuple[dict, ...]:
@@ -139,7 +170,9 @@ def gathering_pool() -> tuple[dict, ...]:
         .filter(starts_at__gt=now, starts_at__lte=horizon)
         .with_places_left()
         .order_by("starts_at", "id")
-        .values("id", "title", "space__name", "starts_at", "host_id")[:GATHERING_POOL_SIZE]
+        .values("id", "title", "space__name", "starts_at", "host_id", "format")[
+            :GATHERING_POOL_SIZE
+        ]
     )
 
 
@@ -149,11 +182,13 @@ POOLS = {WAITING: (waiting_pool, POOL_SECONDS), GATHERINGS: (gathering_pool, POO
 # --- One member ----------------------------------------------------------------------------
 
 FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"
+LINK_WORKER = "link_worker"
 
 
 def _facts(member):
     """(kind, id) rows: the spaces the member follows and has read, the members blocked
-    either way, the gatherings where they hold or wait for a place."""
+    either way, the gatherings where they hold or wait for a place, the link workers
+    they invited."""
 
     def ids(kind, rows, field):
         return rows.values_list(Value(kind, output_field=CharField()), field)
@@ -163,6 +198,11 @@ def _facts(member):
         ids(READ, SpaceRead.objects.filter(member=member), "space_id"),
         ids(BLOCKED, Block.objects.members_either_way(member), "other"),
         ids(HAS_PLACE, places, "gathering_id"),
+        ids(
+            LINK_WORKER,
+            LinkWorkerConsent.objects.filter(member=member, revoked_at=None),
+            "link_worker_id",
+        ),
         all=True,
     )
 
@@ -180,11 +220,18 @@ def _friends_posts(member, since):
     return (
         Post.objects.visible_to(member)
         .conversations()
+        .with_is_first()
         .filter(author__in=talked, is_anonymous=False, is_locked=False, created_at__gte=since)
         .exclude(author=member)
         .order_by("-created_at", "-id")
-        .values_list("id", "title", "space__name", "created_at")[:TARGETS_PER_KIND]
+        .values_list(*FRIENDS_POST_FIELDS)[:TARGETS_PER_KIND]
     )
+
+
+FRIENDS_POST_FIELDS = (
+    "id", "title", "space__name", "created_at", "intent", "is_first", "author_id",
+    "author__time_zone", "body",
+)  # fmt: skip
 
 
 # Both run on every check-in, and building them costs more than running them, so each
@@ -195,24 +242,40 @@ FRIENDS_POSTS = Prepared(_friends_posts, member=Prepared.MEMBER, since=Prepared.
 
 def member_facts(member) -> dict[str, set[int]]:
     """The ids the targets need about one member (see _facts). One query."""
-    facts: dict[str, set[int]] = {kind: set() for kind in (FOLLOWED, READ, BLOCKED, HAS_PLACE)}
+    facts: dict[str, set[int]] = {
+        kind: set() for kind in (FOLLOWED, READ, BLOCKED, HAS_PLACE, LINK_WORKER)
+    }
     for kind, ref in FACTS.run(member=member):
         facts[kind].add(ref)
     return facts
 
 
 def friends_posts(member, *, since) -> tuple[engine.Target, ...]:
-    """The recent posts of the people the member talked with (see _friends_posts).
-    One query."""
+    """The recent posts of the people the member talked with (see _friends_posts),
+    leaving out words in crisis and the posts of members in crisis now. One query, and
+    two more when there are any."""
+    rows = [
+        dict(zip(FRIENDS_POST_FIELDS, row, strict=True))
+        for row in FRIENDS_POSTS.run(member=member, since=since)
+    ]
+    in_crisis = crisis.members_in_crisis({row["author_id"] for row in rows})
     return tuple(
-        engine.Target("post", *row) for row in FRIENDS_POSTS.run(member=member, since=since)
-    )
+        engine.Target(
+            "post", row["id"], row["title"], row["space__name"], row["created_at"],
+            intent=row["intent"], newcomer=row["is_first"], friend=True,
+            at_night=_written_at_night(row["created_at"], row["author__time_zone"]),
+        )
+        for row in rows
+        if row["author_id"] not in in_crisis
+        and not mentions_crisis(f"{row['title']}\n{row['body']}")
+    )  # fmt: skip
 
 
-def for_member(member, *, now, pools: dict) -> engine.Targets:
-    """What this member may be pointed at now, from the shared `pools` (see cached()).
-    Two queries, whoever the member and however big the community."""
-    facts = member_facts(member)
+def for_member(member, *, now, pools: dict, facts: dict | None = None) -> engine.Targets:
+    """What this member may be pointed at now, from the shared `pools` (see cached())
+    and their `facts` (member_facts, read here when not given). One to four queries,
+    whoever the member and however big the community."""
+    facts = member_facts(member) if facts is None else facts
     not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
     waiting = [
@@ -237,11 +300,21 @@ def for_member(member, *, now, pools: dict) -> engine.Targets:
                 p["space__name"],
                 p["created_at"],
                 waiting_for_reply=True,
-            )
+                intent=p["intent"],
+                newcomer=p["newcomer"],
+                at_night=p["at_night"],
+            )  # fmt: skip
             for p in waiting[:TARGETS_PER_KIND]
         ),  # fmt: skip
         gatherings=tuple(
-            engine.Target("gathering", g["id"], g["title"], g["space__name"], g["starts_at"])
+            engine.Target(
+                "gathering",
+                g["id"],
+                g["title"],
+                g["space__name"],
+                g["starts_at"],
+                format=g["format"],
+            )  # fmt: skip
             for g in gatherings[:TARGETS_PER_KIND]
         ),
         friends_posts=friends_posts(member, since=now - timedelta(days=FRIENDS_DAYS)),

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from prescriptions.engine import (
     Past,
     Target,
     Targets,
+    _prior,
     suggest,
 )
 
@@ -136,17 +138,20 @@ def test_the_same_activity_is_not_suggested_again_within_three_days():
     assert 1 in by_id(plan)
 
 
-def test_an_activity_that_lifted_the_member_may_come_back_sooner():
+@pytest.mark.parametrize(
+    ("lift", "back"), [((2.0, 2), True), ((1.0, 3), True), ((2.0, 1), False), ((0.3, 4), False)]
+)
+def test_only_a_clear_lift_over_two_steps_brings_an_activity_back_sooner(lift, back):
     history = (Past(10, NOW - timedelta(days=1), "done"),)
 
     plan = suggest(
-        state(energy=1, history=history, activity_lift={10: (2.0, 1)}),
+        state(energy=1, history=history, activity_lift={10: lift}),
         catalogue(),
         TARGETS,
         count=5,
     )
 
-    assert 10 in by_id(plan)
+    assert (10 in by_id(plan)) is back
 
 
 def test_what_lifted_this_member_ranks_higher():
@@ -166,14 +171,28 @@ def test_what_lifted_this_member_ranks_higher():
 
 def test_few_data_points_are_shrunk_towards_the_community():
     one_lucky_time = suggest(
-        state(energy=5, activity_lift={9: (2.0, 1)}, community_activity_lift={8: 1.5}),
+        state(
+            energy=5,
+            activity_lift={9: (2.0, 1)},
+            community_activity_lift={8: 1.5},
+            community_activity_times={8: 30},
+        ),
         catalogue(),
         TARGETS,
         count=1,
     )
 
-    # 2.0 once, shrunk with 3 prior points at 0, is 0.5: less than the community's 1.5 for #8.
+    # 2.0 once, shrunk with 3 prior points at 0, is 0.5: less than the community's 1.5
+    # for #8 (over 30 steps, so barely shrunk towards its Way's 0).
     assert by_id(one_lucky_time) == [8]
+
+
+def test_the_communitys_few_data_points_are_shrunk_towards_their_way():
+    lucky = state(energy=5, community_activity_lift={8: 3.0}, community_activity_times={8: 1})
+    steady = state(energy=5, community_activity_lift={8: 3.0}, community_activity_times={8: 60})
+
+    assert _prior(catalogue()[7], lucky) == pytest.approx(0.75)  # 3.0 once, 3 points at 0
+    assert _prior(catalogue()[7], steady) == pytest.approx(3.0 * 60 / 63)
 
 
 def test_not_for_me_ranks_lower():

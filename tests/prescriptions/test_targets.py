@@ -153,8 +153,8 @@ def test_an_answer_elsewhere_keeps_the_pool(
 
     community.post_reply(author=UserFactory(), post=answered, body="Me too.")
 
-    # Steps, crisis words, member facts, friends' posts: no pool to rebuild.
-    with django_assert_num_queries(4):
+    # Steps, crisis words, recent check-ins, member facts, friends' posts: no pool to rebuild.
+    with django_assert_num_queries(5):
         assert [t.id for t in targets(member).waiting_posts] == [waiting.pk]
 
 
@@ -330,7 +330,7 @@ def test_a_friends_gathering_discussion_is_not_a_friends_post(member, space, mak
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("many", [1, 50])
-def test_a_member_costs_four_queries_however_big_the_community(
+def test_a_member_costs_the_same_queries_however_big_the_community(
     member, make_post, space, many, django_assert_num_queries
 ):
     friend = UserFactory()
@@ -345,8 +345,9 @@ def test_a_member_costs_four_queries_however_big_the_community(
         RSVPFactory(gathering=GatheringFactory(space=space, title=f"G{i}"), member=member)
     targets(member)  # the community-wide pool is cached from here on
 
-    # Steps, crisis words, member facts, friends' posts.
-    with django_assert_num_queries(4):
+    # Steps, crisis words, recent check-ins, member facts, friends' posts, and whether
+    # any of those friends is in crisis now (their latest check-in, their words).
+    with django_assert_num_queries(7):
         found = targets(member)
 
     # Strangers' posts and the friend's wait for a reply too.
