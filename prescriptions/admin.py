@@ -4,8 +4,13 @@ prescriptions are health data: they are deliberately not registered here."""
 from django import forms
 from django.contrib import admin
 
+from community.models import Intent
 from prescriptions import targets
-from prescriptions.models import CRISIS_SLUG, Activity, Urge
+from prescriptions.models import CRISIS_SLUG, Activity, CommunityAction, Satisfaction, Urge
+
+# The actions whose step points at a post, and the one that points at a gathering.
+POST_ACTIONS = (CommunityAction.REACT, CommunityAction.REPLY, CommunityAction.REPLY_UNANSWERED)
+POST_FITS = ("target_intents", "target_author", "target_at_night")
 
 
 class ActivityForm(forms.ModelForm):
@@ -15,23 +20,70 @@ class ActivityForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="The urges this is the opposite of (for opposite-action steps).",
     )
+    satisfaction = forms.ChoiceField(
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        help_text="What doing it tends to give.",
+    )
+    target_intents = forms.MultipleChoiceField(
+        choices=Intent.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For a step on a post: the kinds of post its words fit (none ticked: any).",
+    )
 
     class Meta:
         model = Activity
         fields = [
             "slug", "title", "how_to", "energy", "way", "technique", "opposite_of", "minutes",
-            "action", "is_active",
+            "action", "is_active", "satisfaction", "is_support", "needs_link_worker",
+            "night_unsafe", "target_intents", "target_author", "target_at_night",
+            "target_format",
         ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action is None:
+            return cleaned  # the action's own error says enough
+        if action not in POST_ACTIONS:
+            for name in POST_FITS:
+                if cleaned.get(name):
+                    self.add_error(name, "Only a step on a post (react, reply) points at a post.")
+        if action != CommunityAction.ATTEND and cleaned.get("target_format"):
+            self.add_error("target_format", "Only a gathering step points at a gathering.")
+        return cleaned
 
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
     form = ActivityForm
-    list_display = ("title", "energy", "way", "technique", "action", "minutes", "is_active")
-    list_filter = ("is_active", "way", "technique", "action", "energy")
+    list_display = (
+        "title", "energy", "way", "technique", "action", "minutes", "satisfaction",
+        "is_support", "night_unsafe", "is_active",
+    )  # fmt: skip
+    list_filter = (
+        "is_active", "way", "technique", "action", "energy", "satisfaction", "is_support",
+        "needs_link_worker", "night_unsafe", "target_author", "target_at_night",
+        "target_format",
+    )  # fmt: skip
     search_fields = ("title", "how_to", "slug")
     prepopulated_fields = {"slug": ("title",)}
     ordering = ("energy", "title")
+    fieldsets = (
+        (None, {"fields": (
+            "slug", "title", "how_to", "energy", "way", "technique", "opposite_of", "minutes",
+            "action", "is_active",
+        )}),
+        ("What it gives, and when it is offered", {"fields": (
+            "satisfaction", "is_support", "needs_link_worker", "night_unsafe",
+        )}),
+        ("What it points at", {
+            "fields": ("target_intents", "target_author", "target_at_night", "target_format"),
+            "description": "Only for a step on a post or a gathering: what its words fit. "
+            "Leave empty when it fits any.",
+        }),
+    )  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

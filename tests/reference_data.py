@@ -42,3 +42,4 @@ def put_back() -> None:
     apps.get_model("prescriptions", "Activity").objects.update_or_create(
         slug=reach_out["slug"], defaults=reach_out
     )
+    _migration("prescriptions", "0008_catalogue_fit_and_care").forwards(apps, None)

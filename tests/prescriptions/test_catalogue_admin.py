@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 ACTIVITIES = "/admin/prescriptions/activity/"
 
+CHECKBOXES = ("is_active", "is_support", "needs_link_worker", "night_unsafe", "target_at_night")
+
 NEW_ACTIVITY = {
     "slug": "watch-a-cloud",
     "title": "Watch a cloud go by",
@@ -28,6 +30,7 @@ NEW_ACTIVITY = {
     "minutes": 2,
     "action": "none",
     "is_active": "on",
+    "satisfaction": "pleasure",
 }
 
 
@@ -59,10 +62,19 @@ def form_data(activity: Activity, **changes) -> dict:
         "minutes": activity.minutes,
         "action": activity.action,
         "is_active": "on" if activity.is_active else "",
+        "satisfaction": activity.satisfaction,
+        "is_support": "on" if activity.is_support else "",
+        "needs_link_worker": "on" if activity.needs_link_worker else "",
+        "night_unsafe": "on" if activity.night_unsafe else "",
+        "target_intents": list(activity.target_intents),
+        "target_author": activity.target_author,
+        "target_at_night": "on" if activity.target_at_night else "",
+        "target_format": activity.target_format,
     }
     data.update(changes)
-    if not data["is_active"]:
-        del data["is_active"]  # an unticked box is not sent
+    for box in CHECKBOXES:
+        if not data[box]:
+            del data[box]  # an unticked box is not sent
     return data
 
 
@@ -152,6 +164,92 @@ def test_retired_activities_are_kept_and_can_come_back(moderator_client, member)
     )
 
     assert activity.pk in catalogue_ids(member)
+
+
+# --- What a step fits, and when it is offered -----------------------------------------------
+
+
+def test_a_moderator_sets_what_a_step_fits_and_when_it_is_offered(moderator_client):
+    activity = Activity.objects.get(slug="one-kind-sentence-reply")
+
+    response = moderator_client.post(
+        f"{ACTIVITIES}{activity.pk}/change/",
+        form_data(
+            activity,
+            satisfaction="pleasure",
+            is_support="on",
+            night_unsafe="on",
+            target_intents=["win", "hello"],
+            target_author="friend",
+            target_at_night="on",
+        ),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    activity.refresh_from_db()
+    assert activity.satisfaction == "pleasure"
+    assert (activity.is_support, activity.needs_link_worker, activity.night_unsafe) == (
+        True, False, True,
+    )  # fmt: skip
+    assert activity.target_intents == ["win", "hello"]
+    assert (activity.target_author, activity.target_at_night) == ("friend", True)
+
+
+def test_the_change_form_offers_the_post_intents_as_boxes_to_tick(moderator_client):
+    activity = Activity.objects.get(slug="well-done-reply")
+
+    html = moderator_client.get(f"{ACTIVITIES}{activity.pk}/change/").content.decode()
+
+    for intent in ("support", "win", "idea", "hello"):
+        assert f'type="checkbox" name="target_intents" value="{intent}"' in html, intent
+    assert 'name="target_intents" value="win" id="id_target_intents_1" checked' in html
+
+
+def test_every_step_needs_a_satisfaction(moderator_client):
+    response = moderator_client.post(f"{ACTIVITIES}add/", {**NEW_ACTIVITY, "satisfaction": ""})
+
+    assert response.status_code == 200
+    assert "satisfaction" in response.context["adminform"].form.errors
+    assert not Activity.objects.filter(slug=NEW_ACTIVITY["slug"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "fit", "value"),
+    [
+        ("none", "target_intents", ["win"]),
+        ("post", "target_author", "newcomer"),
+        ("attend", "target_at_night", "on"),
+        ("reply", "target_format", "online"),
+        ("none", "target_format", "in_person"),
+    ],
+)
+def test_a_fit_is_only_for_a_step_that_points_at_that_kind_of_thing(
+    moderator_client, action, fit, value
+):
+    response = moderator_client.post(
+        f"{ACTIVITIES}add/", {**NEW_ACTIVITY, "energy": 3, "action": action, fit: value}
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == [fit]
+
+
+@pytest.mark.parametrize(
+    ("query", "lookup"),
+    [
+        ({"satisfaction__exact": "mastery"}, {"satisfaction": "mastery"}),
+        ({"is_support__exact": "1"}, {"is_support": True}),
+        ({"needs_link_worker__exact": "1"}, {"needs_link_worker": True}),
+        ({"night_unsafe__exact": "1"}, {"night_unsafe": True}),
+        ({"target_author__exact": "newcomer"}, {"target_author": "newcomer"}),
+        ({"target_format__exact": "online"}, {"target_format": "online"}),
+    ],
+)
+def test_moderators_can_filter_the_catalogue_by_what_steps_fit(moderator_client, query, lookup):
+    response = moderator_client.get(ACTIVITIES, query)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == Activity.objects.filter(**lookup).count() > 0
 
 
 # --- The crisis step ------------------------------------------------------------------------
