@@ -18,7 +18,7 @@ from community import roles
 from community.handles import is_handle, normalise_handle
 from community.models import HANDLE_MAX, HANDLE_MIN, Post, Reply, SpaceRead, User
 from community.text import validate_plain_text
-from prescriptions import engine, selectors
+from prescriptions import engine, selectors, targets
 from prescriptions.models import (
     CONSENT_VERSION,
     OPEN_STATUSES,
@@ -123,6 +123,7 @@ def record_check_in(
     if plan.in_crisis:
         check_in.in_crisis = True
         check_in.save(update_fields=["in_crisis"])
+        targets.forget(targets.WAITING)  # their waiting posts are nobody's step now
     Prescription.objects.bulk_create(
         [
             Prescription(

@@ -28,8 +28,10 @@ from prescriptions import services as prescriptions
 from prescriptions.models import CheckIn, Prescription, Urge
 from tests.factories import UserFactory
 
-AUTHORS = ("member", "stranger", "friend", "blocked", "blocker")
-POST_STATES = ("waiting", "answered", "hidden", "removed", "locked")
+# "struggling" has talked with the member and checked in with crisis words.
+AUTHORS = ("member", "stranger", "friend", "blocked", "blocker", "struggling")
+POST_STATES = ("waiting", "answered", "hidden", "removed", "locked", "crisis words")
+CRISIS_WORDS = "I can't go on like this."
 WEEK_MINUTES = 7 * 24 * 60
 
 posts = st.lists(
@@ -64,7 +66,11 @@ gatherings = st.lists(
 def build(post_specs, gathering_specs, follows):
     """The cast, the posts and the gatherings; returns what the member may be shown."""
     cast = {name: UserFactory() for name in ("member", "stranger", "friend", "moderator")}
-    cast["blocked"], cast["blocker"] = UserFactory(), UserFactory()
+    cast["blocked"], cast["blocker"], cast["struggling"] = (
+        UserFactory(),
+        UserFactory(),
+        UserFactory(),
+    )
     member = cast["member"]
     for host in ("member", "stranger", "friend", "blocked"):
         community.assign_role(member=cast[host], role=roles.HOSTS)
@@ -78,18 +84,27 @@ def build(post_specs, gathering_specs, follows):
         author=member, space=open_space, title="Hello", body="Hi all.", intent="hello"
     )
     community.post_reply(author=cast["friend"], post=hello, body="Hello you.")
-    # So have the blocked and the blocker, before the blocks: never friends' posts then.
-    for someone in ("blocked", "blocker"):
+    # So have the blocked and the blocker, before the blocks: never friends' posts then;
+    # and someone in crisis, whose words are never anyone's step.
+    for someone in ("blocked", "blocker", "struggling"):
         community.post_reply(author=cast[someone], post=hello, body="Hi from me too.")
     # Answering in their own thread makes the member someone they talked with, too.
     community.post_reply(author=member, post=hello, body="Thank you both.")
     allowed_posts, allowed_friends_posts = set(), set()
     made = []
+    latest_words = {}  # author -> the state of their latest post that isn't removed
+    for spec in post_specs:
+        if spec["state"] != "removed":
+            latest_words[spec["author"]] = spec["state"]
+    in_crisis = {"struggling"} | {
+        a for a, state in latest_words.items() if state == "crisis words"
+    }
     for i, spec in enumerate(post_specs):
         author = cast[spec["author"]]
         space = closing if spec["archived"] else open_space
+        body = CRISIS_WORDS if spec["state"] == "crisis words" else "Some words."
         post = community.create_post(
-            author=author, space=space, title=f"Post {i}", body="Some words.",
+            author=author, space=space, title=f"Post {i}", body=body,
             intent="support", is_anonymous=spec["anonymous"],
         )  # fmt: skip
         made.append((post, spec))
@@ -106,10 +121,19 @@ def build(post_specs, gathering_specs, follows):
             )
         visible = state not in ("hidden", "removed") and not spec["archived"]
         someone_else = spec["author"] in ("stranger", "friend")
-        if visible and someone_else and state == "waiting":
+        calm = spec["author"] not in in_crisis
+        if visible and someone_else and calm and state == "waiting":
             allowed_posts.add(post.pk)
-        if visible and spec["author"] == "friend" and not spec["anonymous"] and state != "locked":
+        if (
+            visible
+            and spec["author"] == "friend"
+            and calm
+            and not spec["anonymous"]
+            and state in ("waiting", "answered")
+        ):
             allowed_friends_posts.add(post.pk)
+    prescriptions.give_consent(member=cast["struggling"])
+    prescriptions.record_check_in(member=cast["struggling"], mood=1, energy=1, note=CRISIS_WORDS)
     community.block_member(blocker=member, blocked=cast["blocked"])
     community.block_member(blocker=cast["blocker"], blocked=member)
 
@@ -159,19 +183,33 @@ def gathering(**changes):
     post_specs=[
         {"author": "friend", "anonymous": False, "state": state, "archived": archived}
         for state in POST_STATES
+        if state != "crisis words"
         for archived in (False, True)
     ]
     + [{"author": "friend", "anonymous": True, "state": "waiting", "archived": False}]
     + [{"author": "member", "anonymous": False, "state": "waiting", "archived": False}]
     + [
         {"author": someone, "anonymous": False, "state": "waiting", "archived": False}
-        for someone in ("blocked", "blocker")
+        for someone in ("blocked", "blocker", "struggling")
     ],
     # The friend's gathering brings a discussion post: an invitation, not their words.
     gathering_specs=[gathering(host="friend")],
     energy=3,
     urge="",
     pool_first=False,
+    follows=True,
+)
+@example(
+    post_specs=[
+        {"author": "stranger", "anonymous": False, "state": "waiting", "archived": False},
+        {"author": "stranger", "anonymous": True, "state": "crisis words", "archived": False},
+        {"author": "friend", "anonymous": False, "state": "crisis words", "archived": False},
+        {"author": "struggling", "anonymous": True, "state": "waiting", "archived": False},
+    ],
+    gathering_specs=[],
+    energy=2,
+    urge="",
+    pool_first=True,
     follows=True,
 )
 @example(
