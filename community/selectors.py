@@ -163,14 +163,20 @@ def get_post_for_viewer(*, member, post_id: int) -> Post:
     return post
 
 
-def get_own_post(*, member: User, post_id: int) -> Post:
-    return get_object_or_404(
-        Post.objects.filter(author=member, removed_at__isnull=True), pk=post_id
-    )
+def get_own_post(*, member: User, post_id: int, removed_too: bool = False) -> Post:
+    """The member's own post; one they removed only with `removed_too` (a repeated
+    removal, which the service answers as a no-op)."""
+    mine = Post.objects.filter(author=member)
+    if not removed_too:
+        mine = mine.filter(removed_at__isnull=True)
+    return get_object_or_404(mine, pk=post_id)
 
 
-def get_own_reply(*, member: User, reply_id: int) -> Reply:
-    mine = Reply.objects.filter(author=member, removed_at__isnull=True).select_related("post")
+def get_own_reply(*, member: User, reply_id: int, removed_too: bool = False) -> Reply:
+    """The member's own reply; one they removed only with `removed_too`, as above."""
+    mine = Reply.objects.filter(author=member).select_related("post")
+    if not removed_too:
+        mine = mine.filter(removed_at__isnull=True)
     return get_object_or_404(mine, pk=reply_id)
 
 

@@ -29,12 +29,20 @@ from fourc.lib.forms import refuse, say_why, status_of, submitted
 
 REPLY_TIPS_SESSION_KEY = "reply_tips_dismissed"
 
-# (limit, seconds) per member
+# (limit, seconds) per member: far above what anyone does by hand
 POST_LIMIT = (10, 3600)
 REPLY_LIMIT = (30, 600)
 REACTION_LIMIT = (120, 600)
 REPORT_LIMIT = (20, 3600)
-EDIT_LIMIT = (30, 3600)
+EDIT_LIMIT = (30, 3600)  # editing and removing your own words
+PROFILE_LIMIT = (30, 3600)
+FOLLOW_LIMIT = (60, 3600)  # spaces and posts
+BLOCK_LIMIT = (30, 3600)  # blocking and unblocking
+READ_LIMIT = (300, 3600)  # marking notifications read
+GATHERING_LIMIT = (20, 3600)  # creating, editing and cancelling
+PLACE_LIMIT = (60, 3600)  # taking and giving up a place
+ATTENDED_LIMIT = (200, 3600)  # a host notes everyone who came
+CALENDAR_LIMIT = (20, 3600)
 
 
 def _next_or(request, default: str) -> str:
@@ -53,6 +61,7 @@ def help_now(request):
 
 
 @login_required
+@ratelimit.limit("profile", PROFILE_LIMIT)
 def profile_settings(request):
     form = ProfileForm(request.POST or None, member=request.user)
     if submitted(request, form):
@@ -81,6 +90,10 @@ def space_list(request):
 def space_detail(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
     services.note_space_read(member=request.user, space_id=space.pk)
+    return _render_space(request, space)
+
+
+def _render_space(request, space, status=200):
     page = selectors.space_posts(space=space, member=request.user, cursor=request.GET.get("after"))
     gatherings = (
         [] if request.GET.get("after") else selectors.space_upcoming_gatherings(space=space)
@@ -89,22 +102,28 @@ def space_detail(request, slug):
         request,
         "community/space_detail.html",
         {"space": space, "page": page, "gatherings": gatherings},
+        status=status,
     )
 
 
 @require_POST
 @verified_member_required
+@ratelimit.limit("follow", FOLLOW_LIMIT)
 def space_follow(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
-    if request.POST.get("action") == "unfollow":
-        services.unfollow_space(member=request.user, space=space)
-        messages.success(request, f"You've stopped following {space.name}.")
-    else:
-        services.follow_space(member=request.user, space=space)
-        messages.success(
-            request, f"You're following {space.name}. Its posts will show on your home page."
-        )
-    return redirect(space)
+    form = Form(request.POST)  # only a button: nothing to read, somewhere to say why
+    if submitted(request, form):
+        if request.POST.get("action") == "unfollow":
+            services.unfollow_space(member=request.user, space=space)
+            messages.success(request, f"You've stopped following {space.name}.")
+        else:
+            services.follow_space(member=request.user, space=space)
+            messages.success(
+                request, f"You're following {space.name}. Its posts will show on your home page."
+            )
+        return redirect(space)
+    say_why(request, form)
+    return _render_space(request, space, status_of(form))
 
 
 # --- Posts --------------------------------------------------------------------
@@ -207,31 +226,44 @@ def post_edit(request, pk):
 
 
 @verified_member_required
+@ratelimit.limit("edit", EDIT_LIMIT)
 def post_delete(request, pk):
-    post = selectors.get_own_post(member=request.user, post_id=pk)
+    post = selectors.get_own_post(
+        member=request.user, post_id=pk, removed_too=request.method == "POST"
+    )
     return _confirm_removal(request, post, "post", services.remove_post, back=post.space)
 
 
 def _confirm_removal(request, obj, what: str, remove, *, back):
-    """Asks first; a POST removes the author's own words (a repeat changes nothing)."""
-    if request.method == "POST":
+    """Asks first; a POST removes the author's own words. A repeat (a double tap, a
+    second tab) changes nothing and lands where the first did, with the same words;
+    only the page that asks is gone once they are removed (the getter's 404)."""
+    form = Form(request.POST if request.method == "POST" else None)
+    if submitted(request, form):
         remove(**{what: obj, "member": request.user})
         messages.success(request, f"Your {what} is removed.")
         return redirect(back)
-    return render(request, "community/confirm_delete.html", {"what": what, "object": obj})
+    say_why(request, form)
+    context = {"what": what, "object": obj}
+    return render(request, "community/confirm_delete.html", context, status=status_of(form))
 
 
 @require_POST
 @verified_member_required
+@ratelimit.limit("follow", FOLLOW_LIMIT)
 def post_follow(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
-    if request.POST.get("action") == "unfollow":
-        services.unfollow_post(member=request.user, post=post)
-        messages.success(request, "You won't hear about new replies here.")
-    else:
-        services.follow_post(member=request.user, post=post)
-        messages.success(request, "You'll hear about new replies here.")
-    return redirect(post)
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        if request.POST.get("action") == "unfollow":
+            services.unfollow_post(member=request.user, post=post)
+            messages.success(request, "You won't hear about new replies here.")
+        else:
+            services.follow_post(member=request.user, post=post)
+            messages.success(request, "You'll hear about new replies here.")
+        return redirect(post)
+    say_why(request, form)
+    return _render_post(request, post, _reply_form_class(request, post)(), status_of(form))
 
 
 # --- Replies ------------------------------------------------------------------
@@ -252,8 +284,11 @@ def reply_edit(request, pk):
 
 
 @verified_member_required
+@ratelimit.limit("edit", EDIT_LIMIT)
 def reply_delete(request, pk):
-    reply = selectors.get_own_reply(member=request.user, reply_id=pk)
+    reply = selectors.get_own_reply(
+        member=request.user, reply_id=pk, removed_too=request.method == "POST"
+    )
     return _confirm_removal(request, reply, "reply", services.remove_reply, back=reply.post)
 
 
@@ -357,23 +392,37 @@ def unanswered(request):
 
 @login_required
 def notification_list(request):
+    return _render_notifications(request)
+
+
+def _render_notifications(request, status=200):
     page = selectors.notifications_for(member=request.user, cursor=request.GET.get("after"))
-    return render(request, "community/notifications.html", {"page": page})
+    return render(request, "community/notifications.html", {"page": page}, status=status)
 
 
 @require_POST
 @login_required
+@ratelimit.limit("read", READ_LIMIT)
 def notification_read(request, pk):
-    services.mark_notification_read(member=request.user, notification_id=pk)
-    return redirect(_next_or(request, reverse("community:notifications")))
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        services.mark_notification_read(member=request.user, notification_id=pk)
+        return redirect(_next_or(request, reverse("community:notifications")))
+    say_why(request, form)
+    return _render_notifications(request, status_of(form))
 
 
 @require_POST
 @login_required
+@ratelimit.limit("read", READ_LIMIT)
 def notifications_read_all(request):
-    services.mark_all_notifications_read(member=request.user)
-    messages.success(request, "All caught up.")
-    return redirect("community:notifications")
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        services.mark_all_notifications_read(member=request.user)
+        messages.success(request, "All caught up.")
+        return redirect("community:notifications")
+    say_why(request, form)
+    return _render_notifications(request, status_of(form))
 
 
 def search(request):
@@ -391,7 +440,10 @@ def search(request):
 
 
 def member_detail(request, handle):
-    member = selectors.get_member(handle=handle)
+    return _render_member(request, selectors.get_member(handle=handle))
+
+
+def _render_member(request, member, status=200):
     blocked = selectors.is_blocked_between(request.user, member.pk)
     posts = [] if blocked else selectors.member_recent_posts(member=member, viewer=request.user)
     i_blocked = blocked and selectors.blocked_members(request.user).filter(blocked=member).exists()
@@ -399,34 +451,42 @@ def member_detail(request, handle):
         request,
         "community/member_detail.html",
         {"member": member, "posts": posts, "blocked": blocked, "i_blocked": i_blocked},
+        status=status,
     )
 
 
 @require_POST
 @login_required
+@ratelimit.limit("block", BLOCK_LIMIT)
 def member_block(request, handle):
     member = selectors.get_member(handle=handle)
-    try:
-        services.block_member(blocker=request.user, blocked=member)
-    except services.CommunityError as error:  # e.g. themselves: their page, saying why
-        messages.info(request, str(error))
-        response = member_detail(request, member.handle)
-        response.status_code = 403
-        return response
-    else:
-        messages.success(
-            request, f"You've blocked {member.display_name}. You won't see each other's posts."
-        )
-    return redirect("community:member-detail", handle=member.handle)
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        try:
+            services.block_member(blocker=request.user, blocked=member)
+        except services.CommunityError as error:  # e.g. themselves
+            refuse(form, error, status=403)
+        else:
+            messages.success(
+                request, f"You've blocked {member.display_name}. You won't see each other's posts."
+            )
+            return redirect("community:member-detail", handle=member.handle)
+    say_why(request, form)
+    return _render_member(request, member, status_of(form))
 
 
 @require_POST
 @login_required
+@ratelimit.limit("block", BLOCK_LIMIT)
 def member_unblock(request, handle):
     member = selectors.get_member(handle=handle)
-    services.unblock_member(blocker=request.user, blocked=member)
-    messages.success(request, f"You've unblocked {member.display_name}.")
-    return redirect(_next_or(request, reverse("community:blocked")))
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        services.unblock_member(blocker=request.user, blocked=member)
+        messages.success(request, f"You've unblocked {member.display_name}.")
+        return redirect(_next_or(request, reverse("community:blocked")))
+    say_why(request, form)
+    return _render_member(request, member, status_of(form))
 
 
 @login_required
@@ -466,6 +526,7 @@ def _gathering_form_data(form) -> dict:
 
 
 @verified_member_required
+@ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_create(request):
     if not roles.can_host(request.user):
         raise PermissionDenied("Only hosts can create gatherings.")
@@ -484,6 +545,7 @@ def gathering_create(request):
 
 
 @verified_member_required
+@ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_edit(request, pk):
     gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
     initial = {name: getattr(gathering, name) for name in services.GATHERING_FIELDS}
@@ -503,15 +565,23 @@ def gathering_edit(request, pk):
 
 
 @verified_member_required
+@ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_cancel(request, pk):
     gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
-    if request.method == "POST":
-        services.cancel_gathering(gathering=gathering, by=request.user)
-        messages.success(
-            request, "The gathering is cancelled. Everyone with a place has been told."
-        )
-        return redirect(gathering)
-    return render(request, "community/gathering_cancel.html", {"gathering": gathering})
+    form = Form(request.POST if request.method == "POST" else None)  # only a button
+    if submitted(request, form):
+        try:  # a repeat changes nothing and says the same
+            services.cancel_gathering(gathering=gathering, by=request.user)
+        except services.CommunityError as error:
+            refuse(form, error, status=403)
+        else:
+            messages.success(
+                request, "The gathering is cancelled. Everyone with a place has been told."
+            )
+            return redirect(gathering)
+    say_why(request, form)
+    context = {"gathering": gathering}
+    return render(request, "community/gathering_cancel.html", context, status=status_of(form))
 
 
 def gathering_detail(request, pk):
@@ -567,6 +637,7 @@ def _after_rsvp(request, gathering, form):
 
 @require_POST
 @verified_member_required
+@ratelimit.limit("place", PLACE_LIMIT)
 def gathering_rsvp(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     form = RSVPForm(request.POST)
@@ -593,6 +664,7 @@ def gathering_rsvp(request, pk):
 
 @require_POST
 @verified_member_required
+@ratelimit.limit("place", PLACE_LIMIT)
 def gathering_leave(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     form = Form(request.POST)  # only a button: nothing to read, somewhere to say why
@@ -609,27 +681,29 @@ def gathering_leave(request, pk):
 
 @require_POST
 @verified_member_required
+@ratelimit.limit("attended", ATTENDED_LIMIT)
 def gathering_attended(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     member_handle = request.POST.get("member")
     member = selectors.get_member(handle=member_handle) if member_handle else request.user
-    form = Form(request.POST)
-    try:
-        services.mark_attended(gathering=gathering, member=member, by=request.user)
-    except services.NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
-    except services.CommunityError as error:  # not yet, or too long ago
-        refuse(form, error, status=409)
-    if form.errors:
-        say_why(request, form)
-        return _render_gathering(request, gathering, status=status_of(form))
-    messages.success(
-        request,
-        "Thank you for showing up. That counts."
-        if member == request.user
-        else f"Noted: {member.display_name} was there.",
-    )
-    return redirect(gathering)
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        try:  # noted already: thanked the same
+            services.mark_attended(gathering=gathering, member=member, by=request.user)
+        except services.NotAllowed as error:  # someone else's place, or no place
+            refuse(form, error, status=403)
+        except services.CommunityError as error:  # not yet, or too long ago
+            refuse(form, error, status=409)
+        else:
+            messages.success(
+                request,
+                "Thank you for showing up. That counts."
+                if member == request.user
+                else f"Noted: {member.display_name} was there.",
+            )
+            return redirect(gathering)
+    say_why(request, form)
+    return _render_gathering(request, gathering, status=status_of(form))
 
 
 def gathering_ics(request, pk):
@@ -653,8 +727,10 @@ def calendar_feed(request, token):
 
 
 @login_required
+@ratelimit.limit("calendar", CALENDAR_LIMIT)
 def calendar_settings(request):
-    if request.method == "POST":
+    form = Form(request.POST if request.method == "POST" else None)  # only buttons
+    if submitted(request, form):
         if request.POST.get("action") == "revoke":
             services.revoke_calendar_token(member=request.user)
             messages.success(request, "Your calendar link is switched off.")
@@ -664,10 +740,12 @@ def calendar_settings(request):
                 request, "Here's your new calendar link. The old one no longer works."
             )
         return redirect("community:calendar-settings")
+    say_why(request, form)
     token = getattr(request.user, "calendar_token", None)
     feed_url = (
         request.build_absolute_uri(reverse("community:calendar-feed", args=[token.token]))
         if token
         else None
     )
-    return render(request, "community/calendar_settings.html", {"feed_url": feed_url})
+    context = {"feed_url": feed_url}
+    return render(request, "community/calendar_settings.html", context, status=status_of(form))

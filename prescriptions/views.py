@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from community import roles
 from community import selectors as community_selectors
+from fourc.lib import ratelimit
 from fourc.lib.forms import refuse, say_why, status_of, submitted
 from prescriptions import crisis, insights, selectors, services
 from prescriptions.forms import (
@@ -22,6 +24,14 @@ from prescriptions.forms import (
     SkipForm,
     WellbeingForm,
 )
+
+# (limit, seconds) per member: far above what anyone does by hand
+CHECK_IN_LIMIT = (30, 3600)  # check-ins, and agreeing to keep them
+STEP_LIMIT = (120, 3600)  # a step's buttons: plan, done, how you feel, skip
+WELLBEING_LIMIT = (10, 3600)
+HEALTH_DATA_LIMIT = (10, 3600)
+LINK_WORKER_LIMIT = (30, 3600)  # inviting a link worker and stopping them
+SUGGESTION_LIMIT = (60, 3600)  # a link worker's suggested steps
 
 
 def _answer(request, prescription, form):
@@ -45,46 +55,56 @@ def _answer(request, prescription, form):
 
 
 @login_required
+@ratelimit.limit("check-in", CHECK_IN_LIMIT)
 def check_in(request):
-    has_consent = selectors.has_consent(request.user)
     form = CheckInForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not has_consent:
-            return redirect("prescriptions:check-in")
-        if form.is_valid():
+    if submitted(request, form):
+        try:
             _, plan = services.record_check_in(member=request.user, **form.cleaned_data)
-            if plan.in_crisis:
-                return redirect("prescriptions:feed")
-            messages.success(request, "Thank you for checking in. Here are a few small steps.")
-            return redirect("prescriptions:feed")
-        status = 400
-    return render(
-        request,
-        "prescriptions/check_in.html",
-        {"form": form, "has_consent": has_consent, "consent_form": ConsentForm()},
-        status=status,
-    )
+        except services.NeedsConsent as error:  # not agreed yet, or taken back in another tab
+            refuse(form, error, status=403)
+        else:
+            return _checked_in(request, plan)
+    return _render_check_in(request, form, ConsentForm(), status_of(form))
+
+
+def _checked_in(request, plan):
+    if not plan.in_crisis:  # in crisis the feed leads with who to contact, nothing else
+        messages.success(request, "Thank you for checking in. Here are a few small steps.")
+    return redirect("prescriptions:feed")
+
+
+def _render_check_in(request, form, consent_form, status):
+    """The check-in page; without consent, the consent form, which carries a check-in
+    refused for want of it (hidden), so agreeing checks in with what was chosen."""
+    context = {
+        "form": form,
+        "has_consent": selectors.has_consent(request.user),
+        "consent_form": consent_form,
+    }
+    return render(request, "prescriptions/check_in.html", context, status=status)
 
 
 @require_POST
 @login_required
+@ratelimit.limit("check-in", CHECK_IN_LIMIT)
 def consent(request):
     form = ConsentForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "prescriptions/check_in.html",
-            {"form": CheckInForm(), "has_consent": False, "consent_form": form},
-            status=400,
-        )
-    services.give_consent(member=request.user)
-    return redirect("prescriptions:check-in")
+    carried = CheckInForm(request.POST if "mood" in request.POST else None)
+    if submitted(request, form):
+        services.give_consent(member=request.user)
+        if carried.is_bound and carried.is_valid():
+            _, plan = services.record_check_in(member=request.user, **carried.cleaned_data)
+            return _checked_in(request, plan)
+        return redirect("prescriptions:check-in")
+    return _render_check_in(request, carried, form, status_of(form))
 
 
 @login_required
+@ratelimit.limit("health-data", HEALTH_DATA_LIMIT)
 def health_data(request):
-    if request.method == "POST":
+    form = Form(request.POST if request.method == "POST" else None)  # only a button
+    if submitted(request, form):
         erased = services.withdraw_consent(member=request.user)
         messages.success(
             request,
@@ -92,10 +112,12 @@ def health_data(request):
             "You can start again whenever you like.",
         )
         return redirect("prescriptions:health-data")
+    say_why(request, form)
     return render(
         request,
         "prescriptions/health_data.html",
         {"has_consent": selectors.has_consent(request.user)},
+        status=status_of(form),
     )
 
 
@@ -133,6 +155,7 @@ def _act(request, pk, form_class, action):
 
 @require_POST
 @login_required
+@ratelimit.limit("step", STEP_LIMIT)
 def plan(request, pk):
     def act(p, data):
         services.plan_prescription(prescription=p, planned_for=data["when"])
@@ -141,43 +164,54 @@ def plan(request, pk):
     return _act(request, pk, PlanForm, act)
 
 
+FELT = "Thank you for telling us. It helps 4C learn what lifts you."
+
+
 @require_POST
 @login_required
+@ratelimit.limit("step", STEP_LIMIT)
 def done(request, pk):
-    return _moods(
-        request, pk, DoneForm, services.complete_prescription,
-        done="You did it. That counts.",
-        already="You've already done this one. Thank you.",
-    )  # fmt: skip
-
-
-@require_POST
-@login_required
-def feel(request, pk):
-    return _moods(
-        request, pk, FeelForm, services.record_mood_after,
-        done="Thank you for telling us. It helps 4C learn what lifts you.",
-        already="You've already told us how you felt. Thank you.",
-    )  # fmt: skip
-
-
-def _moods(request, pk, form_class, record, *, done: str, already: str):
-    """ "Done it" and "How do you feel now?": the moods go to `record`; a repeat is
-    thanked, not refused."""
+    """ "Done it" with the moods. Already done (a double tap, or 4C noticed it by itself
+    while the card was open): thanked, not refused, and the moods are kept if the step
+    has none yet, as "How do you feel now?" would."""
 
     def act(p, data):
-        if record(
-            prescription=p, mood_after=data["mood_after"], mood_before=data.get("mood_before")
+        moods = {"mood_after": data["mood_after"], "mood_before": data["mood_before"]}
+        if services.complete_prescription(prescription=p, **moods):
+            messages.success(request, "You did it. That counts.")
+            return
+        p.refresh_from_db()  # False may also be a race lost a moment ago
+        if (
+            p.mood_after is None
+            and selectors.has_consent(p.member)
+            and services.record_mood_after(prescription=p, **moods)
         ):
-            messages.success(request, done)
+            messages.success(request, FELT)
         else:
-            messages.info(request, already)
+            messages.info(request, "You've already done this one. Thank you.")
 
-    return _act(request, pk, form_class, act)
+    return _act(request, pk, DoneForm, act)
 
 
 @require_POST
 @login_required
+@ratelimit.limit("step", STEP_LIMIT)
+def feel(request, pk):
+    """ "How do you feel now?" after a step done by itself; a repeat is thanked."""
+
+    def act(p, data):
+        moods = {"mood_after": data["mood_after"], "mood_before": data["mood_before"]}
+        if services.record_mood_after(prescription=p, **moods):
+            messages.success(request, FELT)
+        else:
+            messages.info(request, "You've already told us how you felt. Thank you.")
+
+    return _act(request, pk, FeelForm, act)
+
+
+@require_POST
+@login_required
+@ratelimit.limit("step", STEP_LIMIT)
 def skip(request, pk):
     def act(p, data):
         if not services.skip_prescription(prescription=p, reason=data["reason"]):
@@ -200,43 +234,35 @@ def insights_page(request):
 
 
 @login_required
+@ratelimit.limit("wellbeing", WELLBEING_LIMIT)
 def wellbeing(request):
+    """The four questions when they are due; the service says no without consent (403)
+    or within 28 days of the last answers (409, a double submit included)."""
     member = request.user
-    if not selectors.has_consent(member):
-        return render(
-            request,
-            "prescriptions/wellbeing.html",
-            {"has_consent": False},
-            status=403 if request.method == "POST" else 200,
-        )
+    form = WellbeingForm(request.POST or None)
+    if submitted(request, form):
+        try:
+            services.record_wellbeing(member=member, **form.cleaned_data)
+        except services.NeedsConsent as error:
+            refuse(form, error, status=403)
+        except services.NotDue as error:
+            refuse(form, error, status=409)
+        else:
+            messages.success(
+                request,
+                "Thank you for answering. Your wellbeing over time is at the end of this page.",
+            )
+            return redirect("prescriptions:insights")
     last = selectors.latest_wellbeing_at(member)
     context = {
-        "has_consent": True,
+        "has_consent": selectors.has_consent(member),
         "due": selectors.wellbeing_is_due(last, timezone.now()),
         "last": last,
         "next": selectors.next_wellbeing_at(last),
     }
-    if request.method != "POST":
-        if context["due"]:
-            context["form"] = WellbeingForm()
-        return render(request, "prescriptions/wellbeing.html", context)
-    if not context["due"]:
-        messages.info(request, "You've already answered these recently. Thank you.")
-        return render(request, "prescriptions/wellbeing.html", context, status=409)
-    form = WellbeingForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request, "prescriptions/wellbeing.html", {**context, "form": form}, status=400
-        )
-    try:
-        services.record_wellbeing(member=member, **form.cleaned_data)
-    except services.PrescriptionError as error:  # consent withdrawn, or a double submit, meanwhile
-        messages.info(request, str(error))
-        return redirect("prescriptions:wellbeing")
-    messages.success(
-        request, "Thank you for answering. Your wellbeing over time is at the end of this page."
-    )
-    return redirect("prescriptions:insights")
+    if context["due"] or form.errors:  # the questions, or why they aren't asked now
+        context["form"] = form
+    return render(request, "prescriptions/wellbeing.html", context, status=status_of(form))
 
 
 # --- Link workers ------------------------------------------------------------------
@@ -247,33 +273,37 @@ def wellbeing(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit("link-worker", LINK_WORKER_LIMIT)
 def member_settings(request):
-    """Invite a link worker by handle, stop their access, and see every access."""
+    """Invite a link worker by handle, stop their access, and see every access. The
+    page has two forms; the POST's `action` says which one was sent."""
     member = request.user
     consents = selectors.link_workers_for(member)
-    invite_form = InviteForm(member=member)
-    revoke_form = None
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "invite":
-            invite_form = InviteForm(request.POST, member=member)
-            if invite_form.is_valid():
-                return _invite(request, invite_form.cleaned_data["handle"], consents)
-        elif action == "revoke":
-            revoke_form = RevokeForm(request.POST, consents=consents)
-            if revoke_form.is_valid():
-                link_worker = revoke_form.cleaned_data["link_worker"]
-                services.revoke_link_worker(member=member, link_worker=link_worker)
-                messages.success(
-                    request,
-                    f"Done. {link_worker.display_name} can't see your steps or your mood "
-                    "any more.",
-                )
-                return redirect(request.path)
+    action = request.POST.get("action") if request.method == "POST" else None
+    invite_form = InviteForm(request.POST if action == "invite" else None, member=member)
+    revoke_form = RevokeForm(request.POST if action == "revoke" else None, consents=consents)
+    sent = {"invite": invite_form, "revoke": revoke_form}.get(action)
+    if submitted(request, invite_form):
+        handle = invite_form.cleaned_data["handle"]
+        try:
+            consent = services.invite_link_worker(member=member, handle=handle)
+        except services.LinkWorkerError as error:  # e.g. their role changed a moment ago
+            refuse(invite_form, error, status=409)
         else:
-            messages.info(request, "Something went missing from that form. Please try again.")
-        status = 400
+            _say_invited(request, consent, already={c.link_worker.handle for c in consents})
+            return redirect(request.path)
+    elif submitted(request, revoke_form):
+        link_worker = revoke_form.cleaned_data["link_worker"]
+        services.revoke_link_worker(member=member, link_worker=link_worker)
+        messages.success(
+            request,
+            f"Done. {link_worker.display_name} can't see your steps or your mood any more.",
+        )
+        return redirect(request.path)
+    elif request.method == "POST" and sent is None:  # neither form: a page from long ago?
+        sent = Form(request.POST)
+        sent.add_error(None, "Something went missing from that form. Please try again.")
+        say_why(request, sent)
     return render(
         request,
         "prescriptions/link_workers.html",
@@ -283,19 +313,13 @@ def member_settings(request):
             "revoke_form": revoke_form,
             "access_log": selectors.access_log(member),
         },
-        status=status,
+        status=status_of(sent) if sent is not None else 200,
     )
 
 
-def _invite(request, handle, consents):
-    already = {c.link_worker.handle for c in consents}
-    try:
-        consent = services.invite_link_worker(member=request.user, handle=handle)
-    except services.LinkWorkerError as error:  # e.g. their role changed a moment ago
-        messages.info(request, str(error))
-        return redirect(request.path)
+def _say_invited(request, consent, *, already: set[str]) -> None:
     name = consent.link_worker.display_name
-    if handle in already:
+    if consent.link_worker.handle in already:  # a repeat: nothing changed
         messages.info(request, f"{name} already has access. Nothing has changed.")
     else:
         messages.success(
@@ -303,7 +327,6 @@ def _invite(request, handle, consents):
             f"{name} can now see your steps and your mood over time. They never see your "
             "private notes. You can stop this whenever you like.",
         )
-    return redirect(request.path)
 
 
 @login_required
@@ -321,6 +344,7 @@ def caseload(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit("suggest", SUGGESTION_LIMIT)
 def member_view(request, handle):
     """One member's steps and mood trend (never notes), and a form to suggest a step."""
     member = selectors.get_member_for_link_worker(request.user, handle)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
 
-from fourc.lib.ratelimit import SLOW_DOWN
+from fourc.lib import ratelimit
 
 # A refusal is a form-wide error whose code says which status the page gets.
 REFUSAL_CODES = {403: "not_allowed", 409: "conflict", 429: "slow_down"}
@@ -20,13 +20,13 @@ class FormRenderer(TemplatesSetting):
 
 
 def submitted(request, form) -> bool:
-    """True when this is a POST of a valid form that the member may send now. Over a
-    rate limit (`fourc.lib.ratelimit.limit`) the form is refused with the slow-down
-    words instead, and keeps what was typed."""
+    """True when this is a POST of a valid form that the member may send now. This is
+    where the view's rate limit (`fourc.lib.ratelimit.limit`) counts the POST; over it
+    the form is refused with the slow-down words instead, and keeps what was typed."""
     if request.method != "POST" or not form.is_bound:
         return False
-    if getattr(request, "slow_down", False):
-        refuse(form, SLOW_DOWN, status=429)
+    if ratelimit.slow_down(request):
+        refuse(form, ratelimit.SLOW_DOWN, status=429)
         return False
     return form.is_valid()
 

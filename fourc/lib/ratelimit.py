@@ -1,5 +1,12 @@
 """A small fixed-window rate limit in the cache (Redis in production), and the
-decorator that puts it on a writing view."""
+decorator that puts it on a writing view.
+
+What counts is a form that reaches the view's `submitted(request, form)`
+(`fourc.lib.forms`): a POST by a signed-in member, after the view's own checks. A POST
+that ends before the form (a page that 404s, an unconfirmed member sent to confirm
+their address, a reply to a post they may not answer) costs nothing, so a member's
+allowance is spent only on what they really sent, and whatever stops a request first
+keeps its own answer (404, the confirmation page) instead of a 429."""
 
 from functools import wraps
 
@@ -22,25 +29,33 @@ def hit(key: str, *, limit: int, period: int) -> bool:
 
 
 def limit(action: str, rate: tuple[int, int]):
-    """Counts each POST a signed-in member sends to the view, `rate` = (count, seconds)
-    per member and `action` (views sharing an action share the count).
-
-    Over the limit the view still runs, with `request.slow_down` set, so it can answer
-    with its own page and everything typed: `fourc.lib.forms.submitted` then refuses
-    the form with the slow-down words, and `status_of(form)` makes that a 429. Nothing
-    is written."""
-    count, period = rate
+    """Puts a limit of `rate` = (count, seconds) per member and `action` on the view
+    (views sharing an action share the count). The view still runs: only when it asks
+    `submitted(...)` is the POST counted (`slow_down`, once per request), and over the
+    limit the form is refused with the slow-down words, `status_of(form)` makes that a
+    429, and the page shows everything typed. Nothing is written."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            request.slow_down = (
-                request.method == "POST"
-                and request.user.is_authenticated
-                and not hit(f"{action}:{request.user.pk}", limit=count, period=period)
-            )
+            request.ratelimit = (action, rate)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def slow_down(request) -> bool:
+    """Counts this request against its view's limit, the first time it is asked, and
+    says whether it is over. A request without a limit, or not a signed-in member's
+    POST, is never slowed down."""
+    if not hasattr(request, "slow_down"):
+        action, (count, period) = getattr(request, "ratelimit", ("", (0, 0)))
+        request.slow_down = bool(
+            action
+            and request.method == "POST"
+            and request.user.is_authenticated
+            and not hit(f"{action}:{request.user.pk}", limit=count, period=period)
+        )
+    return request.slow_down

@@ -706,6 +706,10 @@ def test_a_non_host_cannot_mark_someone_else_as_there(
     assert response.status_code == 403
     assert place.attended_at is None
     assert attended_signals == []
+    page = response.content.decode().replace("&#x27;", "'")
+    assert "Only the host can note someone else's attendance." in page
+    assert "<h1>This page isn't open to you</h1>" not in page
+    assert gathering.title in page  # the gathering's own page, saying why
 
 
 @pytest.mark.django_db

@@ -146,6 +146,19 @@ def test_a_removed_post_without_replies_is_gone(member_client, member, make_post
 
 
 @pytest.mark.django_db
+def test_removing_a_post_twice_lands_where_the_first_did(member_client, member, make_post):
+    post = make_post(member)
+
+    first = member_client.post(f"/posts/{post.pk}/delete/", follow=True)
+    second = member_client.post(f"/posts/{post.pk}/delete/", follow=True)
+
+    assert first.redirect_chain == second.redirect_chain == [("/spaces/low-energy/", 302)]
+    assert "Your post is removed." in second.content.decode()
+    assert member_client.get(f"/posts/{post.pk}/delete/").status_code == 404
+    assert member_client.get(f"/posts/{post.pk}/edit/").status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_removed_post_with_replies_keeps_the_discussion_readable(
     client, member, other_member, make_post
 ):

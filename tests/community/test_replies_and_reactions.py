@@ -118,6 +118,22 @@ def test_editing_and_removing_a_reply_keeps_the_thread_true(
 
 
 @pytest.mark.django_db
+def test_removing_a_reply_twice_lands_where_the_first_did(client, member, other_member, make_post):
+    post = make_post(member)
+    reply = services.post_reply(author=other_member, post=post, body="First words")
+    client.force_login(other_member)
+
+    first = client.post(f"/replies/{reply.pk}/delete/", follow=True)
+    second = client.post(f"/replies/{reply.pk}/delete/", follow=True)
+
+    assert first.redirect_chain == second.redirect_chain == [(f"/posts/{post.pk}/", 302)]
+    assert "Your reply is removed." in second.content.decode()
+    post.refresh_from_db()
+    assert post.reply_count == 0
+    assert client.get(f"/replies/{reply.pk}/delete/").status_code == 404
+
+
+@pytest.mark.django_db
 def test_another_members_reply_is_not_editable(client, member, other_member, make_post):
     post = make_post(member)
     reply = services.post_reply(author=other_member, post=post, body="Mine")

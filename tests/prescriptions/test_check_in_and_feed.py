@@ -31,7 +31,7 @@ def test_the_first_check_in_asks_for_consent_and_stores_nothing_before(member_cl
     assert b"Agree and check in" in page.content
 
     refused = member_client.post("/check-in/", {"mood": 5, "energy": 3})
-    assert refused.status_code == 302
+    assert refused.status_code == 403
     assert not CheckIn.objects.exists()
 
     member_client.post("/check-in/consent/", {"agree": "on"})
@@ -47,6 +47,29 @@ def test_consent_needs_the_box_ticked(member_client):
 
     assert response.status_code == 400
     assert b"Tick the box" in response.content
+
+
+@pytest.mark.django_db
+def test_a_check_in_before_agreeing_is_kept_and_agreeing_checks_in_with_it(member_client):
+    refused = member_client.post("/check-in/", {"mood": 6, "energy": 2, "note": "tea & toast"})
+
+    page = html.unescape(refused.content.decode())
+    assert refused.status_code == 403
+    assert "Please agree to keeping your check-ins first." in page
+    assert '<input type="hidden" name="mood" value="6"' in page
+    assert '<input type="hidden" name="note" value="tea & toast"' in page
+    assert not CheckIn.objects.exists()
+
+    unticked = member_client.post("/check-in/consent/", {"mood": 6, "energy": 2})
+    assert unticked.status_code == 400
+    assert '<input type="hidden" name="mood" value="6"' in unticked.content.decode()
+
+    agreed = member_client.post(
+        "/check-in/consent/", {"agree": "on", "mood": 6, "energy": 2, "note": "tea & toast"}
+    )
+    assert agreed.status_code == 302
+    assert agreed.url == "/prescriptions/"
+    assert CheckIn.objects.values_list("mood", "energy", "note").get() == (6, 2, "tea & toast")
 
 
 @pytest.mark.django_db
@@ -410,6 +433,31 @@ def test_replying_to_the_target_completes_the_prescription_and_asks_how_you_feel
     p.refresh_from_db()
     assert p.mood_after == 6
     assert "You did it. How do you feel now?" not in member_client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_done_it_on_a_card_left_open_keeps_the_mood_of_a_step_done_by_itself(
+    member_client, consented, other_member, make_post, htmx
+):
+    waiting = make_post(other_member, title="Anyone else awake?")
+    check_in(consented, energy=2, urge="avoid")
+    p = Prescription.objects.filter(post=waiting).first()
+    member_client.post(waiting.get_absolute_url(), {"body": "I'm here too."})  # done by itself
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = member_client.post(
+        f"/prescriptions/{p.pk}/done/", {"mood_after": 7}, headers=headers, follow=not htmx
+    )
+
+    p.refresh_from_db()
+    assert (p.status, p.completed_automatically, p.mood_after) == (Status.DONE, True, 7)
+    assert response.status_code == 200
+    assert "It helps 4C learn what lifts you." in html.unescape(response.content.decode())
+    again = member_client.post(f"/prescriptions/{p.pk}/done/", {"mood_after": 2}, follow=True)
+    assert "You've already done this one." in html.unescape(again.content.decode())
+    p.refresh_from_db()
+    assert p.mood_after == 7
 
 
 @pytest.mark.django_db

@@ -170,6 +170,29 @@ def test_a_link_worker_cant_invite_themselves(client, link_worker):
     assert not LinkWorkerConsent.objects.exists()
 
 
+def test_an_invitation_refused_meanwhile_is_a_409_that_keeps_the_handle(
+    member_client, link_worker, monkeypatch
+):
+    def role_changed_a_moment_ago(**kwargs):
+        raise services.LinkWorkerError("Jordan isn't a link worker any more.")
+
+    monkeypatch.setattr(services, "invite_link_worker", role_changed_a_moment_ago)
+
+    response = member_client.post(SETTINGS_URL, {"action": "invite", "handle": "@jordan"})
+
+    assert response.status_code == 409
+    assert "Jordan isn't a link worker any more." in text(response)
+    assert 'name="handle" value="@jordan"' in text(response)
+    assert not LinkWorkerConsent.objects.exists()
+
+
+def test_a_form_with_no_action_is_a_400_that_says_so(member_client):
+    response = member_client.post(SETTINGS_URL, {"handle": "jordan"})
+
+    assert response.status_code == 400
+    assert "Something went missing from that form." in text(response)
+
+
 def test_a_deactivated_link_worker_cant_be_invited(member, link_worker):
     link_worker.is_active = False
     link_worker.save()

@@ -162,6 +162,23 @@ def test_a_double_submit_keeps_one_set_of_answers(consented):
     assert WellbeingSurvey.objects.count() == 1
 
 
+def test_answers_refused_meanwhile_are_a_409_that_keeps_them(
+    member_client, consented, monkeypatch
+):
+    def answered_in_another_tab(**answers):
+        raise services.NotDue("You've already answered these recently. Thank you.")
+
+    monkeypatch.setattr(services, "record_wellbeing", answered_in_another_tab)
+
+    response = member_client.post("/wellbeing/", ANSWERS)
+
+    content = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 409
+    assert "You've already answered these recently. Thank you." in content
+    kept = re.findall(r'<input type="radio" name="happy" value="(\d+)"[^>]*\bchecked', content)
+    assert kept == [str(ANSWERS["happy"])]
+
+
 # --- Consent, privacy and erasure ---------------------------------------------------------
 
 
