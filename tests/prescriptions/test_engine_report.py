@@ -432,3 +432,12 @@ def test_the_catalogue_is_read_with_every_fact_the_engine_knows():
     assert (info.is_support, info.night_unsafe, info.satisfaction) == (True, True, "mastery")
     assert info.target_intents == ("win", "hello")
     assert info.opposite_of == tuple(activity.opposite_of)
+
+
+@pytest.mark.django_db
+def test_the_engine_meets_every_bar_on_the_real_catalogue():
+    text = report("--fail")  # raises CommandError when a bar is missed
+
+    assert "Verdict: PASS." in text
+    assert "Invariant breaks (plans breaking each rule; a plan may break several): 0" in text
+    assert "Pairs that don't fit (step, target): 0" in text
