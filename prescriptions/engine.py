@@ -176,6 +176,11 @@ def _prior(activity: ActivityInfo, state: MemberState) -> float:
     return _shrunk((mean, state.community_activity_times.get(activity.id, 0)), way)
 
 
+def _aim(state: MemberState) -> int:
+    """The energy a step is best near: theirs, or one less on a low day."""
+    return max(state.energy - 1, 1) if state.supportive else state.energy
+
+
 def _not_for_me(activity: ActivityInfo, state: MemberState) -> int:
     """How often the member said "not for me" to it in the last 90 days."""
     return sum(
@@ -197,8 +202,9 @@ def _score(activity: ActivityInfo, state: MemberState) -> dict:
             ),
             3,
         ),
-        # Near the energy they have: a tiny step on a good day is fine, but not always.
-        "energy_fit": round(-ENERGY_FIT * (state.energy - activity.energy), 3),
+        # Near the energy they have (a little under it on a low day: gentler steps); a
+        # tiny step on a good day is fine, but not always.
+        "energy_fit": round(-ENERGY_FIT * abs(_aim(state) - activity.energy), 3),
     }
     if _not_for_me(activity, state):
         parts["not_for_me"] = -1.5

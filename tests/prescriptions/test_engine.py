@@ -533,3 +533,26 @@ def test_twenty_minutes_is_not_called_one_kind_sentence():
 
     assert "One kind sentence is enough" not in plan.suggestions[0].reason
     assert "as much or as little" in plan.suggestions[0].reason
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    energy=st.integers(1, 5),
+    urge=st.sampled_from(["", *URGES]),
+    hour=st.integers(0, 23),
+    community=targets,
+    seed=st.integers(0, 2**32),
+)
+def test_a_low_day_always_changes_the_plan_and_leads_with_support(
+    energy, urge, hour, community, seed
+):
+    def plan(mood, supportive):
+        member = state(energy=energy, mood=mood, urge=urge, local_hour=hour, supportive=supportive)
+        return suggest(member, catalogue(), community, seed=seed)
+
+    low, good = plan(1, True), plan(8, False)
+
+    assert low.suggestions[0].activity.is_support
+    assert [(s.activity.id, s.reason) for s in low.suggestions] != [
+        (s.activity.id, s.reason) for s in good.suggestions
+    ]
