@@ -1,7 +1,7 @@
 """Is this member in crisis now, and since when? Is today a low day? The one home of
 both rules (community/safety.py is the matcher they use).
 
-- **In crisis** (`crisis_state`; `members_in_crisis` for many at once): their latest
+- **In crisis** (`crisis_state`; `everyone_in_crisis` for the whole community): their latest
   check-in was a crisis one (crisis words in its note, or made while in crisis), until a
   calmer check-in; or their latest post, or latest reply, of the last two days is in
   crisis words, until a calmer one (an older one says little about today). Then the
@@ -62,33 +62,44 @@ def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
     return CrisisState(in_crisis=True, since=min(signs))
 
 
-def members_in_crisis(member_ids, *, now=None) -> set[int]:
-    """Which of these members are in crisis now: crisis_state's rule for many at once
-    (the authors of the posts a step might point at). Two queries."""
-    member_ids = set(member_ids)
-    if not member_ids:
-        return set()
+def everyone_in_crisis(*, now=None) -> frozenset[int]:
+    """Every member in crisis now: crisis_state's rule for the whole community at once,
+    for the targets (nothing they write is anyone's step). Two queries: the members
+    whose latest check-in is a crisis one (among the few who ever made one), and every
+    post and reply of the last two days."""
     now = now or timezone.now()
+    ever = CheckIn.objects.filter(in_crisis=True).values("member")
+    return frozenset(in_crisis_from(check_ins_of(ever), words(now - CRISIS_WORDS_WINDOW)))
+
+
+def check_ins_of(member_ids):
+    """(member, flagged, note) of each member's latest check-in, for in_crisis_from.
+    `member_ids` may be a subquery."""
     latest = CheckIn.objects.filter(member=OuterRef("pk")).order_by("-created_at", "-id")
-    check_ins = User.objects.filter(pk__in=member_ids).annotate(
-        flagged=Subquery(latest.values("in_crisis")[:1]),
-        note=Subquery(latest.values("note")[:1]),
+    return User.objects.filter(pk__in=member_ids).values_list(
+        "pk",
+        Subquery(latest.values("in_crisis")[:1]),
+        Subquery(latest.values("note")[:1]),
     )
+
+
+def in_crisis_from(check_in_rows, word_rows) -> set[int]:
+    """The rule, on rows read elsewhere: check_ins_of's, and words' since the window."""
     found = {
-        pk for pk, flagged, note in check_ins.values_list("pk", "flagged", "note")
+        pk for pk, flagged, note in check_in_rows
         if flagged is not None and _check_in_in_crisis(flagged, note)
     }  # fmt: skip
-    words = _words(author__in=member_ids, since=now - CRISIS_WORDS_WINDOW)
-    return found | {pk for pk, signs in _latest_words_in_crisis(words).items() if signs}
+    return found | {pk for pk, signs in _latest_words_in_crisis(word_rows).items() if signs}
 
 
 def _check_in_in_crisis(flagged: bool, note: str) -> bool:
     return flagged or mentions_crisis(note)
 
 
-def _words(since, **author):
-    """Posts and replies since `since`: (author, kind, when, title, body) rows. Hidden
-    ones count too: words a moderator hid still say how their author is."""
+def words(since, **author):
+    """Posts and replies since `since` (by `author`, when given): (author, kind, when,
+    title, body) rows. Hidden ones count too: words a moderator hid still say how their
+    author is."""
     mine = {**author, "removed_at__isnull": True, "created_at__gte": since}
 
     def kind(name):
@@ -105,7 +116,7 @@ def _words(since, **author):
 
 # Run on every check-in and page that may ask "how do you feel now?": built once.
 WORDS_SINCE = Prepared(
-    lambda member, since: _words(since, author=member),
+    lambda member, since: words(since, author=member),
     member=Prepared.MEMBER,
     since=Prepared.SINCE,
 )

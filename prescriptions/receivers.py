@@ -48,15 +48,16 @@ def forget_waiting_posts(sender, **kwargs):
 def forget_an_answered_post(sender, *, reply, post, **kwargs):
     # `post` is as it was before this reply: was anyone waiting for it? And words in
     # crisis take their author's waiting posts out of everyone's steps at once.
-    answered = post.first_reply_at is None and reply.author_id != post.author_id
-    if answered or mentions_crisis(reply.body):
+    if mentions_crisis(reply.body):
+        targets.forget(targets.IN_CRISIS, targets.WAITING)
+    elif post.first_reply_at is None and reply.author_id != post.author_id:
         targets.forget(targets.WAITING)
 
 
 @receiver(signals.post_created, dispatch_uid="prescriptions.targets.post_created")
 def forget_for_words_in_crisis(sender, *, post, **kwargs):
     if mentions_crisis(f"{post.title}\n{post.body}"):
-        targets.forget(targets.WAITING)
+        targets.forget(targets.IN_CRISIS, targets.WAITING)
 
 
 @receiver(post_save, sender=Gathering, dispatch_uid="prescriptions.targets.gathering_saved")

@@ -117,10 +117,9 @@ STEPS_SINCE = Prepared(
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs for this check-in: the member's state, the catalogue
-    and their targets (prescriptions/targets.py). Five queries (seven when people they
-    talked with posted lately) and one cache round trip, whoever the member and however
-    big the community (plus the shared values, when the cache builds them again: at
-    most once a minute, or after a change)."""
+    and their targets (prescriptions/targets.py). Five queries and one cache round
+    trip, whoever the member and however big the community (plus the shared values,
+    when the cache builds them again: at most once a minute, or after a change)."""
     now = now or timezone.now()
     shared = targets.cached(
         {

@@ -123,7 +123,7 @@ def record_check_in(
     if plan.in_crisis:
         check_in.in_crisis = True
         check_in.save(update_fields=["in_crisis"])
-        targets.forget(targets.WAITING)  # their waiting posts are nobody's step now
+        targets.forget(targets.IN_CRISIS, targets.WAITING)  # their posts are nobody's step now
     Prescription.objects.bulk_create(
         [
             Prescription(

@@ -58,9 +58,10 @@ GATHERING_DAYS = 7
 FRIENDS_DAYS = 30
 
 # What every check-in shares through the cache, and for how long at most.
-WAITING = "prescriptions:waiting-pool"
-GATHERINGS = "prescriptions:gathering-pool"
-CATALOGUE = "prescriptions:catalogue"
+WAITING = "prescriptions:waiting-pool:2"  # rows with intent, newcomer, at_night
+GATHERINGS = "prescriptions:gathering-pool:2"  # rows with format
+CATALOGUE = "prescriptions:catalogue:2"  # ActivityInfo with its tags and fits
+IN_CRISIS = "prescriptions:in-crisis"  # the ids of everyone in crisis now
 PRIOR = "prescriptions:community-prior:2"  # ((mean, times) per activity, per Way)
 # (A cached value's key changes with its shape, so a deploy never reads an old one.)
 POOL_SECONDS = 60
@@ -137,7 +138,7 @@ def waiting_pool() -> tuple[dict, ...]:
         per_space=WAITING_PER_SPACE, fields=("intent", "body", "author__time_zone")
     )
     authors = {row["author_id"] for row in rows}
-    in_crisis = crisis.members_in_crisis(authors)
+    in_crisis = crisis.everyone_in_crisis()
     firsts = set(
         Post.objects.filter(author__in=authors)
         .values("author")
@@ -176,7 +177,11 @@ def gathering_pool() -> tuple[dict, ...]:
     )
 
 
-POOLS = {WAITING: (waiting_pool, POOL_SECONDS), GATHERINGS: (gathering_pool, POOL_SECONDS)}
+POOLS = {
+    WAITING: (waiting_pool, POOL_SECONDS),
+    GATHERINGS: (gathering_pool, POOL_SECONDS),
+    IN_CRISIS: (crisis.everyone_in_crisis, POOL_SECONDS),
+}
 
 
 # --- One member ----------------------------------------------------------------------------
@@ -211,17 +216,16 @@ def _friends_posts(member, since):
     """Recent named posts, open for replies, that the member may see, by the people
     they talked with since `since`: who replied to them by name, and whose named posts
     they replied to. Newest first."""
-    said = Reply.objects.published().filter(created_at__gte=since)
-    talked = (
-        said.filter(post__author=member, is_anonymous=False)
-        .values("author")
-        .union(said.filter(author=member, post__is_anonymous=False).values("post__author"))
-    )
     return (
         Post.objects.visible_to(member)
         .conversations()
         .with_is_first()
-        .filter(author__in=talked, is_anonymous=False, is_locked=False, created_at__gte=since)
+        .filter(
+            author__in=_talked(member, since),
+            is_anonymous=False,
+            is_locked=False,
+            created_at__gte=since,
+        )
         .exclude(author=member)
         .order_by("-created_at", "-id")
         .values_list(*FRIENDS_POST_FIELDS)[:TARGETS_PER_KIND]
@@ -234,7 +238,18 @@ FRIENDS_POST_FIELDS = (
 )  # fmt: skip
 
 
-# Both run on every check-in, and building them costs more than running them, so each
+def _talked(member, since):
+    """The people the member talked with since `since` (a subquery): who replied to them
+    by name, and whose named posts they replied to."""
+    said = Reply.objects.published().filter(created_at__gte=since)
+    return (
+        said.filter(post__author=member, is_anonymous=False)
+        .values("author")
+        .union(said.filter(author=member, post__is_anonymous=False).values("post__author"))
+    )
+
+
+# These run on every check-in, and building them costs more than running them, so each
 # is built once (fourc.lib.prepared) and run with the member's values: one query each.
 FACTS = Prepared(_facts, member=Prepared.MEMBER)
 FRIENDS_POSTS = Prepared(_friends_posts, member=Prepared.MEMBER, since=Prepared.SINCE)
@@ -250,15 +265,13 @@ def member_facts(member) -> dict[str, set[int]]:
     return facts
 
 
-def friends_posts(member, *, since) -> tuple[engine.Target, ...]:
+def friends_posts(member, *, since, in_crisis=frozenset()) -> tuple[engine.Target, ...]:
     """The recent posts of the people the member talked with (see _friends_posts),
-    leaving out words in crisis and the posts of members in crisis now. One query, and
-    two more when there are any."""
+    leaving out words in crisis and the posts of members `in_crisis` now. One query."""
     rows = [
         dict(zip(FRIENDS_POST_FIELDS, row, strict=True))
         for row in FRIENDS_POSTS.run(member=member, since=since)
     ]
-    in_crisis = crisis.members_in_crisis({row["author_id"] for row in rows})
     return tuple(
         engine.Target(
             "post", row["id"], row["title"], row["space__name"], row["created_at"],
@@ -273,7 +286,7 @@ def friends_posts(member, *, since) -> tuple[engine.Target, ...]:
 
 def for_member(member, *, now, pools: dict, facts: dict | None = None) -> engine.Targets:
     """What this member may be pointed at now, from the shared `pools` (see cached())
-    and their `facts` (member_facts, read here when not given). One to four queries,
+    and their `facts` (member_facts, read here when not given). One or two queries,
     whoever the member and however big the community."""
     facts = member_facts(member) if facts is None else facts
     not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
@@ -317,5 +330,7 @@ def for_member(member, *, now, pools: dict, facts: dict | None = None) -> engine
             )  # fmt: skip
             for g in gatherings[:TARGETS_PER_KIND]
         ),
-        friends_posts=friends_posts(member, since=now - timedelta(days=FRIENDS_DAYS)),
+        friends_posts=friends_posts(
+            member, since=now - timedelta(days=FRIENDS_DAYS), in_crisis=pools[IN_CRISIS]
+        ),
     )

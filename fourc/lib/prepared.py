@@ -31,7 +31,10 @@ class Prepared:
     MEMBER_ID = -987_654_321  # an id nobody has
     SINCE = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)  # long before 4C
     # A second set, to prove the SQL never depends on the values (see _compile).
-    _OTHER = {MEMBER_ID: -123_456_788, SINCE: datetime(1902, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)}
+    _OTHER = {
+        MEMBER_ID: -123_456_788,
+        SINCE: datetime(1902, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC),
+    }
 
     def __init__(self, build, **stand_ins):
         self.build = build

@@ -153,3 +153,18 @@ def test_the_check_in_being_made_counts_before_it_is_stored(member):
     being_made = CheckIn(member=member, mood=1, energy=2)
 
     assert crisis.supportive_mode(member, check_in=being_made)
+
+
+@pytest.mark.django_db
+def test_everyone_in_crisis_is_the_same_rule_for_the_whole_community(
+    member, other_member, make_post
+):
+    calm = CheckInFactory(mood=7).member
+    CheckInFactory(member=member, note=CRISIS_WORDS)
+    make_post(other_member, body=CRISIS_WORDS)
+
+    assert crisis.everyone_in_crisis() == {member.pk, other_member.pk}
+    assert calm.pk not in crisis.everyone_in_crisis()
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        CheckInFactory(member=member, note="Steadier today.")
+        assert crisis.everyone_in_crisis() == set()
