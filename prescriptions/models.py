@@ -304,6 +304,12 @@ class Prescription(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_crisis_step(self) -> bool:
+        """The step towards a person offered in a crisis: "I've reached out" is its only
+        answer (services.mark_reached_out); it is never planned, skipped or asked a mood."""
+        return self.activity.slug == CRISIS_SLUG
+
+    @property
     def lift(self) -> int | None:
         """LIFT, for this row."""
         if self.status != Status.DONE or self.mood_before is None or self.mood_after is None:

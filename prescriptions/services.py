@@ -219,6 +219,41 @@ def skip_prescription(*, prescription: Prescription, reason: str) -> bool:
     )
 
 
+# --- The crisis step: "I've reached out" ------------------------------------------------
+
+CRISIS_STEP_ONLY = (
+    "This step is only about reaching a person, so 4C asks nothing else about it. When "
+    "you have, you can say so with “I've reached out”. The lines are still here whenever "
+    "you need them."
+)
+
+
+def mark_reached_out(*, prescription: Prescription) -> bool:
+    """ "I've reached out": the one answer to the crisis step (the others refuse it). It
+    becomes done, with no mood asked or kept: nothing about it is scored or cheered.
+
+    Returns False, touching nothing, when it is already done (a double tap, a second
+    tab). Raises for any other step, and for a crisis step a newer check-in closed. The
+    conditional UPDATE keeps a race to one."""
+    if not prescription.is_crisis_step:
+        raise PrescriptionError(
+            "“I've reached out” is only for the step towards a person. This step has its "
+            "own buttons."
+        )
+    if prescription.status == Status.DONE:
+        return False
+    if not prescription.is_open:
+        raise PrescriptionError(
+            "This step has closed, so there's nothing to mark. If you reached out, thank "
+            "you for telling us. The lines are still here whenever you need them."
+        )
+    return bool(
+        Prescription.objects.filter(pk=prescription.pk, status__in=OPEN_STATUSES).update(
+            status=Status.DONE, completed_at=timezone.now()
+        )
+    )
+
+
 # --- Automatic completion (called by the receivers of community signals) ----------------
 
 

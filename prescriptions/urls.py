@@ -13,6 +13,7 @@ urlpatterns = [
     path("prescriptions/<int:pk>/done/", views.done, name="done"),
     path("prescriptions/<int:pk>/feel/", views.feel, name="feel"),
     path("prescriptions/<int:pk>/skip/", views.skip, name="skip"),
+    path("prescriptions/<int:pk>/reached-out/", views.reached_out, name="reached-out"),
     path("insights/", views.insights_page, name="insights"),
     path("wellbeing/", views.wellbeing, name="wellbeing"),
     path("link-workers/", views.member_settings, name="link-workers"),

@@ -140,12 +140,17 @@ def _feed_context(request) -> dict:
     }
 
 
-def _act(request, pk, form_class, action):
-    """The four buttons of a card: `action(prescription, data)` calls the service and
-    says what happened; a PrescriptionError is a refusal (409)."""
+def _act(request, pk, form_class, action, *, crisis_step=False):
+    """A card's buttons: `action(prescription, data)` calls the service and says what
+    happened; a PrescriptionError is a refusal (409). The crisis step has one answer,
+    "I've reached out" (`crisis_step=True`): plan, done, feel and skip refuse it (409)
+    whatever was sent, so nothing asks it for a mood or a plan."""
     prescription = selectors.get_prescription_for_member(request.user, pk)
     form = form_class(request.POST)
-    if submitted(request, form):
+    if prescription.is_crisis_step and not crisis_step:
+        form = Form(request.POST)  # only the refusal: none of the fields belong here
+        refuse(form, services.CRISIS_STEP_ONLY, status=409)
+    elif submitted(request, form):
         try:
             action(prescription, form.cleaned_data)
         except services.PrescriptionError as error:
@@ -222,6 +227,29 @@ def skip(request, pk):
             messages.info(request, "Not today? That's OK.")
 
     return _act(request, pk, SkipForm, act)
+
+
+REACHED_OUT = (
+    "Thank you for reaching out. That took courage. "
+    "The lines are still here whenever you need them."
+)
+
+
+@require_POST
+@login_required
+@ratelimit.limit("step", STEP_LIMIT)
+def reached_out(request, pk):
+    """ "I've reached out", the crisis step's one answer: done, no mood asked. A repeat
+    is answered as calmly; any other step is refused (409). The message carries the way
+    to the help page."""
+
+    def act(p, data):
+        if services.mark_reached_out(prescription=p):
+            messages.info(request, REACHED_OUT, extra_tags="crisis")
+        else:
+            messages.info(request, f"You've told us already. {REACHED_OUT}", extra_tags="crisis")
+
+    return _act(request, pk, Form, act, crisis_step=True)
 
 
 # --- Insights and the wellbeing check ----------------------------------------------
