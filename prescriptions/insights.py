@@ -24,6 +24,7 @@ from django.utils.dateformat import format as date_format
 
 from prescriptions import selectors
 from prescriptions.models import (
+    CRISIS_SLUG,
     MOOD_MAX,
     MOOD_MIN,
     SCALE_MAX,
@@ -133,6 +134,7 @@ def daily_moods_and_steps(member, *, first: date, last: date, tz):
         Prescription.objects.filter(
             member=member, status=Status.DONE, completed_at__gte=start, completed_at__lt=end
         )
+        .exclude(activity__slug=CRISIS_SLUG)  # reaching out in a crisis isn't a "step done"
         .annotate(day=TruncDate("completed_at", tzinfo=tz))
         .values("day", "activity__way")
         .annotate(n=Count("id"))

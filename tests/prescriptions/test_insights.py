@@ -429,3 +429,19 @@ def test_the_page_costs_the_same_with_1_or_50_check_ins_and_steps(
     assert len(fifty.context["mood_chart"].points) == 50
     assert len(fifty.context["wellbeing_chart"].series[0].markers) == selectors.WELLBEING_SHOWN
     print(f"insights page: {len(one)} queries with 1 and with 50")  # noqa: T201
+
+
+def test_reaching_out_in_a_crisis_is_not_counted_as_a_step_done(
+    member_client, consented, weeks_of_data
+):
+    with time_machine.travel(datetime(2030, 3, 13, 9, tzinfo=UTC), tick=False):
+        _, plan = services.record_check_in(
+            member=consented, mood=1, energy=1, note="I want to die."
+        )
+        reach_out = Prescription.objects.get(check_in__note="I want to die.")
+        assert services.mark_reached_out(prescription=reach_out)
+
+    counts = get_insights(member_client).context["week_counts"]
+
+    assert plan.in_crisis
+    assert counts["connect"] == 1  # Monday's, as before: the crisis step isn't one
