@@ -5,8 +5,8 @@ view logs the access with services.log_access)."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, Max, Min
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, F, Max, Min, Q, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -433,3 +433,59 @@ def access_log(member: User, *, limit: int = ACCESS_LOG_SHOWN) -> list[LinkWorke
 
 def active_activities():
     return Activity.objects.filter(is_active=True).order_by("energy", "title")
+
+
+# --- A week of sinking mood ------------------------------------------------------------
+# The rule, in one sentence: over the last 7 days the member checked in at least 4 times,
+# and their latest 3 check-ins average at least 2 points lower than their first 3 (with
+# 4 or 5 check-ins the two threes share some, which only makes it harder to say).
+# Moods only, never notes; read for the member, and for a link worker they invited.
+
+SINKING_WINDOW = timedelta(days=7)
+SINKING_MIN_CHECK_INS = 4
+SINKING_OF = 3  # the first and the latest three of the week
+SINKING_DROP = 2  # points between their averages
+
+
+def members_sinking(member_ids, *, now=None) -> set[int]:
+    """Which of these members' mood has been sinking this week (the rule above). One
+    query, whatever their number: at most the first and latest three check-ins of each."""
+    member_ids = set(member_ids)
+    if not member_ids:
+        return set()
+    now = now or timezone.now()
+
+    def each_member(expression, *order):
+        return Window(expression, partition_by=F("member_id"), order_by=order or None)
+
+    rows = (
+        CheckIn.objects.filter(member_id__in=member_ids, created_at__gte=now - SINKING_WINDOW)
+        .annotate(
+            first=each_member(RowNumber(), F("created_at").asc(), F("id").asc()),
+            latest=each_member(RowNumber(), F("created_at").desc(), F("id").desc()),
+            total=each_member(Count("id")),
+        )
+        .filter(Q(first__lte=SINKING_OF) | Q(latest__lte=SINKING_OF))
+        .values_list("member_id", "mood", "first", "latest", "total")
+    )
+    sums: dict[int, list[int]] = {}
+    counts: dict[int, int] = {}
+    for member_id, mood, first, latest, total in rows:
+        first_sum, latest_sum = sums.setdefault(member_id, [0, 0])
+        sums[member_id] = [
+            first_sum + (mood if first <= SINKING_OF else 0),
+            latest_sum + (mood if latest <= SINKING_OF else 0),
+        ]
+        counts[member_id] = total
+    # Averages of three compared as sums, so no rounding decides it.
+    return {
+        member_id
+        for member_id, (first_sum, latest_sum) in sums.items()
+        if counts[member_id] >= SINKING_MIN_CHECK_INS
+        and first_sum - latest_sum >= SINKING_DROP * SINKING_OF
+    }
+
+
+def mood_sinking(member, now=None) -> bool:
+    """Whether the member's mood has been sinking this week. One query."""
+    return member.pk in members_sinking([member.pk], now=now)
