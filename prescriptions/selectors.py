@@ -5,7 +5,7 @@ view logs the access with services.log_access)."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, F, Max, Min, Q, Window
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from community import roles
 from community.handles import is_handle, normalise_handle
-from community.models import User
+from community.models import Notification, User
 from fourc.lib.prepared import Prepared
 from prescriptions import crisis, engine, targets
 from prescriptions.crisis import latest_check_in  # noqa: F401 - the views read it here
@@ -32,6 +32,7 @@ from prescriptions.models import (
     WellbeingSurvey,
 )
 
+MOOD_SINKING_SHARED = "mood_sinking_shared"  # a notification: "this week has been hard"
 HISTORY_DAYS = 90  # "not for me" counts over 90 days; novelty over the last 3
 LEARNING_DAYS = 180  # what lifted them is learned from the last six months
 CATALOGUE_SECONDS = 60
@@ -417,6 +418,30 @@ def link_workers_for(member: User) -> list[LinkWorkerConsent]:
         active_link_worker_consents(member=member)
         .select_related("link_worker")
         .only("granted_at", "link_worker__display_name", "link_worker__handle")
+        .order_by("granted_at", "id")
+    )
+
+
+def link_workers_to_tell(member: User, *, now=None) -> list[LinkWorkerConsent]:
+    """The link workers a member may tell that this week has been hard: active and still
+    link workers, with their consent active. Each has `told`: whether this member told
+    them in the last 7 days already. One query."""
+    now = now or timezone.now()
+    told = Notification.objects.filter(
+        kind=MOOD_SINKING_SHARED,
+        actor=member,
+        recipient=OuterRef("link_worker"),
+        created_at__gte=now - SINKING_WINDOW,
+    )
+    return list(
+        active_link_worker_consents(
+            member=member,
+            link_worker__is_active=True,
+            link_worker__groups__name=roles.LINK_WORKERS,
+        )
+        .select_related("link_worker")
+        .only("granted_at", "link_worker__display_name", "link_worker__handle")
+        .annotate(told=Exists(told))
         .order_by("granted_at", "id")
     )
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("prescriptions/<int:pk>/skip/", views.skip, name="skip"),
     path("insights/", views.insights_page, name="insights"),
     path("wellbeing/", views.wellbeing, name="wellbeing"),
+    path("a-hard-week/tell/", views.tell_link_worker, name="tell-link-worker"),
     path("link-workers/", views.member_settings, name="link-workers"),
     path("link-workers/members/", views.caseload, name="caseload"),
     path(

@@ -22,6 +22,7 @@ from prescriptions.forms import (
     PrescribeForm,
     RevokeForm,
     SkipForm,
+    TellForm,
     WellbeingForm,
 )
 
@@ -129,7 +130,11 @@ def feed(request):
 def _feed_context(request) -> dict:
     check_in = selectors.latest_check_in(request.user)
     state = crisis.crisis_state(request.user, check_in=check_in)
+    # A low day, or a sinking week, is named kindly; in a crisis the help lines lead alone.
+    calm = check_in is not None and not state.in_crisis
     return {
+        "low_day": calm and crisis.supportive_mode(request.user, check_in=check_in),
+        **(_hard_week(request.user) if calm else {}),
         "open": list(selectors.open_prescriptions(request.user, crisis=state)),
         "in_crisis": state.in_crisis,
         "lines": community_selectors.active_crisis_lines() if state.in_crisis else [],
@@ -229,8 +234,52 @@ def skip(request, pk):
 
 @login_required
 def insights_page(request):
-    context = insights.insights_for(request.user, now=timezone.now())
+    now = timezone.now()
+    context = {**insights.insights_for(request.user, now=now), **_hard_week(request.user, now)}
     return render(request, "prescriptions/insights.html", context)
+
+
+def _hard_week(member, now=None) -> dict:
+    """Whether their mood has been sinking this week, and the link workers they may tell
+    (partials/hard_week.html). Two queries, sinking or not, so a page's count never
+    depends on how the member's week went."""
+    return {
+        "sinking": selectors.mood_sinking(member, now=now),
+        "tell": selectors.link_workers_to_tell(member, now=now),
+    }
+
+
+@require_POST
+@login_required
+@ratelimit.limit("link-worker", LINK_WORKER_LIMIT)
+def tell_link_worker(request):
+    """ "Let <name> know" this week has been hard, from the feed or the insights page:
+    a repeat within the week is thanked, not sent again (README, "Views")."""
+    member = request.user
+    form = TellForm(request.POST, consents=selectors.link_workers_to_tell(member))
+    if submitted(request, form):
+        link_worker = form.cleaned_data["link_worker"]
+        name = link_worker.display_name
+        try:
+            told = services.tell_link_worker_this_week_is_hard(
+                member=member, link_worker=link_worker
+            )
+        except services.NoConsent as error:  # their access ended a moment ago
+            refuse(form, error, status=409)
+        else:
+            if told:
+                messages.success(request, f"Done. {name} knows this week has been hard.")
+            else:
+                messages.info(request, f"{name} already knows this week has been hard.")
+            return redirect(form.back_to())
+    say_why(request, form)
+    if form.back_to() == TellForm.BACK["insights"]:
+        now = timezone.now()
+        context = {**insights.insights_for(member, now=now), **_hard_week(member, now)}
+        return render(request, "prescriptions/insights.html", context, status=status_of(form))
+    return render(
+        request, "prescriptions/feed.html", _feed_context(request), status=status_of(form)
+    )
 
 
 @login_required
