@@ -381,13 +381,19 @@ def _say_invited(request, consent, *, already: set[str]) -> None:
 @login_required
 @require_http_methods(["GET"])
 def caseload(request):
-    """The members who have given this link worker access."""
+    """The members who have given this link worker access, each with a gentle flag
+    when their mood has been sinking this week (two queries, however many)."""
     if not roles.is_link_worker(request.user):
         raise PermissionDenied("This page is for link workers.")
+    consents = selectors.consenting_members(request.user)
     return render(
         request,
         "prescriptions/link_worker_caseload.html",
-        {"consents": selectors.consenting_members(request.user)},
+        {
+            "consents": consents,
+            # Within their consent: they may see these members' mood over time.
+            "sinking": selectors.members_sinking(c.member_id for c in consents),
+        },
     )
 
 
