@@ -14,6 +14,7 @@ from prescriptions.models import (
     SCALE_MAX,
     SCALE_MIN,
     WELLBEING_QUESTIONS,
+    Activity,
     SkipReason,
     Urge,
 )
@@ -292,3 +293,15 @@ class TellForm(forms.Form):
         otherwise the feed. Never a place from the POST itself."""
         back = self.data.get("back") if self.is_bound else None
         return self.BACK.get(back, self.BACK["feed"])
+
+
+class OfferAgainForm(forms.Form):
+    """ "Offer it again": an activity the member said "not for me" to."""
+
+    activity = forms.ModelChoiceField(
+        queryset=Activity.objects.all(),
+        error_messages={
+            "required": "Choose a step to offer again.",
+            "invalid_choice": "We couldn't find that step. Please choose one from the list.",
+        },
+    )

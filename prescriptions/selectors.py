@@ -514,3 +514,33 @@ def members_sinking(member_ids, *, now=None) -> set[int]:
 def mood_sinking(member, now=None) -> bool:
     """Whether the member's mood has been sinking this week. One query."""
     return member.pk in members_sinking([member.pk], now=now)
+
+
+# --- "Not for me", in the member's hands ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotForMe:
+    activity_id: int
+    title: str
+    times: int
+    last: datetime
+
+
+def not_for_me(member: User, *, now=None) -> list[NotForMe]:
+    """Each activity the member said "not for me" to in the last 90 days (the engine's
+    own window: twice there, and it is never offered), with how often and when last,
+    the latest first. One query, whatever their number."""
+    now = now or timezone.now()
+    rows = (
+        Prescription.objects.filter(
+            member=member,
+            status=Status.SKIPPED,
+            skip_reason=SkipReason.NOT_FOR_ME,
+            created_at__gt=now - engine.NOT_FOR_ME_DAYS,
+        )
+        .values("activity_id", "activity__title")
+        .annotate(times=Count("id"), last=Max("created_at"))
+        .order_by("-last", "activity__title")
+    )
+    return [NotForMe(r["activity_id"], r["activity__title"], r["times"], r["last"]) for r in rows]

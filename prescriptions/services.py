@@ -219,6 +219,21 @@ def skip_prescription(*, prescription: Prescription, reason: str) -> bool:
     )
 
 
+def undo_not_for_me(*, member: User, activity: Activity) -> bool:
+    """ "Offer it again": the member's "not for me" to this activity become "not now", so
+    the engine counts them no more (they stay skipped: what happened, happened). Only
+    the member's own steps change. Returns False, changing nothing, when there was no
+    "not for me" to undo (a repeat, or an activity they never set aside)."""
+    return bool(
+        Prescription.objects.filter(
+            member=member,
+            activity=activity,
+            status=Status.SKIPPED,
+            skip_reason=SkipReason.NOT_FOR_ME,
+        ).update(skip_reason=SkipReason.NOT_NOW)
+    )
+
+
 # --- Automatic completion (called by the receivers of community signals) ----------------
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("check-in/", views.check_in, name="check-in"),
     path("check-in/consent/", views.consent, name="consent"),
     path("settings/health-data/", views.health_data, name="health-data"),
+    path("settings/steps/", views.not_for_me, name="not-for-me"),
     path("prescriptions/", views.feed, name="feed"),
     path("prescriptions/<int:pk>/plan/", views.plan, name="plan"),
     path("prescriptions/<int:pk>/done/", views.done, name="done"),

@@ -18,6 +18,7 @@ from prescriptions.forms import (
     DoneForm,
     FeelForm,
     InviteForm,
+    OfferAgainForm,
     PlanForm,
     PrescribeForm,
     RevokeForm,
@@ -279,6 +280,35 @@ def tell_link_worker(request):
         return render(request, "prescriptions/insights.html", context, status=status_of(form))
     return render(
         request, "prescriptions/feed.html", _feed_context(request), status=status_of(form)
+    )
+
+
+# --- "Not for me", in the member's hands --------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@ratelimit.limit("step", STEP_LIMIT)
+def not_for_me(request):
+    """The steps the member said "not for me" to in the last 90 days, each with "Offer it
+    again". An activity with nothing to undo (a repeat, or one never set aside) is a
+    kind no-op, and nobody else's steps are ever read or changed."""
+    form = OfferAgainForm(request.POST if request.method == "POST" else None)
+    if submitted(request, form):
+        activity = form.cleaned_data["activity"]
+        if services.undo_not_for_me(member=request.user, activity=activity):
+            messages.success(request, f"Done. 4C may offer “{activity.title}” again.")
+        else:
+            messages.info(
+                request, f"“{activity.title}” isn't set aside, so there was nothing to change."
+            )
+        return redirect("prescriptions:not-for-me")
+    say_why(request, form)
+    return render(
+        request,
+        "prescriptions/not_for_me.html",
+        {"set_aside": selectors.not_for_me(request.user)},
+        status=status_of(form),
     )
 
 
