@@ -6,4 +6,10 @@ class PrescriptionsConfig(AppConfig):
     verbose_name = "Prescriptions"
 
     def ready(self):
+        from community import notifications
         from prescriptions import receivers  # noqa: F401 - connects the signal receivers
+        from prescriptions.selectors import MOOD_SINKING_SHARED
+
+        notifications.register_kind(
+            MOOD_SINKING_SHARED, "prescriptions/notifications/mood_sinking_shared.html"
+        )

@@ -14,6 +14,7 @@ from prescriptions.models import (
     SCALE_MAX,
     SCALE_MIN,
     WELLBEING_QUESTIONS,
+    Activity,
     SkipReason,
     Urge,
 )
@@ -263,3 +264,44 @@ class PrescribeForm(forms.Form):
         self.fields["activity"].label_from_instance = lambda a: (
             f"{a.title} (energy {a.energy}, about {a.minutes} min)"
         )
+
+
+class TellForm(forms.Form):
+    """ "Let <name> know" this week has been hard: one of the member's link workers, and
+    the page the button was on, to go back to."""
+
+    BACK = {"feed": "prescriptions:feed", "insights": "prescriptions:insights"}
+
+    link_worker = forms.ChoiceField(
+        error_messages={
+            "required": "Choose which link worker to tell.",
+            "invalid_choice": "That link worker can't see your steps now, so 4C can't tell "
+            "them. You can invite them again from your link worker settings.",
+        }
+    )
+
+    def __init__(self, *args, consents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_handle = {c.link_worker.handle: c.link_worker for c in consents}
+        self.fields["link_worker"].choices = [(h, h) for h in self.by_handle]
+
+    def clean_link_worker(self):
+        return self.by_handle[self.cleaned_data["link_worker"]]
+
+    def back_to(self) -> str:
+        """The page to go back to: the insights page when it sent the form (its `back`),
+        otherwise the feed. Never a place from the POST itself."""
+        back = self.data.get("back") if self.is_bound else None
+        return self.BACK.get(back, self.BACK["feed"])
+
+
+class OfferAgainForm(forms.Form):
+    """ "Offer it again": an activity the member said "not for me" to."""
+
+    activity = forms.ModelChoiceField(
+        queryset=Activity.objects.all(),
+        error_messages={
+            "required": "Choose a step to offer again.",
+            "invalid_choice": "We couldn't find that step. Please choose one from the list.",
+        },
+    )

@@ -5,15 +5,15 @@ view logs the access with services.log_access)."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, Max, Min
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from community import roles
 from community.handles import is_handle, normalise_handle
-from community.models import User
+from community.models import Notification, User
 from fourc.lib.prepared import Prepared
 from prescriptions import crisis, engine, targets
 from prescriptions.crisis import latest_check_in  # noqa: F401 - the views read it here
@@ -32,6 +32,7 @@ from prescriptions.models import (
     WellbeingSurvey,
 )
 
+MOOD_SINKING_SHARED = "mood_sinking_shared"  # a notification: "this week has been hard"
 HISTORY_DAYS = 90  # "not for me" counts over 90 days; novelty over the last 3
 LEARNING_DAYS = 180  # what lifted them is learned from the last six months
 CATALOGUE_SECONDS = 60
@@ -420,6 +421,30 @@ def link_workers_for(member: User) -> list[LinkWorkerConsent]:
     )
 
 
+def link_workers_to_tell(member: User, *, now=None) -> list[LinkWorkerConsent]:
+    """The link workers a member may tell that this week has been hard: active and still
+    link workers, with their consent active. Each has `told`: whether this member told
+    them in the last 7 days already. One query."""
+    now = now or timezone.now()
+    told = Notification.objects.filter(
+        kind=MOOD_SINKING_SHARED,
+        actor=member,
+        recipient=OuterRef("link_worker"),
+        created_at__gte=now - SINKING_WINDOW,
+    )
+    return list(
+        active_link_worker_consents(
+            member=member,
+            link_worker__is_active=True,
+            link_worker__groups__name=roles.LINK_WORKERS,
+        )
+        .select_related("link_worker")
+        .only("granted_at", "link_worker__display_name", "link_worker__handle")
+        .annotate(told=Exists(told))
+        .order_by("granted_at", "id")
+    )
+
+
 def access_log(member: User, *, limit: int = ACCESS_LOG_SHOWN) -> list[LinkWorkerAccess]:
     """Every time a link worker looked or suggested something, newest first."""
     return list(
@@ -432,3 +457,89 @@ def access_log(member: User, *, limit: int = ACCESS_LOG_SHOWN) -> list[LinkWorke
 
 def active_activities():
     return Activity.objects.filter(is_active=True).order_by("energy", "title")
+
+
+# --- A week of sinking mood ------------------------------------------------------------
+# The rule, in one sentence: over the last 7 days the member checked in at least 4 times,
+# and their latest 3 check-ins average at least 2 points lower than their first 3 (with
+# 4 or 5 check-ins the two threes share some, which only makes it harder to say).
+# Moods only, never notes; read for the member, and for a link worker they invited.
+
+SINKING_WINDOW = timedelta(days=7)
+SINKING_MIN_CHECK_INS = 4
+SINKING_OF = 3  # the first and the latest three of the week
+SINKING_DROP = 2  # points between their averages
+
+
+def members_sinking(member_ids, *, now=None) -> set[int]:
+    """Which of these members' mood has been sinking this week (the rule above). One
+    query, whatever their number: at most the first and latest three check-ins of each."""
+    member_ids = set(member_ids)
+    if not member_ids:
+        return set()
+    now = now or timezone.now()
+
+    def each_member(expression, *order):
+        return Window(expression, partition_by=F("member_id"), order_by=order or None)
+
+    rows = (
+        CheckIn.objects.filter(member_id__in=member_ids, created_at__gte=now - SINKING_WINDOW)
+        .annotate(
+            first=each_member(RowNumber(), F("created_at").asc(), F("id").asc()),
+            latest=each_member(RowNumber(), F("created_at").desc(), F("id").desc()),
+            total=each_member(Count("id")),
+        )
+        .filter(Q(first__lte=SINKING_OF) | Q(latest__lte=SINKING_OF))
+        .values_list("member_id", "mood", "first", "latest", "total")
+    )
+    sums: dict[int, list[int]] = {}
+    counts: dict[int, int] = {}
+    for member_id, mood, first, latest, total in rows:
+        first_sum, latest_sum = sums.setdefault(member_id, [0, 0])
+        sums[member_id] = [
+            first_sum + (mood if first <= SINKING_OF else 0),
+            latest_sum + (mood if latest <= SINKING_OF else 0),
+        ]
+        counts[member_id] = total
+    # Averages of three compared as sums, so no rounding decides it.
+    return {
+        member_id
+        for member_id, (first_sum, latest_sum) in sums.items()
+        if counts[member_id] >= SINKING_MIN_CHECK_INS
+        and first_sum - latest_sum >= SINKING_DROP * SINKING_OF
+    }
+
+
+def mood_sinking(member, now=None) -> bool:
+    """Whether the member's mood has been sinking this week. One query."""
+    return member.pk in members_sinking([member.pk], now=now)
+
+
+# --- "Not for me", in the member's hands ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotForMe:
+    activity_id: int
+    title: str
+    times: int
+    last: datetime
+
+
+def not_for_me(member: User, *, now=None) -> list[NotForMe]:
+    """Each activity the member said "not for me" to in the last 90 days (the engine's
+    own window: twice there, and it is never offered), with how often and when last,
+    the latest first. One query, whatever their number."""
+    now = now or timezone.now()
+    rows = (
+        Prescription.objects.filter(
+            member=member,
+            status=Status.SKIPPED,
+            skip_reason=SkipReason.NOT_FOR_ME,
+            created_at__gt=now - engine.NOT_FOR_ME_DAYS,
+        )
+        .values("activity_id", "activity__title")
+        .annotate(times=Count("id"), last=Max("created_at"))
+        .order_by("-last", "activity__title")
+    )
+    return [NotForMe(r["activity_id"], r["activity__title"], r["times"], r["last"]) for r in rows]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from community import roles
 from community.handles import is_handle, normalise_handle
-from community.models import HANDLE_MAX, HANDLE_MIN, Post, Reply, SpaceRead, User
+from community.models import HANDLE_MAX, HANDLE_MIN, Notification, Post, Reply, SpaceRead, User
 from community.text import validate_plain_text
 from prescriptions import engine, selectors, targets
 from prescriptions.models import (
@@ -254,6 +254,21 @@ def mark_reached_out(*, prescription: Prescription) -> bool:
     )
 
 
+def undo_not_for_me(*, member: User, activity: Activity) -> bool:
+    """ "Offer it again": the member's "not for me" to this activity become "not now", so
+    the engine counts them no more (they stay skipped: what happened, happened). Only
+    the member's own steps change. Returns False, changing nothing, when there was no
+    "not for me" to undo (a repeat, or an activity they never set aside)."""
+    return bool(
+        Prescription.objects.filter(
+            member=member,
+            activity=activity,
+            status=Status.SKIPPED,
+            skip_reason=SkipReason.NOT_FOR_ME,
+        ).update(skip_reason=SkipReason.NOT_NOW)
+    )
+
+
 # --- Automatic completion (called by the receivers of community signals) ----------------
 
 
@@ -469,3 +484,37 @@ def prescribe_as_link_worker(
     )
     log_access(link_worker=link_worker, member=member, what=f"suggested “{activity.title}”")
     return prescription
+
+
+@transaction.atomic
+def tell_link_worker_this_week_is_hard(*, member: User, link_worker: User, now=None) -> bool:
+    """The member's choice to let a link worker they invited know this week has been
+    hard: a 4C notification that names the member and nothing else (no mood, no note).
+    Only to an active link worker whose consent is active (NoConsent otherwise); once a
+    week per link worker: a repeat within 7 days returns False and sends nothing. The
+    consent is locked first, so two taps at once send one."""
+    now = now or timezone.now()
+    consent = (
+        selectors.active_link_worker_consents(
+            member=member,
+            link_worker=link_worker,
+            member__is_active=True,
+            link_worker__is_active=True,
+        )
+        .select_for_update(of=("self",))
+        .first()
+    )
+    if consent is None or not roles.is_link_worker(link_worker):
+        raise NoConsent("They can't see your steps now, so 4C can't tell them.")
+    already = Notification.objects.filter(
+        kind=selectors.MOOD_SINKING_SHARED,
+        actor=member,
+        recipient=link_worker,
+        created_at__gte=now - selectors.SINKING_WINDOW,
+    )
+    if already.exists():
+        return False
+    Notification.objects.create(
+        recipient=link_worker, kind=selectors.MOOD_SINKING_SHARED, actor=member, created_at=now
+    )
+    return True

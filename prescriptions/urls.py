@@ -8,6 +8,7 @@ urlpatterns = [
     path("check-in/", views.check_in, name="check-in"),
     path("check-in/consent/", views.consent, name="consent"),
     path("settings/health-data/", views.health_data, name="health-data"),
+    path("settings/steps/", views.not_for_me, name="not-for-me"),
     path("prescriptions/", views.feed, name="feed"),
     path("prescriptions/<int:pk>/plan/", views.plan, name="plan"),
     path("prescriptions/<int:pk>/done/", views.done, name="done"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("prescriptions/<int:pk>/reached-out/", views.reached_out, name="reached-out"),
     path("insights/", views.insights_page, name="insights"),
     path("wellbeing/", views.wellbeing, name="wellbeing"),
+    path("a-hard-week/tell/", views.tell_link_worker, name="tell-link-worker"),
     path("link-workers/", views.member_settings, name="link-workers"),
     path("link-workers/members/", views.caseload, name="caseload"),
     path(

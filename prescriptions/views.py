@@ -18,10 +18,12 @@ from prescriptions.forms import (
     DoneForm,
     FeelForm,
     InviteForm,
+    OfferAgainForm,
     PlanForm,
     PrescribeForm,
     RevokeForm,
     SkipForm,
+    TellForm,
     WellbeingForm,
 )
 
@@ -129,7 +131,11 @@ def feed(request):
 def _feed_context(request) -> dict:
     check_in = selectors.latest_check_in(request.user)
     state = crisis.crisis_state(request.user, check_in=check_in)
+    # A low day, or a sinking week, is named kindly; in a crisis the help lines lead alone.
+    calm = check_in is not None and not state.in_crisis
     return {
+        "low_day": calm and crisis.supportive_mode(request.user, check_in=check_in),
+        **(_hard_week(request.user) if calm else {}),
         "open": list(selectors.open_prescriptions(request.user, crisis=state)),
         "in_crisis": state.in_crisis,
         "lines": community_selectors.active_crisis_lines() if state.in_crisis else [],
@@ -257,8 +263,81 @@ def reached_out(request, pk):
 
 @login_required
 def insights_page(request):
-    context = insights.insights_for(request.user, now=timezone.now())
+    now = timezone.now()
+    context = {**insights.insights_for(request.user, now=now), **_hard_week(request.user, now)}
     return render(request, "prescriptions/insights.html", context)
+
+
+def _hard_week(member, now=None) -> dict:
+    """Whether their mood has been sinking this week, and the link workers they may tell
+    (partials/hard_week.html). Two queries, sinking or not, so a page's count never
+    depends on how the member's week went."""
+    return {
+        "sinking": selectors.mood_sinking(member, now=now),
+        "tell": selectors.link_workers_to_tell(member, now=now),
+    }
+
+
+@require_POST
+@login_required
+@ratelimit.limit("link-worker", LINK_WORKER_LIMIT)
+def tell_link_worker(request):
+    """ "Let <name> know" this week has been hard, from the feed or the insights page:
+    a repeat within the week is thanked, not sent again (README, "Views")."""
+    member = request.user
+    form = TellForm(request.POST, consents=selectors.link_workers_to_tell(member))
+    if submitted(request, form):
+        link_worker = form.cleaned_data["link_worker"]
+        name = link_worker.display_name
+        try:
+            told = services.tell_link_worker_this_week_is_hard(
+                member=member, link_worker=link_worker
+            )
+        except services.NoConsent as error:  # their access ended a moment ago
+            refuse(form, error, status=409)
+        else:
+            if told:
+                messages.success(request, f"Done. {name} knows this week has been hard.")
+            else:
+                messages.info(request, f"{name} already knows this week has been hard.")
+            return redirect(form.back_to())
+    say_why(request, form)
+    if form.back_to() == TellForm.BACK["insights"]:
+        now = timezone.now()
+        context = {**insights.insights_for(member, now=now), **_hard_week(member, now)}
+        return render(request, "prescriptions/insights.html", context, status=status_of(form))
+    return render(
+        request, "prescriptions/feed.html", _feed_context(request), status=status_of(form)
+    )
+
+
+# --- "Not for me", in the member's hands --------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@ratelimit.limit("step", STEP_LIMIT)
+def not_for_me(request):
+    """The steps the member said "not for me" to in the last 90 days, each with "Offer it
+    again". An activity with nothing to undo (a repeat, or one never set aside) is a
+    kind no-op, and nobody else's steps are ever read or changed."""
+    form = OfferAgainForm(request.POST if request.method == "POST" else None)
+    if submitted(request, form):
+        activity = form.cleaned_data["activity"]
+        if services.undo_not_for_me(member=request.user, activity=activity):
+            messages.success(request, f"Done. 4C may offer “{activity.title}” again.")
+        else:
+            messages.info(
+                request, f"“{activity.title}” isn't set aside, so there was nothing to change."
+            )
+        return redirect("prescriptions:not-for-me")
+    say_why(request, form)
+    return render(
+        request,
+        "prescriptions/not_for_me.html",
+        {"set_aside": selectors.not_for_me(request.user)},
+        status=status_of(form),
+    )
 
 
 @login_required
@@ -360,13 +439,19 @@ def _say_invited(request, consent, *, already: set[str]) -> None:
 @login_required
 @require_http_methods(["GET"])
 def caseload(request):
-    """The members who have given this link worker access."""
+    """The members who have given this link worker access, each with a gentle flag
+    when their mood has been sinking this week (two queries, however many)."""
     if not roles.is_link_worker(request.user):
         raise PermissionDenied("This page is for link workers.")
+    consents = selectors.consenting_members(request.user)
     return render(
         request,
         "prescriptions/link_worker_caseload.html",
-        {"consents": selectors.consenting_members(request.user)},
+        {
+            "consents": consents,
+            # Within their consent: they may see these members' mood over time.
+            "sinking": selectors.members_sinking(c.member_id for c in consents),
+        },
     )
 
 

@@ -424,7 +424,9 @@ def test_the_page_costs_the_same_with_1_or_50_check_ins_and_steps(
     with django_assert_num_queries(len(one)):
         fifty = get_insights(member_client)
 
-    assert len(ours) == 4  # check-ins by day, steps by day and Way, lifts, wellbeing
+    # check-ins by day, steps by day and Way, lifts, wellbeing; a sinking week, and whom
+    # the member may tell
+    assert len(ours) == 6
     assert first.context["mood_chart"] is not None
     assert len(fifty.context["mood_chart"].points) == 50
     assert len(fifty.context["wellbeing_chart"].series[0].markers) == selectors.WELLBEING_SHOWN
