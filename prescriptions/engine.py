@@ -25,6 +25,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from prescriptions.models import CONNECTION_WAYS, CRISIS_SLUG
 
@@ -39,6 +40,8 @@ IGNORED = -0.5  # each suggestion of it left untouched in the last 3 days
 LIFTED_ENOUGH = (1.0, 2)  # a mean lift this big over this many steps beats novelty
 CONNECTION_BONUS = 0.5  # for an opposite step that reaches people: a bonus, not a rule
 MAX_PER_WAY = 2
+TAKEN_UP = ("done", "planned", "skipped")
+IGNORED_STATUSES = ("suggested", "expired")  # offered and left: counts lightly
 
 URGE_WORDS = {
     "keep_to_myself": "keeping to yourself",
@@ -134,6 +137,34 @@ class MemberState:
     community_way_lift: dict = field(default_factory=dict)
     community_activity_times: dict = field(default_factory=dict)
 
+    # What the history says, counted once per state (the engine asks for every activity).
+    @cached_property
+    def not_for_me(self) -> Counter:
+        """Activity id -> "not for me" in the last 90 days."""
+        return Counter(
+            p.activity_id
+            for p in self.history
+            if p.skip_reason == "not_for_me" and self.now - p.created_at < NOT_FOR_ME_DAYS
+        )
+
+    @cached_property
+    def ignored(self) -> Counter:
+        """Activity id -> suggestions of it left untouched in the last 3 days."""
+        return Counter(
+            p.activity_id
+            for p in self.history
+            if p.status in IGNORED_STATUSES and self.now - p.created_at < NOVELTY
+        )
+
+    @cached_property
+    def taken_up(self) -> frozenset:
+        """Activity ids taken up (done, planned, skipped) in the last 3 days."""
+        return frozenset(
+            p.activity_id
+            for p in self.history
+            if p.status in TAKEN_UP and self.now - p.created_at < NOVELTY
+        )
+
 
 @dataclass(frozen=True)
 class Targets:
@@ -183,13 +214,7 @@ def _aim(state: MemberState) -> int:
 
 def _not_for_me(activity: ActivityInfo, state: MemberState) -> int:
     """How often the member said "not for me" to it in the last 90 days."""
-    return sum(
-        1
-        for p in state.history
-        if p.activity_id == activity.id
-        and p.skip_reason == "not_for_me"
-        and state.now - p.created_at < NOT_FOR_ME_DAYS
-    )
+    return state.not_for_me[activity.id]
 
 
 def _score(activity: ActivityInfo, state: MemberState) -> dict:
@@ -208,20 +233,10 @@ def _score(activity: ActivityInfo, state: MemberState) -> dict:
     }
     if _not_for_me(activity, state):
         parts["not_for_me"] = -1.5
-    ignored = sum(
-        1
-        for p in state.history
-        if p.activity_id == activity.id
-        and p.status in IGNORED_STATUSES
-        and state.now - p.created_at < NOVELTY
-    )
+    ignored = state.ignored[activity.id]
     if ignored:
         parts["ignored"] = IGNORED * min(ignored, 2)
     return parts
-
-
-TAKEN_UP = ("done", "planned", "skipped")
-IGNORED_STATUSES = ("suggested", "expired")  # offered and left: counts lightly
 
 
 def _lifted_enough(activity: ActivityInfo, state: MemberState) -> bool:
@@ -231,13 +246,7 @@ def _lifted_enough(activity: ActivityInfo, state: MemberState) -> bool:
 
 def _recently_done(activity: ActivityInfo, state: MemberState) -> bool:
     """Taken up in the last 3 days, and it hasn't clearly lifted them before."""
-    recent = any(
-        p.activity_id == activity.id
-        and p.status in TAKEN_UP
-        and state.now - p.created_at < NOVELTY
-        for p in state.history
-    )
-    return recent and not _lifted_enough(activity, state)
+    return activity.id in state.taken_up and not _lifted_enough(activity, state)
 
 
 def offered(activity: ActivityInfo, state: MemberState, *, novelty: bool = True) -> bool:
