@@ -215,14 +215,11 @@ class InviteForm(forms.Form):
         return link_worker.handle
 
 
-class RevokeForm(forms.Form):
-    link_worker = forms.ChoiceField(
-        error_messages={
-            "required": "Choose which link worker to stop.",
-            "invalid_choice": "That link worker doesn't have access now, so there's "
-            "nothing to stop.",
-        }
-    )
+class LinkWorkerChoiceForm(forms.Form):
+    """One of the member's link workers (`consents`), chosen by handle; cleans to the
+    link worker. Subclasses say what a missing or unknown choice means."""
+
+    link_worker = forms.ChoiceField()
 
     def __init__(self, *args, consents, **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,6 +228,16 @@ class RevokeForm(forms.Form):
 
     def clean_link_worker(self):
         return self.by_handle[self.cleaned_data["link_worker"]]
+
+
+class RevokeForm(LinkWorkerChoiceForm):
+    link_worker = forms.ChoiceField(
+        error_messages={
+            "required": "Choose which link worker to stop.",
+            "invalid_choice": "That link worker doesn't have access now, so there's "
+            "nothing to stop.",
+        }
+    )
 
 
 class PrescribeForm(forms.Form):
@@ -266,7 +273,7 @@ class PrescribeForm(forms.Form):
         )
 
 
-class TellForm(forms.Form):
+class TellForm(LinkWorkerChoiceForm):
     """ "Let <name> know" this week has been hard: one of the member's link workers, and
     the page the button was on, to go back to."""
 
@@ -279,14 +286,6 @@ class TellForm(forms.Form):
             "them. You can invite them again from your link worker settings.",
         }
     )
-
-    def __init__(self, *args, consents, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.by_handle = {c.link_worker.handle: c.link_worker for c in consents}
-        self.fields["link_worker"].choices = [(h, h) for h in self.by_handle]
-
-    def clean_link_worker(self):
-        return self.by_handle[self.cleaned_data["link_worker"]]
 
     def back_to(self) -> str:
         """The page to go back to: the insights page when it sent the form (its `back`),

@@ -2,7 +2,7 @@
 link worker with the member's consent (through get_member_for_link_worker; the
 view logs the access with services.log_access)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, Window
@@ -49,29 +49,20 @@ def has_consent(member) -> bool:
 # --- The engine's inputs -------------------------------------------------------------
 
 
-def _catalogue() -> list[engine.ActivityInfo]:
-    """The active catalogue, as the engine reads it."""
+def catalogue() -> list[engine.ActivityInfo]:
+    """The active catalogue, as the engine reads it: every fact ActivityInfo has a field
+    for, read by name (a fact added to both needs no change here), in a stable order."""
+
+    def info(activity: Activity) -> engine.ActivityInfo:
+        values = {}
+        for field in fields(engine.ActivityInfo):
+            value = getattr(activity, field.name)
+            values[field.name] = tuple(value) if isinstance(value, list) else value
+        return engine.ActivityInfo(**values)
+
     return [
-        engine.ActivityInfo(
-            id=a.id,
-            slug=a.slug,
-            title=a.title,
-            energy=a.energy,
-            way=a.way,
-            technique=a.technique,
-            opposite_of=tuple(a.opposite_of),
-            minutes=a.minutes,
-            action=a.action,
-            satisfaction=a.satisfaction,
-            is_support=a.is_support,
-            needs_link_worker=a.needs_link_worker,
-            night_unsafe=a.night_unsafe,
-            target_intents=tuple(a.target_intents),
-            target_author=a.target_author,
-            target_at_night=a.target_at_night,
-            target_format=a.target_format,
-        )
-        for a in Activity.objects.filter(is_active=True)
+        info(a)
+        for a in Activity.objects.filter(is_active=True).order_by("energy", "title", "slug")
     ]
 
 
@@ -124,7 +115,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
     now = now or timezone.now()
     shared = targets.cached(
         {
-            targets.CATALOGUE: (_catalogue, CATALOGUE_SECONDS),
+            targets.CATALOGUE: (catalogue, CATALOGUE_SECONDS),
             targets.PRIOR: (_community_prior, PRIOR_SECONDS),
             **targets.POOLS,
         }

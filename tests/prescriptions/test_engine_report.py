@@ -15,8 +15,8 @@ from community.models import GatheringFormat, Intent
 from prescriptions import engine_report
 from prescriptions.engine import ActivityInfo, MemberState, Past, Plan, Suggestion, Target
 from prescriptions.engine_report import NOW, Cell, Run, plan_breaks, summarise, unfitting_pairs
-from prescriptions.management.commands.engine_report import catalogue
 from prescriptions.models import CRISIS_SLUG, Activity
+from prescriptions.selectors import catalogue
 
 
 def step(n, *, way="take_notice", energy=1, minutes=5, action="none", **facts):

@@ -18,31 +18,11 @@ prints the same numbers for a machine. The output is in a stable order, so two r
 """
 
 import json
-from dataclasses import fields
 
 from django.core.management.base import BaseCommand, CommandError
 
 from prescriptions import engine_report
-from prescriptions.engine import ActivityInfo
-from prescriptions.models import Activity
-
-
-def catalogue() -> list[ActivityInfo]:
-    """The active catalogue, as the engine reads it, with every fact ActivityInfo has a
-    field for (read by name: a fact added to both is reported without a change here)."""
-    return [
-        _info(a)
-        for a in Activity.objects.filter(is_active=True).order_by("energy", "title", "slug")
-    ]
-
-
-def _info(activity: Activity) -> ActivityInfo:
-    values = {}
-    for field in fields(ActivityInfo):
-        if hasattr(activity, field.name):
-            value = getattr(activity, field.name)
-            values[field.name] = tuple(value) if isinstance(value, list) else value
-    return ActivityInfo(**values)
+from prescriptions.selectors import catalogue
 
 
 class Command(BaseCommand):
