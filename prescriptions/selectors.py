@@ -160,13 +160,16 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
 
 
 def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRISIS):
-    """The member's open steps; in a crisis, only the step towards a person."""
+    """The member's open steps; in a crisis, only the step towards a person. Planned
+    ones first (they said they'd do them), then the latest check-in's in the engine's
+    order (on a low day, the step towards support leads), then older ones and a link
+    worker's."""
     found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
     if crisis.in_crisis:
         found = found.filter(activity__slug=CRISIS_SLUG)
     return found.select_related(
         "activity", "post", "post__space", "gathering", "prescriber", "check_in"
-    ).order_by("status", "created_at", "id")
+    ).order_by("status", F("check_in_id").desc(nulls_last=True), "id")
 
 
 def recent_history(member, *, limit: int = 20):

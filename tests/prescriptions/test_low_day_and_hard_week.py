@@ -341,3 +341,25 @@ def test_the_feed_costs_the_same_on_a_calm_day_as_on_a_low_day_in_a_sinking_week
 
     assert queries(calm) == queries(hard)
     assert selectors.mood_sinking(hard)
+
+
+def test_on_a_low_day_the_step_towards_support_leads_the_feed(member_client, consented):
+    link_worker = LinkWorkerFactory()
+    LinkWorkerConsentFactory(member=consented, link_worker=link_worker)
+    older = services.record_check_in(member=consented, mood=7, energy=3)[0]
+    services.plan_prescription(prescription=older.prescriptions.first())
+    services.prescribe_as_link_worker(
+        link_worker=link_worker,
+        member=consented,
+        activity=older.prescriptions.last().activity,
+        message="Only if it feels right.",
+    )
+    services.record_check_in(member=consented, mood=1, energy=2)
+
+    steps = member_client.get(FEED_URL).context["open"]
+
+    # What they said they'd do first; then today's, led by the step towards support;
+    # the link worker's suggestion stays, after them.
+    assert steps[0].status == "planned"
+    assert steps[1].activity.is_support
+    assert steps[-1].prescriber_id == link_worker.pk
