@@ -179,6 +179,30 @@ def complete_prescription(
     )
 
 
+DONE_NOW, FELT, ALREADY = "done", "felt", "already"
+
+
+def mark_done(
+    *, prescription: Prescription, mood_after: int | None = None, mood_before: int | None = None
+) -> str:
+    """ "Done it" with the moods. DONE_NOW when it is done now; FELT when it was done
+    already (4C noticed it by itself while the card was open) and these are the first
+    moods it hears of it; ALREADY otherwise (a double tap). The moods a member chose are
+    never dropped while the step has none. Raises as complete_prescription does."""
+    moods = {"mood_after": mood_after, "mood_before": mood_before}
+    if complete_prescription(prescription=prescription, **moods):
+        return DONE_NOW
+    prescription.refresh_from_db()  # False may also be a race lost a moment ago
+    if (
+        mood_after is not None
+        and prescription.mood_after is None
+        and selectors.has_consent(prescription.member)
+        and record_mood_after(prescription=prescription, **moods)
+    ):
+        return FELT
+    return ALREADY
+
+
 def record_mood_after(
     *, prescription: Prescription, mood_after: int, mood_before: int | None = None
 ) -> bool:

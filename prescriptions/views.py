@@ -186,20 +186,15 @@ def done(request, pk):
     while the card was open): thanked, not refused, and the moods are kept if the step
     has none yet, as "How do you feel now?" would."""
 
+    said = {
+        services.DONE_NOW: (messages.success, "You did it. That counts."),
+        services.FELT: (messages.success, FELT),
+        services.ALREADY: (messages.info, "You've already done this one. Thank you."),
+    }
+
     def act(p, data):
-        moods = {"mood_after": data["mood_after"], "mood_before": data["mood_before"]}
-        if services.complete_prescription(prescription=p, **moods):
-            messages.success(request, "You did it. That counts.")
-            return
-        p.refresh_from_db()  # False may also be a race lost a moment ago
-        if (
-            p.mood_after is None
-            and selectors.has_consent(p.member)
-            and services.record_mood_after(prescription=p, **moods)
-        ):
-            messages.success(request, FELT)
-        else:
-            messages.info(request, "You've already done this one. Thank you.")
+        say, words = said[services.mark_done(prescription=p, **data)]
+        say(request, words)
 
     return _act(request, pk, DoneForm, act)
 

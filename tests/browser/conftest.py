@@ -42,3 +42,23 @@ def _reference_data(transactional_db):
     """Browser tests need a live server, so they run in real transactions and the
     tables are flushed after each one: put back what the data migrations made."""
     reference_data.put_back()
+
+
+@pytest.fixture
+def low_energy_space():
+    """Low-energy days, where Sam waits for a first reply to "Anyone else awake?" (a
+    support post), followed by Maya (maya@example.org), who hasn't checked in yet.
+    Returns (maya, space, Sam's post)."""
+    from community import services as community
+    from community.models import Space
+    from tests.factories import UserFactory
+
+    space = Space.objects.create(slug="low-energy", name="Low-energy days", description="Heavy.")
+    sam = UserFactory(display_name="Sam", handle="sam")
+    waiting = community.create_post(
+        author=sam, space=space, title="Anyone else awake?", body="Can't sleep again.",
+        intent="support",
+    )  # fmt: skip
+    maya = UserFactory(email="maya@example.org", display_name="Maya", handle="maya")
+    community.follow_space(member=maya, space=space)
+    return maya, space, waiting

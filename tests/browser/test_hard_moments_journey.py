@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from community import services as community_services
-from community.models import Space
 from prescriptions.models import CRISIS_SLUG, Activity, Prescription, Status
 from prescriptions.views import REACHED_OUT
 from tests.browser.test_community_journey import log_in
@@ -72,20 +71,15 @@ def test_after_crisis_words_the_card_offers_reaching_out_and_the_lines_only(
     context.close()
 
 
-def test_a_low_day_leads_with_support_and_links_no_call_for_support(live_server, browser):
-    space = Space.objects.create(slug="low-energy", name="Low-energy days", description="Heavy.")
-    sam = UserFactory(display_name="Sam", handle="sam")
+def test_a_low_day_leads_with_support_and_links_no_call_for_support(
+    live_server, browser, low_energy_space
+):
+    maya, space, _ = low_energy_space
     ade = UserFactory(display_name="Ade", handle="ade")
-    community_services.create_post(
-        author=sam, space=space, title="Anyone else awake?", body="Can't sleep again.",
-        intent="support",
-    )  # fmt: skip
     community_services.create_post(
         author=ade, space=space, title="I went for a walk", body="Ten minutes, but I went.",
         intent="win",
     )  # fmt: skip
-    maya = UserFactory(email="maya@example.org", display_name="Maya", handle="maya")
-    community_services.follow_space(member=maya, space=space)
 
     context = browser.new_context()
     page = context.new_page()

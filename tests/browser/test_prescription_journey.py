@@ -3,8 +3,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from community import services as community_services
-from community.models import Space
 from prescriptions import services as prescriptions_services
 from prescriptions.models import Prescription, Status
 from tests.browser.test_community_journey import log_in
@@ -13,15 +11,10 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_low_day_check_in_leads_to_a_reply_and_a_lift_on_insights(live_server, browser):
-    space = Space.objects.create(slug="low-energy", name="Low-energy days", description="Heavy.")
-    sam = UserFactory(display_name="Sam", handle="sam")
-    waiting = community_services.create_post(
-        author=sam, space=space, title="Anyone else awake?", body="Can't sleep again.",
-        intent="support",
-    )  # fmt: skip
-    maya = UserFactory(email="maya@example.org", display_name="Maya", handle="maya")
-    community_services.follow_space(member=maya, space=space)
+def test_a_low_day_check_in_leads_to_a_reply_and_a_lift_on_insights(
+    live_server, browser, low_energy_space
+):
+    maya, _, waiting = low_energy_space
 
     context = browser.new_context()
     page = context.new_page()

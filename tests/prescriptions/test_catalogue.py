@@ -771,9 +771,9 @@ def test_running_the_migration_again_leaves_a_retired_activity_retired():
     assert not Activity.objects.get(slug="ten-minute-walk").is_active
 
 
-@pytest.mark.django_db
-def test_reversing_the_migrations_removes_only_their_own_activities():
-    Activity.objects.create(
+def moderators_own_activity(**fields):
+    """An activity a moderator added in the admin: no migration's to change or remove."""
+    return Activity.objects.create(
         slug="added-by-a-moderator",
         title="Feed the birds",
         how_to="Put out a few seeds and watch who comes, if you like.",
@@ -782,7 +782,13 @@ def test_reversing_the_migrations_removes_only_their_own_activities():
         technique=Technique.ACTIVATION,
         minutes=5,
         action=CommunityAction.NONE,
+        **fields,
     )
+
+
+@pytest.mark.django_db
+def test_reversing_the_migrations_removes_only_their_own_activities():
+    moderators_own_activity()
 
     fit_and_care.backwards(django_apps, None)
     catalogue.remove_catalogue(django_apps, None)
@@ -841,15 +847,7 @@ def test_reversing_0008_retires_an_added_step_a_member_was_given_and_keeps_their
 
 @pytest.mark.django_db
 def test_0008_leaves_a_moderators_own_activity_alone():
-    Activity.objects.create(
-        slug="added-by-a-moderator",
-        title="Feed the birds",
-        how_to="Put out a few seeds and watch who comes, if you like.",
-        energy=2,
-        way=Way.TAKE_NOTICE,
-        technique=Technique.ACTIVATION,
-        minutes=5,
-        action=CommunityAction.NONE,
+    moderators_own_activity(
         satisfaction="pleasure",
         night_unsafe=True,
     )

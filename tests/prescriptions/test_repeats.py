@@ -88,3 +88,15 @@ def test_a_repeat_is_an_ordinary_answer_with_kind_words(member_client, step, act
     assert words in html.unescape(htmx.content.decode())
     assert Prescription.objects.values().get(pk=step.pk) == before
     assert fresh(step).status in (Status.DONE, Status.SKIPPED)
+
+
+def test_done_it_says_what_happened_and_never_drops_the_first_moods(step):
+    assert services.mark_done(prescription=step, mood_after=6) == services.DONE_NOW
+    assert services.mark_done(prescription=fresh(step), mood_after=2) == services.ALREADY
+    assert fresh(step).mood_after == 6
+
+    # Done by itself (no mood yet) while the card was open: the moods are the first.
+    other = Prescription.objects.filter(member=step.member).exclude(pk=step.pk).first()
+    Prescription.objects.filter(pk=other.pk).update(status=Status.DONE)
+    assert services.mark_done(prescription=other, mood_after=7) == services.FELT
+    assert fresh(other).mood_after == 7
