@@ -302,7 +302,7 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
 # --- Notifications ------------------------------------------------------------
 
 
-def _visible_notifications(member: User) -> QuerySet[Notification]:
+def visible_notifications(member: User) -> QuerySet[Notification]:
     """What the inbox shows, and so what the unread count counts."""
     return (
         Notification.objects.filter(recipient=member)
@@ -316,14 +316,14 @@ def _visible_notifications(member: User) -> QuerySet[Notification]:
 
 
 def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE) -> Page:
-    notifications = _visible_notifications(member).select_related(
+    notifications = visible_notifications(member).select_related(
         "actor", "post", "post__space", "reply", "gathering"
     )
     return keyset_page(notifications, ordering=("-created_at", "-id"), cursor=cursor, size=size)
 
 
 def unread_notification_count(member: User) -> int:
-    return _visible_notifications(member).filter(read_at__isnull=True).count()
+    return visible_notifications(member).filter(read_at__isnull=True).count()
 
 
 # --- Members ------------------------------------------------------------------

@@ -463,7 +463,7 @@ def _notify_many(
     blocked = set()
     if recipients and not actor_hidden:
         blocked = set(Block.objects.members_either_way(actor).filter(other__in=recipients))
-    Notification.objects.bulk_create(
+    created = Notification.objects.bulk_create(
         [
             Notification(
                 recipient_id=member_id,
@@ -477,6 +477,12 @@ def _notify_many(
             if member_id not in blocked and member_id != actor.pk
         ]
     )
+    _announce(created)
+
+
+def _announce(created: list[Notification]) -> None:
+    if created:
+        signals.notified.send(sender=Notification, recipient_ids={n.recipient_id for n in created})
 
 
 def _record_mentions(
@@ -771,7 +777,7 @@ def cancel_gathering(*, gathering: Gathering, by: User) -> bool:
     recipients = RSVP.objects.filter(
         gathering=gathering, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
     ).values_list("member_id", flat=True)
-    Notification.objects.bulk_create(
+    created = Notification.objects.bulk_create(
         [
             Notification(
                 recipient_id=member_id,
@@ -783,6 +789,7 @@ def cancel_gathering(*, gathering: Gathering, by: User) -> bool:
             if member_id != gathering.host_id
         ]
     )
+    _announce(created)
     return True
 
 
@@ -860,7 +867,7 @@ def _promote_from_waiting_list(gathering: Gathering) -> None:
         place.waitlisted_at = None
         place.updated_at = now
     RSVP.objects.bulk_update(promoted, ["status", "waitlisted_at", "updated_at"])
-    Notification.objects.bulk_create(
+    created = Notification.objects.bulk_create(
         [
             Notification(
                 recipient_id=place.member_id,
@@ -871,6 +878,7 @@ def _promote_from_waiting_list(gathering: Gathering) -> None:
             for place in promoted
         ]
     )
+    _announce(created)
 
 
 @transaction.atomic

@@ -20,3 +20,6 @@ reply_posted = Signal()
 reaction_added = Signal()
 # sender: RSVP; kwargs: rsvp, gathering, member
 gathering_attended = Signal()
+# sender: Notification; kwargs: recipient_ids (a set). Sent when replies,
+# mentions or news of a gathering reach members (reactions don't: they're quiet).
+notified = Signal()

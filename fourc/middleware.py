@@ -1,5 +1,7 @@
 from django.utils import timezone
 
+from prescriptions.nudges.services import note_visit
+
 
 class InvalidFormStatusMiddleware:
     """A POST whose form comes back with errors answers 400, not 200.
@@ -41,3 +43,22 @@ class MemberTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NoteVisitMiddleware:
+    """Notes a signed-in member's visit, at most once a day (the session remembers the
+    day), so a "we're here when you're ready" email waits while they come by."""
+
+    SESSION_KEY = "visit_noted_on"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            today = timezone.now().date().isoformat()
+            if request.session.get(self.SESSION_KEY) != today:
+                note_visit(member=user)
+                request.session[self.SESSION_KEY] = today
+        return self.get_response(request)

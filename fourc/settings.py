@@ -7,6 +7,7 @@ real services are switched on by DATABASE_URL, REDIS_URL and EMAIL_URL.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "fourc.middleware.MemberTimeZoneMiddleware",
+    "fourc.middleware.NoteVisitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fourc.middleware.InvalidFormStatusMiddleware",
 ]
@@ -202,10 +204,15 @@ MAILERS = {
         "OPTIONS": {key: value for key, value in _mailer_options.items() if value},
     }
 }
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # Readable in the terminal: the decoded text, links whole (fourc/lib/emails.py).
+    MAILERS["default"]["BACKEND"] = "fourc.lib.emails.ConsoleBackend"
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"]["timeout"] = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="4C <hello@4c.localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# A nudge's Message-ID is <nudge-ID@this>: stable, so a retried send can be recognised.
+NUDGE_MESSAGE_ID_DOMAIN = urlsplit(SITE_URL).hostname or "4c.localhost"
 
 # --- Celery -----------------------------------------------------------------
 
@@ -242,6 +249,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The schedule is code; what is due for whom lives in the data.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "fourc.ping", "schedule": timedelta(minutes=1)},
+    "nudges-dispatch": {
+        "task": "prescriptions.dispatch_nudges",
+        "schedule": timedelta(minutes=env.int("NUDGE_TICK_MINUTES", default=5)),
+    },
+    "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
 }
 
 # --- Internationalisation ---------------------------------------------------

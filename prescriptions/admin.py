@@ -1,4 +1,4 @@
-"""Only the activity catalogue is in the admin. Check-ins, moods, notes and
+"""The activity catalogue, and the nudge log (read-only). Check-ins, moods, notes and
 prescriptions are health data: they are deliberately not registered here."""
 
 from django import forms
@@ -6,7 +6,16 @@ from django.contrib import admin
 
 from community.models import Intent
 from prescriptions import targets
-from prescriptions.models import CRISIS_SLUG, Activity, CommunityAction, Satisfaction, Urge
+from prescriptions.models import (
+    CRISIS_SLUG,
+    Activity,
+    CommunityAction,
+    NudgeLog,
+    Satisfaction,
+    Urge,
+)
+from prescriptions.nudges import delivery
+from prescriptions.nudges import selectors as nudge_selectors
 
 # The actions whose step points at a post, and the one that points at a gathering.
 POST_ACTIONS = (CommunityAction.REACT, CommunityAction.REPLY, CommunityAction.REPLY_UNANSWERED)
@@ -116,3 +125,48 @@ class ActivityAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset.exclude(slug=CRISIS_SLUG))
         targets.forget(targets.CATALOGUE)
+
+
+# --- The nudge log: what was emailed, never what it said ------------------------------
+
+
+@admin.register(NudgeLog)
+class NudgeLogAdmin(admin.ModelAdmin):
+    """Read-only: kinds, periods, statuses and reason codes. No email text, no mood: a
+    nudge held back for someone's wellbeing says only "held"."""
+
+    list_display = (
+        "member",
+        "kind",
+        "period",
+        "status",
+        "reason",
+        "attempts",
+        "claimed_at",
+        "finished_at",
+    )
+    list_filter = ("kind", "status", ("claimed_at", admin.DateFieldListFilter))
+    search_fields = ("member__handle",)
+    list_select_related = ("member",)
+    show_full_result_count = False
+    actions = ["resend"]
+    fields = list_display + ("due_at",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "week": nudge_selectors.week_of_nudges()}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Send the selected failed nudges again", permissions=["view"])
+    def resend(self, request, queryset):
+        count = delivery.resend_failed(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} failed nudge{'s' if count != 1 else ''} sent again.")

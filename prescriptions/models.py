@@ -4,6 +4,8 @@ Check-ins, notes, moods and wellbeing answers are health data: only the member
 (and, for all but notes, a link worker they consented to) ever sees them.
 """
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -422,3 +424,149 @@ class LinkWorkerAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link_worker_id} {self.what} ({self.member_id})"
+
+
+# --- Nudges: the reminder emails (prescriptions/nudges/) ----------------------------------
+
+
+class NudgeKind(models.TextChoices):
+    """Each kind is one line in the member's email preferences and one unsubscribe."""
+
+    DAILY_STEP = "daily_step", "A small step for today"
+    WEEKLY = "weekly", "Your week, looking back"
+    GATHERING = "gathering", "Reminders for gatherings you have a place at"
+    DIGEST = "digest", "Replies and mentions"
+    WELCOME_BACK = "welcome_back", "We're here when you're ready"
+    LINK_WORKER = "link_worker", "Steps from your link worker"
+
+
+class NudgeStatus(models.TextChoices):
+    CLAIMED = "claimed", "Claimed, not sent yet"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Not sent"
+    FAILED = "failed", "Failed"
+
+
+DAILY_CAP_DEFAULT = 2
+DAILY_CAP_MAX = 10
+
+
+class NudgePreferences(models.Model):
+    """What a member wants emailed, when, and when each kind is next due.
+
+    The `*_due_at` instants are kept current by prescriptions.nudges.services whenever
+    a preference, the time zone, a break or a visit changes, and moved on by the
+    dispatcher when it claims one; the dispatcher finds who is due by these alone.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="nudge_preferences",
+    )
+    daily_step = models.BooleanField(default=False)
+    daily_at = models.TimeField(default=time(10))
+    weekly = models.BooleanField(default=False)
+    gatherings = models.BooleanField(default=True)
+    digest = models.BooleanField(default=True)
+    welcome_back = models.BooleanField(default=False)
+    link_worker = models.BooleanField(default=True)
+    include_mood = models.BooleanField(default=False)
+    # Nothing is sent from quiet_from until quiet_until (local time); equal: no quiet hours.
+    quiet_from = models.TimeField(default=time(22))
+    quiet_until = models.TimeField(default=time(8))
+    daily_cap = models.PositiveSmallIntegerField(default=DAILY_CAP_DEFAULT)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+    welcome_back_unanswered = models.PositiveSmallIntegerField(default=0)
+    welcome_back_last_at = models.DateTimeField(null=True, blank=True)
+    # When the last digest was claimed: the next covers what came after it.
+    digest_last_at = models.DateTimeField(null=True, blank=True)
+    daily_due_at = models.DateTimeField(null=True, blank=True)
+    weekly_due_at = models.DateTimeField(null=True, blank=True)
+    digest_due_at = models.DateTimeField(null=True, blank=True)
+    welcome_back_due_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "nudge preferences"
+        indexes = [
+            models.Index(
+                fields=[f"{kind}_due_at"],
+                name=f"nudge_{kind}_due",
+                condition=models.Q(**{f"{kind}_due_at__isnull": False}),
+            )
+            for kind in ("daily", "weekly", "digest", "welcome_back")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(daily_cap__gte=1, daily_cap__lte=DAILY_CAP_MAX),
+                name="nudge_daily_cap_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Email preferences of {self.member_id}"
+
+    def wants(self, kind: str) -> bool:
+        return {
+            NudgeKind.DAILY_STEP: self.daily_step,
+            NudgeKind.WEEKLY: self.weekly,
+            NudgeKind.GATHERING: self.gatherings,
+            NudgeKind.DIGEST: self.digest,
+            NudgeKind.WELCOME_BACK: self.welcome_back,
+            NudgeKind.LINK_WORKER: self.link_worker,
+        }[kind]
+
+
+class NudgeLog(models.Model):
+    """One row per nudge per member per period, written before anything is sent: the
+    unique constraint is what makes a nudge go out at most once, however many
+    dispatchers, beats or retries race for it. Holds no health data: the kind, the
+    period, the status, and a reason code a moderator may read."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudge_logs"
+    )
+    kind = models.CharField(max_length=16, choices=NudgeKind.choices)
+    # A local date, a week, a gathering and its lead, a prescription: see nudges.schedule.
+    period = models.CharField(max_length=64)
+    # The gathering or the prescription the nudge is about, when it is about one.
+    about_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=NudgeStatus.choices, default=NudgeStatus.CLAIMED
+    )
+    reason = models.CharField(max_length=32, blank=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(default=timezone.now)  # when it was meant to go
+    # A digest covers notifications after this (and up to claimed_at).
+    since = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "kind", "period"], name="nudge_one_per_period"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["claimed_at"],
+                name="nudge_waiting",
+                condition=models.Q(status="claimed"),
+            ),
+            models.Index(fields=["claim"], name="nudge_claim"),
+            models.Index(fields=["member", "-claimed_at"], name="nudge_member"),
+            models.Index(fields=["-claimed_at"], name="nudge_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} for {self.member_id}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries, so a mail server can drop a repeat."""
+        return f"<nudge-{self.pk}@{settings.NUDGE_MESSAGE_ID_DOMAIN}>"

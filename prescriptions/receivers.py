@@ -7,9 +7,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals
-from community.models import RSVP, Gathering, Post, Space
+from community.models import RSVP, Gathering, Post, Space, User
 from community.safety import mentions_crisis
 from prescriptions import services, targets
+from prescriptions.nudges import services as nudges
 
 
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.reply_posted")
@@ -71,3 +72,19 @@ def forget_gatherings(sender, **kwargs):
 @receiver(post_save, sender=Space, dispatch_uid="prescriptions.targets.space_saved")
 def forget_everything_in_a_space(sender, **kwargs):
     targets.forget(targets.WAITING, targets.GATHERINGS)
+
+
+# --- Nudges: keeping the due instants true (prescriptions/nudges/) ---------------------
+
+
+@receiver(post_save, sender=User, dispatch_uid="prescriptions.nudges.member_saved")
+def member_saved(sender, *, instance, created, update_fields=None, **kwargs):
+    if created:
+        nudges.preferences_for(instance)  # the defaults, so the dispatcher sees them
+    elif update_fields is not None and "time_zone" in update_fields:
+        nudges.time_zone_changed(member=instance)
+
+
+@receiver(signals.notified, dispatch_uid="prescriptions.nudges.notified")
+def digest_due(sender, *, recipient_ids, **kwargs):
+    nudges.notifications_arrived(member_ids=recipient_ids)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from prescriptions import views
+from prescriptions.nudges import views as nudges
 
 app_name = "prescriptions"
 
@@ -9,6 +10,10 @@ urlpatterns = [
     path("check-in/consent/", views.consent, name="consent"),
     path("settings/health-data/", views.health_data, name="health-data"),
     path("settings/steps/", views.not_for_me, name="not-for-me"),
+    path("settings/notifications/", nudges.preferences, name="nudge-settings"),
+    path("settings/notifications/break/", nudges.take_a_break, name="nudge-break"),
+    path("settings/notifications/break/end/", nudges.end_break, name="nudge-break-end"),
+    path("emails/stop/<str:token>/", nudges.stop, name="nudge-stop"),
     path("prescriptions/", views.feed, name="feed"),
     path("prescriptions/<int:pk>/plan/", views.plan, name="plan"),
     path("prescriptions/<int:pk>/done/", views.done, name="done"),

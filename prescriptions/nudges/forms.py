@@ -1,0 +1,55 @@
+from django import forms
+
+from prescriptions.models import DAILY_CAP_MAX, NudgePreferences
+from prescriptions.nudges.services import BREAK_DAYS, EDITABLE
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class PreferencesForm(forms.ModelForm):
+    daily_cap = forms.IntegerField(
+        label="At most this many emails a day",
+        min_value=1,
+        max_value=DAILY_CAP_MAX,
+        help_text="Gathering reminders don't count towards this.",
+        error_messages={
+            "min_value": "At least 1 a day: to stop an email, untick it above.",
+            "max_value": f"At most {DAILY_CAP_MAX} a day.",
+            "invalid": "Please give a whole number, like 2.",
+        },
+    )
+
+    class Meta:
+        model = NudgePreferences
+        fields = EDITABLE
+        labels = {
+            "daily_step": "A small step for today, each morning (or when you choose)",
+            "daily_at": "Send my daily step at",
+            "weekly": "A look back at my week, on Sundays at 6 pm",
+            "gatherings": "Reminders for gatherings I have a place at (a day and an hour before)",
+            "digest": "Replies and mentions I haven't seen yet (at most one email an hour)",
+            "welcome_back": "A short hello when I haven't been by for a week",
+            "link_worker": "When my link worker suggests a step",
+            "include_mood": "Include my mood numbers in emails",
+            "quiet_from": "Quiet hours from",
+            "quiet_until": "Quiet hours until",
+        }
+        help_texts = {
+            "daily_at": "Your own time. Inside quiet hours, it waits for them to end.",
+            "include_mood": "Off unless you tick it. Emails can be read on a lock screen.",
+            "quiet_until": "Nothing is sent between these times. Set both the same for none.",
+        }
+        widgets = {"daily_at": TIME_WIDGET, "quiet_from": TIME_WIDGET, "quiet_until": TIME_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("daily_at", "quiet_from", "quiet_until"):
+            self.fields[name].error_messages["invalid"] = "Please give a time like 09:30."
+
+
+class BreakForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=[(d, f"{d} day{'s' if d > 1 else ''}") for d in BREAK_DAYS],
+        coerce=int,
+        error_messages={"invalid_choice": "A break is 1, 3, 7 or 30 days."},
+    )
