@@ -46,7 +46,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" or REDIS_URL:
         "The embedded suite runs on SQLite without Redis, as `make run` does; "
         "a .env file sets DATABASE_URL or REDIS_URL here."
     )
-if MAILERS["default"]["BACKEND"] != "django.core.mail.backends.console.EmailBackend":
+if MAILERS["default"]["BACKEND"] != "fourc.lib.emails.ConsoleBackend":
     raise ImproperlyConfigured("The embedded suite expects console email, as `make run` has.")
 if CELERY_BROKER_URL != "filesystem://":
     raise ImproperlyConfigured("The embedded suite expects the file-system Celery broker.")

@@ -24,9 +24,7 @@ def test_the_suite_runs_on_the_configuration_make_run_has():
     assert settings.CELERY_BROKER_URL == "filesystem://"
     assert settings.CELERY_RESULT_BACKEND.startswith("file://")
     # Django's test set-up swaps in the locmem outbox; make run's mailer is the console.
-    assert embedded_settings.MAILERS["default"]["BACKEND"] == (
-        "django.core.mail.backends.console.EmailBackend"
-    )
+    assert embedded_settings.MAILERS["default"]["BACKEND"] == "fourc.lib.emails.ConsoleBackend"
 
 
 def test_every_migration_applies_on_sqlite(db):

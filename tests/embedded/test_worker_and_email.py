@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import time
-from email import message_from_string, policy
 
 import pytest
 from django.conf import settings
@@ -92,12 +91,12 @@ def test_the_sign_up_confirmation_email_is_printed_on_the_console(client, db, se
 
     assert response.status_code == 302
     printed = capsys.readouterr().out
-    email = message_from_string(printed.split("-" * 79)[0], policy=policy.default)
-    assert email["To"] == "newcomer@example.org"
-    assert email["Subject"].startswith("4C: ")
-    text = email.get_body(("plain",)).get_content()
-    assert email.get_body(("html",)) is not None
-    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", text)
-    assert link, text
+    # Printed as a person reads it: the headers that matter, then the decoded text with
+    # every link whole on one line (no quoted-printable soft breaks to trip a copy).
+    assert "To: newcomer@example.org" in printed
+    assert re.search(r"^Subject: 4C: ", printed, re.MULTILINE)
+    assert "=\n" not in printed and "=3D" not in printed
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)$", printed, re.MULTILINE)
+    assert link, printed
     assert client.post(link.group(1)).status_code == 302
     assert "One small thing first" not in client.get("/").content.decode()

@@ -108,13 +108,14 @@ def test_roles_exist_with_their_permissions_and_never_reach_health_data():
 
     codenames = set(moderators.permissions.values_list("codename", flat=True))
     assert {"change_crisisline", "view_user"} <= codenames
-    # The activity catalogue, yes; check-ins, consents and prescriptions (health data), never.
+    # The activity catalogue and the nudge log (kinds and statuses), yes; check-ins,
+    # consents and prescriptions (health data), never.
     prescriptions = set(
         moderators.permissions.filter(content_type__app_label="prescriptions").values_list(
             "content_type__model", flat=True
         )
     )
-    assert prescriptions == {"activity"}
+    assert prescriptions == {"activity", "nudgelog"}
     assert not moderators.permissions.filter(codename__in=["change_user", "delete_user"]).exists()
     assert link_workers.permissions.filter(codename="view_crisisline").exists()
     assert Permission.objects.filter(content_type__app_label="community").exists()
