@@ -6,13 +6,14 @@ check-ins.
 """
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from community.models import User
 from prescriptions import services
+from prescriptions.nudges import services as nudges
 from prescriptions.models import Activity, CheckIn, Prescription, SkipReason, Status
 
 DEMO_HANDLE = "maya"
@@ -85,3 +86,24 @@ def _invite_link_worker(member, activities) -> None:
         activity=next(a for a in activities if a.is_connection and a.energy <= 2),
         message="You mentioned the morning walks help. Maybe one this week, with a friend?",
     )
+
+
+def seed_nudges(*, now=None) -> str:
+    """Maya asked for a daily step, due a minute from now in her time, with no quiet
+    hours: so `make run` shows a nudge printed in the terminal soon after it starts.
+    Once a day, as for everyone: a second run on the same day sends nothing new.
+    Returns when it is due, in her time."""
+    member = User.objects.filter(handle=DEMO_HANDLE).first()
+    if member is None:
+        return ""
+    now = now or timezone.now()
+    at = (now + timedelta(minutes=1)).astimezone(member.tzinfo)
+    prefs = nudges.update_preferences(
+        member=member,
+        daily_step=True,
+        daily_at=at.time().replace(second=0, microsecond=0),
+        quiet_from=time(0),
+        quiet_until=time(0),  # the same: no quiet hours
+        now=now,
+    )
+    return f"{prefs.daily_due_at.astimezone(member.tzinfo):%H:%M} ({member.time_zone})"

@@ -47,6 +47,12 @@ class Command(BaseCommand):
             f"{health['prescriptions']} steps (only she sees them, and Jordan, her link "
             "worker)."
         )
+        due = prescriptions_demo.seed_nudges()
+        if due:
+            self.stdout.write(
+                f"Nudges: Maya's daily step email is due at {due}; it prints in this "
+                "terminal within a minute or two of then (once a day, as for everyone)."
+            )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for member, _ in results:
             role = f"  [{member.role}]" if member.role else ""
