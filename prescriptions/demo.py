@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from community.models import User
 from prescriptions import services
-from prescriptions.nudges import services as nudges
 from prescriptions.models import Activity, CheckIn, Prescription, SkipReason, Status
+from prescriptions.nudges import services as nudges
 
 DEMO_HANDLE = "maya"
 LINK_WORKER_HANDLE = "jordan"

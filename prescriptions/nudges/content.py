@@ -20,7 +20,7 @@ from django.utils.html import strip_tags
 
 from community import notifications
 from community import selectors as community
-from community.models import RSVP, Gathering, Notification, Post
+from community.models import RSVP, Block, Gathering, Notification, Post
 from fourc.lib import emails
 from prescriptions import engine, selectors
 from prescriptions.crisis import crisis_state, latest_check_in
@@ -145,7 +145,7 @@ def todays_step(member, *, now) -> EmailStep | None:
     latest check-in of the last two days, or a gentle plan when there is none. Nothing
     is stored: the email invites them to check in for their own steps."""
     for p in selectors.open_prescriptions(member).filter(created_at__gte=now - STEP_FRESH)[:1]:
-        if p.post_id and p.post.is_published and p.post.space_id:
+        if p.post_id and _may_show(member, p.post):
             return EmailStep(p.activity, post=p.post, waiting=p.post.first_reply_at is None)
         if p.gathering_id:
             return EmailStep(p.activity, gathering=p.gathering)
@@ -171,6 +171,14 @@ def todays_step(member, *, now) -> EmailStep | None:
                 return EmailStep(activity, gathering=gathering)
         return EmailStep(activity)
     return None
+
+
+def _may_show(member, post) -> bool:
+    """A post still published, and not a blocked member's named one (a block made
+    after the step was suggested hides it here too)."""
+    if not post.is_published:
+        return False
+    return post.is_anonymous or not Block.objects.between(member, post.author_id)
 
 
 def _weekly(log, *, now, in_crisis):
