@@ -601,6 +601,13 @@ class BlockQuerySet(models.QuerySet):
         )
         return self.either_way(member).annotate(other=other).values_list("other", flat=True)
 
+    def pairs_either_way(self, member_ids):
+        """(member, other) for each of `member_ids` and everyone they blocked or were
+        blocked by: members_either_way for many members at once."""
+        made = self.filter(blocker__in=member_ids).values_list("blocker", "blocked")
+        received = self.filter(blocked__in=member_ids).values_list("blocked", "blocker")
+        return made.union(received, all=True)
+
     def involving(self, member, field: str) -> models.Q:
         """A condition on `field` (a member) matching anyone blocked either way."""
         return models.Q(**{f"{field}__in": self.members_either_way(member)})

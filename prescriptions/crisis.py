@@ -18,7 +18,8 @@ engine's targets only as a yes or no about authors, never shown to anyone.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from community.models import Post, Reply, User
@@ -170,16 +171,37 @@ def supportive_mode(member, *, check_in: CheckIn, now=None) -> bool:
     latest (or the one being recorded, which counts even before it is stored). One
     query."""
     now = now or timezone.now()
-    earlier = [
-        row
-        for row in RECENT_CHECK_INS.run(member=member, since=now - AFTER_CRISIS)
-        if row[2] < check_in.created_at or check_in.pk is None
-    ]
-    moods = [check_in.mood] + [mood for mood, _, _ in earlier]
+    rows = RECENT_CHECK_INS.run(member=member, since=now - AFTER_CRISIS)
+    return supportive_from(check_in, rows, now=now)
+
+
+def supportive_from(check_in: CheckIn, rows, *, now) -> bool:
+    """supportive_mode's rule on the member's recent (mood, in_crisis, created_at) rows,
+    newest first, as RECENT_CHECK_INS or recent_check_ins_of read them."""
+    earlier = [row for row in rows if row[2] < check_in.created_at or check_in.pk is None]
+    moods = [check_in.mood] + [row[0] for row in earlier]
     lowish, of_last = LOWISH_OF_LAST
     return (
         check_in.mood <= LOW_MOOD
         or sum(mood <= LOWISH_MOOD for mood in moods[:of_last]) >= lowish
         or check_in.in_crisis
-        or any(in_crisis and now - at <= AFTER_CRISIS for _, in_crisis, at in earlier)
+        or any(row[1] and now - row[2] <= AFTER_CRISIS for row in earlier)
     )
+
+
+def recent_check_ins_of(member_ids, *, now) -> dict[int, list[tuple]]:
+    """RECENT_CHECK_INS for many members in one query: each member's last five
+    check-ins and all since AFTER_CRISIS, as (mood, in_crisis, created_at, energy, urge)
+    rows, newest first (so the first is their latest)."""
+    newest_first = [F("created_at").desc(), F("id").desc()]
+    rows = (
+        CheckIn.objects.filter(member_id__in=member_ids)
+        .annotate(rank=Window(RowNumber(), partition_by=F("member_id"), order_by=newest_first))
+        .filter(Q(rank__lte=LOWISH_OF_LAST[1]) | Q(created_at__gte=now - AFTER_CRISIS))
+        .order_by("member_id", *newest_first)
+        .values_list("member_id", "mood", "in_crisis", "created_at", "energy", "urge")
+    )
+    found: dict[int, list[tuple]] = {pk: [] for pk in member_ids}
+    for member_id, *row in rows:
+        found[member_id].append(tuple(row))
+    return found

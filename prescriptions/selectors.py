@@ -107,24 +107,93 @@ STEPS_SINCE = Prepared(
 )
 
 
-def engine_inputs(member, *, check_in: CheckIn, now=None):
-    """Everything the engine needs for this check-in: the member's state, the catalogue
-    and their targets (prescriptions/targets.py). Five queries and one cache round
-    trip, whoever the member and however big the community (plus the shared values,
-    when the cache builds them again: at most once a minute, or after a change)."""
-    now = now or timezone.now()
-    shared = targets.cached(
+def _shared():
+    return targets.cached(
         {
             targets.CATALOGUE: (catalogue, CATALOGUE_SECONDS),
             targets.PRIOR: (_community_prior, PRIOR_SECONDS),
             **targets.POOLS,
         }
     )
+
+
+def engine_inputs(member, *, check_in: CheckIn, now=None):
+    """Everything the engine needs for this check-in: the member's state, the catalogue
+    and their targets (prescriptions/targets.py). Five queries and one cache round
+    trip, whoever the member and however big the community (plus the shared values,
+    when the cache builds them again: at most once a minute, or after a change)."""
+    now = now or timezone.now()
+    shared = _shared()
+    steps = STEPS_SINCE.run(member=member, since=now - timedelta(days=LEARNING_DAYS))
+    facts = targets.member_facts(member)
+    state = _member_state(
+        member,
+        check_in=check_in,
+        steps=steps,
+        facts=facts,
+        prior=shared[targets.PRIOR],
+        in_crisis=crisis.crisis_state(member, check_in=check_in, now=now).in_crisis,
+        supportive=crisis.supportive_mode(member, check_in=check_in, now=now),
+        now=now,
+    )
+    found = targets.for_member(member, now=now, pools=shared, facts=facts)
+    return state, shared[targets.CATALOGUE], found
+
+
+def engine_inputs_for_many(members, *, now, in_crisis: frozenset, check_in_for):
+    """engine_inputs for many members at once (the nudges' daily steps), in four queries
+    and one cache round trip however many members: their steps, their recent
+    check-ins, their facts and blocks. `check_in_for(member, latest)` gives the check-in
+    to plan from, given the latest (an unsaved CheckIn, or None). Crisis is the
+    community-wide rule (`in_crisis`: crisis.everyone_in_crisis); friends' posts are left
+    out (one query per member). Returns the catalogue and {member id: (state, targets)}."""
+    shared = _shared()
+    ids = [member.pk for member in members]
+    steps: dict[int, list] = {pk: [] for pk in ids}
+    for member_id, *row in (
+        Prescription.objects.filter(
+            member_id__in=ids, created_at__gte=now - timedelta(days=LEARNING_DAYS)
+        )
+        .with_lift()
+        .values_list("member_id", *STEP_FIELDS)
+    ):
+        steps[member_id].append(row)
+    recent = crisis.recent_check_ins_of(ids, now=now)
+    facts = targets.facts_of_many(ids)
+    found = {}
+    for member in members:
+        rows = recent[member.pk]
+        latest = None
+        if rows:
+            mood, flagged, at, energy, urge = rows[0]
+            latest = CheckIn(
+                member=member, mood=mood, energy=energy, urge=urge, in_crisis=flagged,
+                created_at=at,
+            )  # fmt: skip
+        check_in = check_in_for(member, latest)
+        state = _member_state(
+            member,
+            check_in=check_in,
+            steps=steps[member.pk],
+            facts=facts[member.pk],
+            prior=shared[targets.PRIOR],
+            in_crisis=member.pk in in_crisis,
+            supportive=crisis.supportive_from(check_in, rows, now=now),
+            now=now,
+        )
+        pool_targets = targets.for_member(
+            member, now=now, pools=shared, facts=facts[member.pk], friends=False
+        )
+        found[member.pk] = (state, pool_targets)
+    return shared[targets.CATALOGUE], found
+
+
+def _member_state(
+    member, *, check_in, steps, facts, prior, in_crisis: bool, supportive: bool, now
+) -> engine.MemberState:
+    """The engine's view of one member, from rows read for one member or for many."""
     # One read of their recent steps serves both their history and what lifts them.
-    steps = [
-        dict(zip(STEP_FIELDS, row, strict=True))
-        for row in STEPS_SINCE.run(member=member, since=now - timedelta(days=LEARNING_DAYS))
-    ]
+    steps = [dict(zip(STEP_FIELDS, row, strict=True)) for row in steps]
     since = now - timedelta(days=HISTORY_DAYS)
     history = tuple(
         engine.Past(r["activity_id"], r["created_at"], r["status"], r["skip_reason"])
@@ -134,15 +203,14 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
     activity_lift, way_lift = mean_lifts(
         {**r, "total": r["mood_lift"], "times": 1} for r in steps if r["mood_lift"] is not None
     )
-    prior_by_activity, prior_by_way = shared[targets.PRIOR]
-    facts = targets.member_facts(member)
-    state = engine.MemberState(
+    prior_by_activity, prior_by_way = prior
+    return engine.MemberState(
         energy=check_in.energy,
         mood=check_in.mood,
         urge=check_in.urge,
         now=now,
-        in_crisis=crisis.crisis_state(member, check_in=check_in, now=now).in_crisis,
-        supportive=crisis.supportive_mode(member, check_in=check_in, now=now),
+        in_crisis=in_crisis,
+        supportive=supportive,
         local_hour=now.astimezone(member.tzinfo).hour,
         has_link_worker=bool(facts[targets.LINK_WORKER]),
         history=history,
@@ -152,24 +220,41 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         community_activity_times={k: times for k, (_, times) in prior_by_activity.items()},
         community_way_lift={k: mean for k, (mean, _) in prior_by_way.items()},
     )
-    found = targets.for_member(member, now=now, pools=shared, facts=facts)
-    return state, shared[targets.CATALOGUE], found
 
 
 # --- The feed --------------------------------------------------------------------
 
 
+# Planned first (they said they'd do them), then the latest check-in's in the engine's
+# order (on a low day, the step towards support leads), then older ones and a link
+# worker's.
+OPEN_ORDER = ("status", F("check_in_id").desc(nulls_last=True), "id")
+
+
 def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRISIS):
-    """The member's open steps; in a crisis, only the step towards a person. Planned
-    ones first (they said they'd do them), then the latest check-in's in the engine's
-    order (on a low day, the step towards support leads), then older ones and a link
-    worker's."""
+    """The member's open steps, in OPEN_ORDER; in a crisis, only the step towards a
+    person."""
     found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
     if crisis.in_crisis:
         found = found.filter(activity__slug=CRISIS_SLUG)
     return found.select_related(
         "activity", "post", "post__space", "gathering", "prescriber", "check_in"
-    ).order_by("status", F("check_in_id").desc(nulls_last=True), "id")
+    ).order_by(*OPEN_ORDER)
+
+
+def first_open_steps(member_ids, *, since) -> dict[int, Prescription]:
+    """Each member's first open step suggested since `since`, in OPEN_ORDER: one query."""
+    found = (
+        Prescription.objects.filter(
+            member_id__in=member_ids, status__in=OPEN_STATUSES, created_at__gte=since
+        )
+        .select_related("activity", "post", "post__space", "gathering")
+        .order_by("member_id", *OPEN_ORDER)
+    )
+    first: dict[int, Prescription] = {}
+    for step in found:
+        first.setdefault(step.member_id, step)
+    return first
 
 
 def recent_history(member, *, limit: int = 20):

@@ -255,6 +255,41 @@ FACTS = Prepared(_facts, member=Prepared.MEMBER)
 FRIENDS_POSTS = Prepared(_friends_posts, member=Prepared.MEMBER, since=Prepared.SINCE)
 
 
+def _facts_of_many(member_ids):
+    """_facts for many members at once: (member, kind, id) rows."""
+
+    def ids(kind, rows, member_field, field):
+        return rows.values_list(member_field, Value(kind, output_field=CharField()), field)
+
+    places = RSVP.objects.filter(
+        member_id__in=member_ids, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
+    )
+    consents = LinkWorkerConsent.objects.filter(member_id__in=member_ids, revoked_at=None)
+    blocks = Block.objects.pairs_either_way(member_ids)
+    return ids(
+        FOLLOWED, SpaceFollow.objects.filter(member_id__in=member_ids), "member_id", "space_id"
+    ).union(
+        ids(READ, SpaceRead.objects.filter(member_id__in=member_ids), "member_id", "space_id"),
+        ids(HAS_PLACE, places, "member_id", "gathering_id"),
+        ids(LINK_WORKER, consents, "member_id", "link_worker_id"),
+        all=True,
+    ), blocks
+
+
+def facts_of_many(member_ids) -> dict[int, dict[str, set[int]]]:
+    """member_facts for many members: two queries, however many members."""
+    facts = {
+        pk: {kind: set() for kind in (FOLLOWED, READ, BLOCKED, HAS_PLACE, LINK_WORKER)}
+        for pk in member_ids
+    }
+    rows, blocks = _facts_of_many(list(member_ids))
+    for member_id, kind, ref in rows:
+        facts[member_id][kind].add(ref)
+    for member_id, other in blocks:
+        facts[member_id][BLOCKED].add(other)
+    return facts
+
+
 def member_facts(member) -> dict[str, set[int]]:
     """The ids the targets need about one member (see _facts). One query."""
     facts: dict[str, set[int]] = {
@@ -284,10 +319,14 @@ def friends_posts(member, *, since, in_crisis=frozenset()) -> tuple[engine.Targe
     )  # fmt: skip
 
 
-def for_member(member, *, now, pools: dict, facts: dict | None = None) -> engine.Targets:
+def for_member(
+    member, *, now, pools: dict, facts: dict | None = None, friends: bool = True
+) -> engine.Targets:
     """What this member may be pointed at now, from the shared `pools` (see cached())
     and their `facts` (member_facts, read here when not given). One or two queries,
-    whoever the member and however big the community."""
+    whoever the member and however big the community; none with `facts` given and
+    `friends=False` (their friends' posts left out: an email's step, for many members
+    at once)."""
     facts = member_facts(member) if facts is None else facts
     not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
@@ -332,5 +371,7 @@ def for_member(member, *, now, pools: dict, facts: dict | None = None) -> engine
         ),
         friends_posts=friends_posts(
             member, since=now - timedelta(days=FRIENDS_DAYS), in_crisis=pools[IN_CRISIS]
-        ),
+        )
+        if friends
+        else (),
     )

@@ -7,8 +7,14 @@ clients drop <style> blocks), and each message carries what a good sender's does
 `List-Unsubscribe` with an https URL and `List-Unsubscribe-Post` (RFC 8058).
 """
 
+import email.policy
 import sys
 from dataclasses import dataclass, field
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate
 
 import css_inline
 from django.conf import settings
@@ -35,6 +41,41 @@ def render(name: str, context: dict) -> Rendered:
     return Rendered(subject=subject, text=text.strip() + "\n", html=html)
 
 
+_SMTP = email.policy.compat32.clone(linesep="\r\n")
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP  # readable in a raw view; a client decodes it either way
+
+
+class FastEmail(mail.EmailMultiAlternatives):
+    """A text-and-HTML email whose MIME is built with the standard library's compat32
+    API. Django's `message()` uses the modern email API, whose header parsing costs
+    about 3 ms an email here (a profile of the nudge sender: more than rendering,
+    SMTP and the database together); this costs about a fifth. Only for what this
+    module builds: one text part, one HTML part, no attachments, one recipient."""
+
+    def message(self, *, policy=None):
+        msg = MIMEMultipart("alternative", policy=_SMTP)
+        for content, subtype in [(self.body, "plain"), *self.alternatives_as_pairs()]:
+            msg.attach(MIMEText(content, subtype, _UTF8, policy=_SMTP))
+        headers = {
+            "Subject": self.subject,
+            "From": self.from_email,
+            "To": ", ".join(self.to),
+            "Date": formatdate(usegmt=True),
+            **self.extra_headers,
+        }
+        for name, value in headers.items():
+            value = str(value)
+            if "\n" in value or "\r" in value:
+                raise ValueError(f"Header values can't contain newlines ({name}).")
+            msg[name] = value if value.isascii() else Header(value, "utf-8")
+        return msg
+
+    def alternatives_as_pairs(self):
+        return [(alternative.content, alternative.mimetype.split("/")[1])
+                for alternative in self.alternatives]  # fmt: skip
+
+
 def message(
     rendered: Rendered,
     *,
@@ -51,15 +92,15 @@ def message(
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email = mail.EmailMultiAlternatives(
+    built = FastEmail(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers=headers,
     )
-    email.attach_alternative(rendered.html, "text/html")
-    return email
+    built.attach_alternative(rendered.html, "text/html")
+    return built
 
 
 def mailer():
@@ -81,18 +122,18 @@ class ConsoleBackend(BaseEmailBackend):
         self.stream = stream or sys.stdout
 
     def send_messages(self, email_messages):
-        for email in email_messages:
+        for sent in email_messages:
             lines = [
                 "-" * 72,
-                f"To: {', '.join(email.to)}",
-                f"Subject: {email.subject}",
+                f"To: {', '.join(sent.to)}",
+                f"Subject: {sent.subject}",
             ]
             lines += [
                 f"{name}: {value}"
-                for name, value in (email.extra_headers or {}).items()
+                for name, value in (sent.extra_headers or {}).items()
                 if name.startswith("List-Unsubscribe")
             ]
-            lines += ["", email.body.rstrip(), "-" * 72, ""]
+            lines += ["", sent.body.rstrip(), "-" * 72, ""]
             self.stream.write("\n".join(lines))
             self.stream.flush()
         return len(email_messages)

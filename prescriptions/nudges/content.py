@@ -22,8 +22,7 @@ from community import notifications
 from community import selectors as community
 from community.models import RSVP, Block, Gathering, Notification, Post
 from fourc.lib import emails
-from prescriptions import engine, selectors
-from prescriptions.crisis import crisis_state, latest_check_in
+from prescriptions import crisis, engine, selectors
 from prescriptions.models import (
     CRISIS_SLUG,
     Activity,
@@ -64,10 +63,26 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def build(log: NudgeLog, *, now, in_crisis: bool):
-    """(the email, None) or (None, why not)."""
+STEP_KINDS = (NudgeKind.DAILY_STEP, NudgeKind.WEEKLY)
+
+
+def prepare(logs, *, now, in_crisis: frozenset) -> dict:
+    """What a batch of logs needs read once for all: today's step of each member due a
+    daily step or a weekly look back (and not in crisis). Pass it to `build`."""
+    members = {
+        log.member_id: log.member
+        for log in logs
+        if log.kind in STEP_KINDS and log.member_id not in in_crisis
+    }
+    return todays_steps(list(members.values()), now=now, in_crisis=in_crisis)
+
+
+def build(log: NudgeLog, *, now, in_crisis: bool, steps: dict | None = None):
+    """(the email, None) or (None, why not). `steps` from `prepare`, for a batch."""
+    if steps is None or log.member_id not in steps:
+        steps = {log.member_id: todays_step(log.member, now=now)} if log.kind in STEP_KINDS else {}
     try:
-        name, context = CONTEXT[log.kind](log, now=now, in_crisis=in_crisis)
+        name, context = CONTEXT[log.kind](log, now=now, in_crisis=in_crisis, steps=steps)
     except Skip as why:
         return None, str(why) or "nothing new"
     return _email(log, name, context), None
@@ -97,14 +112,14 @@ def _email(log: NudgeLog, name: str, context: dict):
 # --- Each kind ---------------------------------------------------------------------------
 
 
-def _daily_step(log, *, now, in_crisis):
+def _daily_step(log, *, now, in_crisis, steps):
     member = log.member
     if in_crisis:
         return "daily_calm", {
             "lines": list(community.active_crisis_lines()[:3]),
             "step": Activity.objects.filter(slug=CRISIS_SLUG).first(),
         }
-    step = todays_step(member, now=now)
+    step = steps[member.pk]
     return "daily_step", {
         "step": step,
         "check_in_url": absolute(reverse("prescriptions:check-in")),
@@ -139,49 +154,85 @@ class EmailStep:
             self.reason = f"A small step of {way} for today, about {activity.minutes} minutes."
 
 
-def todays_step(member, *, now) -> EmailStep | None:
-    """The member's step for today: the first open one from the last two days (what they
-    planned leads, as on the feed), or else the engine's first suggestion from their
-    latest check-in of the last two days, or a gentle plan when there is none. Nothing
-    is stored: the email invites them to check in for their own steps."""
-    for p in selectors.open_prescriptions(member).filter(created_at__gte=now - STEP_FRESH)[:1]:
-        if p.post_id and _may_show(member, p.post):
-            return EmailStep(p.activity, post=p.post, waiting=p.post.first_reply_at is None)
-        if p.gathering_id:
-            return EmailStep(p.activity, gathering=p.gathering)
-        return EmailStep(p.activity)
-    latest = latest_check_in(member)
+def todays_steps(members, *, now, in_crisis=frozenset()) -> dict[int, "EmailStep | None"]:
+    """Each member's step for today: their first open one from the last two days (what
+    they planned leads, as on the feed), or else the engine's first suggestion from
+    their latest check-in of the last two days, or a gentle plan when there is none.
+    Nothing is stored: the email invites them to check in for their own steps. A
+    constant number of queries however many members (selectors.engine_inputs_for_many)."""
+    if not members:
+        return {}
+    ids = [member.pk for member in members]
+    open_steps = selectors.first_open_steps(ids, since=now - STEP_FRESH)
+    blocked = set(Block.objects.pairs_either_way(ids)) if open_steps else set()
+    steps: dict[int, EmailStep | None] = {}
+    for member_id, p in open_steps.items():
+        if p.post_id:
+            hidden = not p.post.is_published or (
+                not p.post.is_anonymous and (member_id, p.post.author_id) in blocked
+            )
+            steps[member_id] = (
+                EmailStep(p.activity)
+                if hidden
+                else EmailStep(p.activity, post=p.post, waiting=p.post.first_reply_at is None)
+            )
+        elif p.gathering_id:
+            steps[member_id] = EmailStep(p.activity, gathering=p.gathering)
+        else:
+            steps[member_id] = EmailStep(p.activity)
+    rest = [member for member in members if member.pk not in steps]
+    if not rest:
+        return steps
+    catalogue, inputs = selectors.engine_inputs_for_many(
+        rest,
+        now=now,
+        in_crisis=in_crisis,
+        check_in_for=lambda member, latest: _plan_from(latest, member, now),
+    )
+    firsts = {}
+    for member in rest:
+        state, found = inputs[member.pk]
+        plan = engine.suggest(state, catalogue, found, seed=member.pk + now.toordinal())
+        firsts[member.pk] = plan.suggestions[0] if plan.suggestions else None
+    chosen = [s for s in firsts.values() if s is not None]
+    activities = Activity.objects.in_bulk([s.activity.id for s in chosen])
+    post_ids = [s.target.id for s in chosen if s.target and s.target.kind == "post"]
+    posts = Post.objects.select_related("space").in_bulk(post_ids) if post_ids else {}
+    gathering_ids = [s.target.id for s in chosen if s.target and s.target.kind == "gathering"]
+    gatherings = Gathering.objects.in_bulk(gathering_ids) if gathering_ids else {}
+    for member_id, s in firsts.items():
+        if s is None or s.activity.id not in activities:
+            steps[member_id] = None
+            continue
+        activity = activities[s.activity.id]
+        target = s.target
+        if target and target.kind == "post" and target.id in posts:
+            steps[member_id] = EmailStep(
+                activity, post=posts[target.id], waiting=target.waiting_for_reply
+            )
+        elif target and target.kind == "gathering" and target.id in gatherings:
+            steps[member_id] = EmailStep(activity, gathering=gatherings[target.id])
+        else:
+            steps[member_id] = EmailStep(activity)
+    return steps
+
+
+def _plan_from(latest, member, now) -> CheckIn:
+    """The check-in an email's step is planned from: the latest, if from the last two
+    days (its note never: only how they were), or gentle defaults."""
     if latest is None or now - latest.created_at > STEP_FRESH:
-        latest = CheckIn(member=member, created_at=now, **GENTLE)
-    else:
-        latest = CheckIn(
-            member=member, mood=latest.mood, energy=latest.energy, urge=latest.urge, created_at=now
-        )
-    state, catalogue, found = selectors.engine_inputs(member, check_in=latest, now=now)
-    plan = engine.suggest(state, catalogue, found, seed=member.pk + now.toordinal())
-    for s in plan.suggestions[:1]:
-        activity = Activity.objects.get(pk=s.activity.id)
-        if s.target and s.target.kind == "post":
-            post = Post.objects.select_related("space").filter(pk=s.target.id).first()
-            if post is not None:
-                return EmailStep(activity, post=post, waiting=s.target.waiting_for_reply)
-        if s.target and s.target.kind == "gathering":
-            gathering = Gathering.objects.filter(pk=s.target.id).first()
-            if gathering is not None:
-                return EmailStep(activity, gathering=gathering)
-        return EmailStep(activity)
-    return None
+        return CheckIn(member=member, created_at=now, **GENTLE)
+    return CheckIn(
+        member=member, mood=latest.mood, energy=latest.energy, urge=latest.urge, created_at=now
+    )
 
 
-def _may_show(member, post) -> bool:
-    """A post still published, and not a blocked member's named one (a block made
-    after the step was suggested hides it here too)."""
-    if not post.is_published:
-        return False
-    return post.is_anonymous or not Block.objects.between(member, post.author_id)
+def todays_step(member, *, now) -> "EmailStep | None":
+    """todays_steps for one member (a preview)."""
+    return todays_steps([member], now=now, in_crisis=crisis.everyone_in_crisis(now=now))[member.pk]
 
 
-def _weekly(log, *, now, in_crisis):
+def _weekly(log, *, now, in_crisis, steps):
     member = log.member
     week = Prescription.objects.filter(
         member=member, status=Status.DONE, completed_at__gte=now - timedelta(days=7)
@@ -191,7 +242,7 @@ def _weekly(log, *, now, in_crisis):
     context = {
         "done": len(done),
         "ways": ways,
-        "step": todays_step(member, now=now),
+        "step": steps[member.pk],
         "insights_url": absolute(reverse("prescriptions:insights")),
         "check_in_url": absolute(reverse("prescriptions:check-in")),
     }
@@ -210,7 +261,7 @@ def _weekly(log, *, now, in_crisis):
     return "weekly", context
 
 
-def _gathering(log, *, now, in_crisis):
+def _gathering(log, *, now, in_crisis, steps):
     gathering = Gathering.objects.select_related("space").filter(pk=log.about_id).first()
     if gathering is None or gathering.is_cancelled or gathering.starts_at <= now:
         raise Skip("nothing new")
@@ -232,7 +283,7 @@ def _gathering(log, *, now, in_crisis):
     }
 
 
-def _digest(log, *, now, in_crisis):
+def _digest(log, *, now, in_crisis, steps):
     unread = (
         community.visible_notifications(log.member)
         .filter(read_at__isnull=True, kind__in=DIGEST_KINDS, created_at__lte=log.due_at)
@@ -269,14 +320,14 @@ def _notification_lines(n: Notification) -> dict:
     }
 
 
-def _welcome_back(log, *, now, in_crisis):
+def _welcome_back(log, *, now, in_crisis, steps):
     return "welcome_back", {
         "feed_url": absolute(reverse("prescriptions:feed")),
         "check_in_url": absolute(reverse("prescriptions:check-in")),
     }
 
 
-def _link_worker(log, *, now, in_crisis):
+def _link_worker(log, *, now, in_crisis, steps):
     step = (
         Prescription.objects.select_related("prescriber", "activity")
         .filter(pk=log.about_id, member=log.member, prescriber__isnull=False)
@@ -319,4 +370,4 @@ def preview(member, kind: str, *, now=None):
             .values_list("pk", flat=True)
             .first()
         )
-    return build(log, now=now, in_crisis=crisis_state(member, now=now).in_crisis)
+    return build(log, now=now, in_crisis=crisis.crisis_state(member, now=now).in_crisis)
