@@ -117,8 +117,8 @@ def build_scene(*, include_mood=False) -> None:
         space = SpaceFactory(slug="low-energy", name="Low-energy days")
         maya = UserFactory(email="maya@example.org", display_name="Maya", handle="maya")
         ines = UserFactory(email="ines@example.org", display_name="Ines", handle="ines")
-        sam = UserFactory(display_name="Sam Named-Replier", handle="sam")
-        zed = UserFactory(display_name=ANONYMOUS, handle="zed")
+        sam = UserFactory(email="sam@example.org", display_name="Sam Named-Replier", handle="sam")
+        zed = UserFactory(email="zed@example.org", display_name=ANONYMOUS, handle="zed")
         bart = UserFactory(display_name=BLOCKED, handle="bart")
         jordan = LinkWorkerFactory(display_name="Jordan", handle="jordan")
         services.note_visit(member=maya)  # her last visit: eight days ago
@@ -265,13 +265,22 @@ def raw_text(message) -> str:
     return "\n".join([headers, text, html, message.as_string()])
 
 
-def test_nothing_a_member_keeps_private_reaches_any_email(received):
-    everything = {name: raw_text(message) for name, (message, _) in received.items()}
-    planted = (NOTE, "PRIVATE-CRISIS-NOTE", "I want to die", ANONYMOUS, "Secret Author",
-               BLOCKED, "Bartholomew", LW_MESSAGE, *MOOD_WORDS)  # fmt: skip
-    for name, found in everything.items():
-        for secret in planted:
-            assert secret.lower() not in found.lower(), (name, secret)
+def test_nothing_a_member_keeps_private_reaches_any_email(received, smtp_server):
+    private = (NOTE, "PRIVATE-CRISIS-NOTE", "I want to die", ANONYMOUS, "Secret Author",
+               LW_MESSAGE, *MOOD_WORDS)  # fmt: skip
+    blocked = (BLOCKED, "Bartholomew")
+    for name, (message, _) in received.items():
+        found = raw_text(message).lower()
+        for secret in (*private, *blocked):
+            assert secret.lower() not in found, (name, secret)
+    # Sam's digest (of the replies after his) keeps the anonymous author hidden too;
+    # Zed's (of Bart's reply) is his own, and greets him by name, as it should.
+    others = {str(parse(raw)["To"]): parse(raw) for raw in smtp_server.messages}
+    sams = others["sam@example.org"]
+    assert "A member replied in “A long Sunday”, a post you follow." in parts(sams)[0]
+    assert "Hello Secret Author Zed," in parts(others["zed@example.org"])[0]
+    for secret in private:
+        assert secret.lower() not in raw_text(sams).lower(), secret
     # The digest did list the replies: named for Sam, "A member" for the anonymous one.
     digest, _ = parts(received["digest"][0])
     assert "Sam Named-Replier replied to your post" in digest
