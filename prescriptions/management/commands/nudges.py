@@ -38,7 +38,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["sweep"]:
-            self.stdout.write(f"Handed back {delivery.sweep()} nudges to a sender.")
+            handed = delivery.sweep()
+            self.stdout.write(
+                f"Handed back {handed} nudge{'s' if handed != 1 else ''} to a sender."
+            )
         elif options["due"]:
             self._due(dry_run=options["dry_run"])
         else:
@@ -58,8 +61,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{found} due by their stored times (gathering reminders and "
                           "link workers' steps are found at dispatch).")  # fmt: skip
         if not dry_run:
-            claimed = delivery.dispatch(now=now)
-            self.stdout.write(f"Claimed and enqueued: {dict(claimed) or 'nothing'}.")
+            claimed = {str(kind): n for kind, n in delivery.dispatch(now=now).items() if n}
+            self.stdout.write(f"Claimed and enqueued: {claimed or 'nothing'}.")
 
     def _preview(self, kind: str, handle: str | None, out: str | None) -> None:
         if not handle:
