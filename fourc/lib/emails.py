@@ -41,7 +41,9 @@ def render(name: str, context: dict) -> Rendered:
     return Rendered(subject=subject, text=text.strip() + "\n", html=html)
 
 
-_SMTP = email.policy.compat32.clone(linesep="\r\n")
+# Headers stay on one line up to the RFC 5322 limit: compat32 folds a long URL header
+# onto a line of its own, which some parsers read with a leading space.
+_SMTP = email.policy.compat32.clone(linesep="\r\n", max_line_length=998)
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP  # readable in a raw view; a client decodes it either way
 

@@ -151,7 +151,7 @@ class EmailStep:
             self.reason = f"“{gathering.title}” is coming up soon and has places left."
         else:
             way = engine.WAY_WORDS.get(activity.way, "kindness")
-            self.reason = f"A small step of {way} for today, about {activity.minutes} minutes."
+            self.reason = f"A small step of {way}, about {activity.minutes} minutes."
 
 
 def todays_steps(members, *, now, in_crisis=frozenset()) -> dict[int, "EmailStep | None"]:
