@@ -49,16 +49,25 @@ SEND_BATCH = 50  # emails per sender task (one SMTP connection)
 LEASE = timedelta(minutes=10)  # a sender holds its rows this long before the sweeper may
 MAX_ATTEMPTS = 5
 LINK_WORKER_FRESH = timedelta(days=2)  # a link worker's step older than this isn't news
+# The mail server's refusals of one message: for good with a 5xx code, for now with 4xx.
+PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
+# Failures of the server or the connection: the batch's unsent rows are retried later.
 TRANSIENT = (
+    *PERMANENT,
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPConnectError,
     smtplib.SMTPHeloError,
-    smtplib.SMTPDataError,
-    smtplib.SMTPSenderRefused,
     ConnectionError,
     socket.timeout,
     TimeoutError,
 )
+
+
+def _permanent(error) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return error.smtp_code >= 500
+
 
 # Kinds whose due instant is stored on the preferences, with their field.
 STORED = {
@@ -83,6 +92,7 @@ NO_ADDRESS, CLOSED, NOTHING_NEW, GAVE_UP = (
     "nothing new",
     "gave up",
 )
+REFUSED, MAIL_SERVER = "refused by the mail server", "mail server"  # failed
 
 
 def _enqueue(ids: list[int]) -> None:
@@ -341,8 +351,10 @@ def send(ids, *, token: uuid.UUID | None = None, now=None, final: bool = False) 
         for log, email in outgoing:
             try:
                 connection.send_messages([email])
-            except smtplib.SMTPRecipientsRefused:
-                _finish(log, NudgeStatus.FAILED, "address refused", now)
+            except PERMANENT as error:
+                if not _permanent(error):
+                    raise  # a 4xx: try again later
+                _finish(log, NudgeStatus.FAILED, REFUSED, now)
                 done[NudgeStatus.FAILED] += 1
             else:
                 _finish(log, NudgeStatus.SENT, "", now)
@@ -352,7 +364,7 @@ def send(ids, *, token: uuid.UUID | None = None, now=None, final: bool = False) 
         logger.warning("Mail server failed with %d nudges to go: %s", len(pending), error)
         if final:
             NudgeLog.objects.filter(pk__in=pending, claim=token).update(
-                status=NudgeStatus.FAILED, reason="mail server", finished_at=now
+                status=NudgeStatus.FAILED, reason=MAIL_SERVER, finished_at=now
             )
             done[NudgeStatus.FAILED] += len(pending)
             return done

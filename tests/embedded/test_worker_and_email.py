@@ -95,7 +95,8 @@ def test_the_sign_up_confirmation_email_is_printed_on_the_console(client, db, se
     # every link whole on one line (no quoted-printable soft breaks to trip a copy).
     assert "To: newcomer@example.org" in printed
     assert re.search(r"^Subject: 4C: ", printed, re.MULTILINE)
-    assert "=\n" not in printed and "=3D" not in printed
+    assert "=\n" not in printed
+    assert "=3D" not in printed
     link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)$", printed, re.MULTILINE)
     assert link, printed
     assert client.post(link.group(1)).status_code == 302
