@@ -48,10 +48,10 @@ GENTLE = {"mood": 5, "energy": 2}  # with no recent check-in, the engine plans g
 WHY = {
     NudgeKind.DAILY_STEP: "you asked 4C for one small step each day.",
     NudgeKind.WEEKLY: "you asked 4C for a look back at your week on Sundays.",
-    NudgeKind.GATHERING: "you have a place at this gathering.",
-    NudgeKind.DIGEST: "you asked 4C to email replies and mentions you haven't seen yet.",
+    NudgeKind.GATHERING: "you have a place at this gathering, and reminders are on.",
+    NudgeKind.DIGEST: "replies and mentions you haven't seen are emailed unless you say no.",
     NudgeKind.WELCOME_BACK: "you asked 4C to check in when you've been away for a week.",
-    NudgeKind.LINK_WORKER: "you invited a link worker to suggest steps.",
+    NudgeKind.LINK_WORKER: "you invited a link worker, and their suggestions are emailed to you.",
 }
 
 
