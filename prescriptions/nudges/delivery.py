@@ -181,9 +181,20 @@ def _plan(kind: str, prefs: NudgePreferences, *, now, claim) -> NudgeLog | None:
         setattr(prefs, field, schedule.quiet_end(prefs.paused_until, tz, quiet))
         return None
     if schedule.in_quiet(now, tz, quiet):
-        setattr(prefs, field, schedule.quiet_end(now, tz, quiet))
+        later = schedule.quiet_end(now, tz, quiet)
+        if kind in (NudgeKind.DAILY_STEP, NudgeKind.WEEKLY) and schedule.is_stale(due, later, tz):
+            # Its day is over when quiet hours end: dropped, the next one at its own time.
+            later = (
+                schedule.next_daily(now, tz, prefs.daily_at, quiet)
+                if kind == NudgeKind.DAILY_STEP
+                else schedule.next_weekly(now, tz, quiet)
+            )
+        setattr(prefs, field, later)
         return None
     if kind == NudgeKind.DAILY_STEP:
+        todays = schedule.next_daily(now - timedelta(days=1), tz, prefs.daily_at, quiet)
+        if todays and todays <= now and not schedule.is_stale(todays, now, tz):
+            due = log.due_at = todays  # a dispatcher away for days: today's only, no backlog
         log.period = schedule.daily_period(due, tz)
         prefs.daily_due_at = schedule.next_daily(now, tz, prefs.daily_at, quiet)
         if schedule.is_stale(due, now, tz):
