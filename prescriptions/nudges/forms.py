@@ -1,6 +1,7 @@
 from django import forms
 
 from prescriptions.models import DAILY_CAP_MAX, NudgePreferences
+from prescriptions.nudges.schedule import WEEKLY_AT
 from prescriptions.nudges.services import BREAK_DAYS, EDITABLE
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -45,6 +46,29 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("daily_at", "quiet_from", "quiet_until"):
             self.fields[name].error_messages["invalid"] = "Please give a time like 09:30."
+
+    def clean(self):
+        cleaned = super().clean()
+        quiet_from, quiet_until = cleaned.get("quiet_from"), cleaned.get("quiet_until")
+        if quiet_from is None or quiet_until is None:
+            return cleaned
+        # Quiet hours that begin at night and end the next morning would push these
+        # into the next day, where they don't belong: they would never come.
+        overnight = quiet_from > quiet_until
+        at = cleaned.get("daily_at")
+        if cleaned.get("daily_step") and at and overnight and at >= quiet_from:
+            self.add_error(
+                "daily_at",
+                f"At {at:%H:%M} your quiet hours have begun, so the step would never come. "
+                "Choose an earlier time, or change your quiet hours.",
+            )
+        if cleaned.get("weekly") and overnight and quiet_from <= WEEKLY_AT:
+            self.add_error(
+                "quiet_from",
+                "The look back goes on Sundays at 18:00, inside these quiet hours, so it "
+                "would never come. Start quiet hours later, or untick the look back.",
+            )
+        return cleaned
 
 
 class BreakForm(forms.Form):

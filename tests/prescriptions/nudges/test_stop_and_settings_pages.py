@@ -305,3 +305,31 @@ def test_the_settings_page_costs_a_fixed_number_of_queries(
         response = member_client.get(SETTINGS_URL)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "typed"),
+    [
+        ({"daily_step": True, "daily_at": "23:00"}, "daily_at", 'value="23:00"'),
+        ({"weekly": True, "quiet_from": "17:00"}, "quiet_from", 'value="17:00"'),
+    ],
+)
+def test_a_time_quiet_hours_would_push_into_the_next_day_is_refused_kindly(
+    member_client, member, changes, field, typed
+):
+    member_client.get(SETTINGS_URL)  # the first visit of the day is noted
+    before = stored(member)
+
+    response = member_client.post(SETTINGS_URL, form_data(**changes))
+
+    assert response.status_code == 400
+    assert "would never come" in " ".join(response.context["form"].errors[field])
+    assert typed in text(response)
+    assert stored(member) == before
+
+
+def test_a_morning_time_inside_quiet_hours_is_fine_it_waits_for_their_end(member_client, member):
+    response = member_client.post(SETTINGS_URL, form_data(daily_at="07:30"))
+
+    assert response.status_code == 302
+    assert NudgePreferences.objects.get(member=member).daily_at == time(7, 30)
