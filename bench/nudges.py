@@ -32,7 +32,7 @@ Redis of bin/test). What it does, in one run:
    raw rate for a trivial message and for a real rendered nudge (Django's SMTP mailer,
    one connection). Then, in this process, on rows the sample left claimed: the SQL of
    one sender batch per kind, `delivery.send`'s time per email per kind, and where it
-   goes (cProfile of one batch per kind, summed by part; --profile adds cProfile's own
+   goes (cProfile of two batches per kind, summed by part; --profile adds cProfile's own
    top lines).
 
 The last line is one JSON object: members, dispatch_seconds, queries_per_batch,
@@ -354,6 +354,7 @@ def run_dispatch(tick: datetime) -> dict:
     """Times the dispatcher and counts its SQL per batch (CaptureQueriesContext); also
     the time spent waiting on PostgreSQL and on enqueuing, to say where the rest went."""
     batches, enqueued, waited = [], [], {"sql": 0.0, "enqueue": 0.0}
+    by_shape, timings = Counter(), []
     real = delivery._dispatch_stored
 
     def enqueue(ids):
@@ -367,14 +368,19 @@ def run_dispatch(tick: datetime) -> dict:
         try:
             return execute(sql, params, many, context)
         finally:
-            waited["sql"] += time.perf_counter() - start
+            took = time.perf_counter() - start
+            waited["sql"] += took
+            by_shape[shape(sql)] += took
 
     with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timed_sql):
 
         def counted(kind, **kwargs):
-            before = len(queries.captured_queries)
+            before, sql_before = len(queries.captured_queries), waited["sql"]
+            start = time.perf_counter()
             ids, seen = real(kind, **kwargs)
+            took = time.perf_counter() - start
             batches.append((kind, seen, queries.captured_queries[before:]))
+            timings.append((kind, seen, took, waited["sql"] - sql_before))
             return ids, seen
 
         delivery._dispatch_stored = counted
@@ -393,8 +399,25 @@ def run_dispatch(tick: datetime) -> dict:
         "batches": batches,
         "queries": total,
         "enqueued": enqueued,
+        "by_shape": by_shape,
+        "timings": timings,
         **waited,
     }
+
+
+def explain_first_batch(tick: datetime) -> str:
+    """The plan of the dispatcher's first SELECT (EXPLAIN ANALYZE, rolled back: the
+    rows it locks are let go), its nodes on one line."""
+    query = (
+        delivery.due_now(NudgeKind.DAILY_STEP, now=tick)
+        .select_related("member")
+        .select_for_update(skip_locked=True, of=("self",))[: delivery.BATCH]
+    )
+    with transaction.atomic():
+        plan = query.explain(analyze=True)
+        transaction.set_rollback(True)
+    nodes = [line.strip(" ->") for line in plan.splitlines() if "cost=" in line]
+    return " > ".join(re.sub(r"\s*\(cost=[^)]*\)", "", node) for node in nodes[:6])
 
 
 def shape(sql: str) -> str:
@@ -591,25 +614,25 @@ def in_process(kinds_rows: dict[str, list[int]], *, raw: bool) -> dict[str, floa
     result, profiles = {}, {}
     for kind, ids in kinds_rows.items():
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
-        if len(batches) < 3:
+        if len(batches) < 4:
             continue
         delivery.send(batches[0])  # warm-up: templates, caches
         start = time.perf_counter()
-        sent = sum(delivery.send(batch)[NudgeStatus.SENT] for batch in batches[1:-1])
+        sent = sum(delivery.send(batch)[NudgeStatus.SENT] for batch in batches[1:-2])
         result[kind] = (time.perf_counter() - start) * 1000 / max(sent, 1)
         profiler = cProfile.Profile()
         profiler.enable()
-        done = delivery.send(batches[-1])
+        sent = sum(delivery.send(batch)[NudgeStatus.SENT] for batch in batches[-2:])
         profiler.disable()
-        profiles[kind] = breakdown(profiler, max(done[NudgeStatus.SENT], 1))
+        profiles[kind] = breakdown(profiler, max(sent, 1))
         if raw:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
-            print(f"--- cProfile: delivery.send, one batch of {kind}, by own time ---")
+            print(f"--- cProfile: delivery.send, two batches of {kind}, by own time ---")
             print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
     if profiles:
         kinds = sorted(profiles)
-        print("where a sender's time goes, ms per email (cProfile of one batch per kind; "
+        print("where a sender's time goes, ms per email (cProfile of two batches per kind; "
               "the profiler adds to Python-heavy parts):")  # fmt: skip
         print(f"  {'':<38}" + "".join(f"{kind:>14}" for kind in kinds))
         for n, (label, _) in enumerate(profiles[kinds[0]]):
@@ -706,6 +729,7 @@ def run(args, sink: Sink, workdir: Path, workers: list) -> int:
           f"{time.perf_counter() - started:.1f} s); other members due: {others}")  # fmt: skip
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.delete("celery")  # tasks left by an earlier run
+    print("  the first batch's SELECT, explained: " + explain_first_batch(tick))
 
     # 3. Dispatch.
     run_ = run_dispatch(tick)
@@ -725,8 +749,9 @@ def run(args, sink: Sink, workdir: Path, workers: list) -> int:
         + ", ".join(f"{k} {n:,}" for k, n in claimed.items() if n)
         + f"; skipped at dispatch: {skipped_at_dispatch}"
     )
+    sql = ", ".join(f"{name} {t:.1f} s" for name, t in run_["by_shape"].most_common(4))
     print(
-        f"  of which waiting on PostgreSQL {run_['sql']:.1f} s, enqueuing to Redis "
+        f"  of which waiting on PostgreSQL {run_['sql']:.1f} s ({sql}), enqueuing to Redis "
         f"{run_['enqueue']:.1f} s, Python {rest:.1f} s (planning each member, building "
         "the ORM's queries)"
     )
@@ -736,6 +761,17 @@ def run(args, sink: Sink, workdir: Path, workers: list) -> int:
         f"{sorted(set(closing))}); {run_['queries']} queries in the whole run "
         f"= {run_['queries'] / len(run_['batches']):.2f} per batch"
     )
+    for kind in delivery.STORED:
+        mine = [(took, sql) for k, seen, took, sql in run_["timings"] if k == kind and seen]
+        if len(mine) >= 20:
+            head, tail = mine[:10], mine[-10:]
+            print(
+                f"  {kind} batches, first 10 vs last 10: "
+                f"{statistics.mean(t for t, _ in head) * 1000:.0f} ms "
+                f"(SQL {statistics.mean(q for _, q in head) * 1000:.0f}) vs "
+                f"{statistics.mean(t for t, _ in tail) * 1000:.0f} ms "
+                f"(SQL {statistics.mean(q for _, q in tail) * 1000:.0f})"
+            )
     first = next(q for _, seen, q in run_["batches"] if seen)
     print("  a batch: " + ", ".join(shape(q["sql"]) for q in first))
     print(f"  enqueued: {len(tasks):,} sender tasks of up to {delivery.SEND_BATCH}; "
@@ -819,7 +855,7 @@ def run(args, sink: Sink, workdir: Path, workers: list) -> int:
         .order_by("pk")
         .values_list("pk", "kind")
     ):
-        if len(per_kind_rows[kind]) < 6 * delivery.SEND_BATCH:
+        if len(per_kind_rows[kind]) < 8 * delivery.SEND_BATCH:
             per_kind_rows[kind].append(pk)
     if per_kind_rows:
         for kind, rows in sorted(per_kind_rows.items()):
