@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt bench lock venv clean
+.PHONY: run test lint fmt bench bench-nudges lock venv clean
 
 run: $(STAMP) ## set up, migrate, seed the demo, start web + worker + beat
 	bin/run
@@ -28,8 +28,11 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(STAMP)
+bench: $(STAMP) ## the engine and page benchmarks on bench data (PostgreSQL, Redis, gunicorn)
 	bin/test --run bin/bench $(ARGS)
+
+bench-nudges: $(STAMP) ## 100,000 members' nudges claimed, enqueued, sent by one worker (ARGS=--send-all, --fail...)
+	bin/test --run bin/bench --nudges $(ARGS)
 
 # Refresh the exact versions after changing pyproject.toml.
 lock:
