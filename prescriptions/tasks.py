@@ -13,13 +13,20 @@ from prescriptions.nudges import delivery
 RETRY_DELAYS = (30, 120, 600, 1800)  # seconds: then the rows fail for good
 
 
-@shared_task(name="prescriptions.dispatch_nudges")
+# Nothing reads these tasks' results: not storing them spares the result backend (and a
+# worker whose Redis is down as a task ends keeps no half-finished state about it).
+@shared_task(name="prescriptions.dispatch_nudges", ignore_result=True)
 def dispatch_nudges() -> dict:
     """Claims every nudge due now and enqueues senders once the claims commit."""
     return {kind: count for kind, count in delivery.dispatch().items() if count}
 
 
-@shared_task(name="prescriptions.send_nudges", bind=True, max_retries=len(RETRY_DELAYS))
+@shared_task(
+    name="prescriptions.send_nudges",
+    bind=True,
+    max_retries=len(RETRY_DELAYS),
+    ignore_result=True,
+)
 def send_nudges(self, log_ids: list[int], token: str | None = None) -> dict:
     """Sends claimed nudges over one SMTP connection. A mail server failing for now
     retries the rows not yet sent, with growing pauses, then marks them failed."""
@@ -34,7 +41,7 @@ def send_nudges(self, log_ids: list[int], token: str | None = None) -> dict:
     return dict(done)
 
 
-@shared_task(name="prescriptions.sweep_nudges")
+@shared_task(name="prescriptions.sweep_nudges", ignore_result=True)
 def sweep_nudges() -> int:
     """Hands nudges claimed by a worker that died back to a sender."""
     return delivery.sweep()

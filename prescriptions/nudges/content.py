@@ -9,6 +9,7 @@ block hides on the site stays hidden here (the inbox's own selector).
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 from html import unescape
 
@@ -64,25 +65,54 @@ def absolute(path: str) -> str:
 
 
 STEP_KINDS = (NudgeKind.DAILY_STEP, NudgeKind.WEEKLY)
+WEEK = timedelta(days=7)
 
 
-def prepare(logs, *, now, in_crisis: frozenset) -> dict:
-    """What a batch of logs needs read once for all: today's step of each member due a
-    daily step or a weekly look back (and not in crisis). Pass it to `build`."""
+@dataclass
+class Batch:
+    """What a batch of logs needs, read once for all (`prepare`)."""
+
+    steps: dict = field(default_factory=dict)  # member id: today's EmailStep, or None
+    done: dict = field(default_factory=dict)  # member id: [(way, mood before, after)]
+    moods: dict = field(default_factory=dict)  # member id: [mood], for those who chose
+
+
+def prepare(logs, *, now, in_crisis: frozenset) -> Batch:
+    """Reads what the batch's emails need in a constant number of queries: today's step
+    of each member due a daily step or a weekly look back (and not in crisis), and for
+    the look backs their week's done steps, and moods for those who chose to see them."""
     members = {
         log.member_id: log.member
         for log in logs
         if log.kind in STEP_KINDS and log.member_id not in in_crisis
     }
-    return todays_steps(list(members.values()), now=now, in_crisis=in_crisis)
+    batch = Batch(steps=todays_steps(list(members.values()), now=now, in_crisis=in_crisis))
+    weekly = [log.member for log in logs if log.kind == NudgeKind.WEEKLY]
+    if weekly:
+        batch.done = {member.pk: [] for member in weekly}
+        for member_id, *row in Prescription.objects.filter(
+            member__in=weekly, status=Status.DONE, completed_at__gte=now - WEEK
+        ).values_list("member_id", "activity__way", "mood_before", "mood_after"):
+            batch.done[member_id].append(tuple(row))
+        chose = [m for m in weekly if m.nudge_preferences.include_mood]
+        batch.moods = {member.pk: [] for member in chose}
+        if chose:
+            for member_id, mood in CheckIn.objects.filter(
+                member__in=chose, created_at__gte=now - WEEK
+            ).values_list("member_id", "mood"):
+                batch.moods[member_id].append(mood)
+    return batch
 
 
-def build(log: NudgeLog, *, now, in_crisis: bool, steps: dict | None = None):
-    """(the email, None) or (None, why not). `steps` from `prepare`, for a batch."""
-    if steps is None or log.member_id not in steps:
-        steps = {log.member_id: todays_step(log.member, now=now)} if log.kind in STEP_KINDS else {}
+def build(log: NudgeLog, *, now, in_crisis: bool, batch: Batch | None = None):
+    """(the email, None) or (None, why not). `batch` from `prepare` (read here for this
+    one log when not given)."""
+    if batch is None:
+        batch = prepare(
+            [log], now=now, in_crisis=frozenset({log.member_id}) if in_crisis else frozenset()
+        )
     try:
-        name, context = CONTEXT[log.kind](log, now=now, in_crisis=in_crisis, steps=steps)
+        name, context = CONTEXT[log.kind](log, now=now, in_crisis=in_crisis, batch=batch)
     except Skip as why:
         return None, str(why) or "nothing new"
     return _email(log, name, context), None
@@ -112,14 +142,14 @@ def _email(log: NudgeLog, name: str, context: dict):
 # --- Each kind ---------------------------------------------------------------------------
 
 
-def _daily_step(log, *, now, in_crisis, steps):
+def _daily_step(log, *, now, in_crisis, batch):
     member = log.member
     if in_crisis:
         return "daily_calm", {
             "lines": list(community.active_crisis_lines()[:3]),
             "step": Activity.objects.filter(slug=CRISIS_SLUG).first(),
         }
-    step = steps[member.pk]
+    step = batch.steps.get(member.pk)
     return "daily_step", {
         "step": step,
         "check_in_url": absolute(reverse("prescriptions:check-in")),
@@ -232,26 +262,19 @@ def todays_step(member, *, now) -> "EmailStep | None":
     return todays_steps([member], now=now, in_crisis=crisis.everyone_in_crisis(now=now))[member.pk]
 
 
-def _weekly(log, *, now, in_crisis, steps):
+def _weekly(log, *, now, in_crisis, batch):
     member = log.member
-    week = Prescription.objects.filter(
-        member=member, status=Status.DONE, completed_at__gte=now - timedelta(days=7)
-    )
-    done = list(week.values_list("activity__way", "mood_before", "mood_after"))
+    done = batch.done.get(member.pk, [])
     ways = [Way(w).label for w in sorted({way for way, _, _ in done}, key=list(Way.values).index)]
     context = {
         "done": len(done),
         "ways": ways,
-        "step": steps[member.pk],
+        "step": batch.steps.get(member.pk),
         "insights_url": absolute(reverse("prescriptions:insights")),
         "check_in_url": absolute(reverse("prescriptions:check-in")),
     }
     if member.nudge_preferences.include_mood:
-        moods = list(
-            CheckIn.objects.filter(
-                member=member, created_at__gte=now - timedelta(days=7)
-            ).values_list("mood", flat=True)
-        )
+        moods = batch.moods.get(member.pk, [])
         lifts = [after - before for _, before, after in done if None not in (before, after)]
         context["mood"] = {
             "check_ins": len(moods),
@@ -261,7 +284,7 @@ def _weekly(log, *, now, in_crisis, steps):
     return "weekly", context
 
 
-def _gathering(log, *, now, in_crisis, steps):
+def _gathering(log, *, now, in_crisis, batch):
     gathering = Gathering.objects.select_related("space").filter(pk=log.about_id).first()
     if gathering is None or gathering.is_cancelled or gathering.starts_at <= now:
         raise Skip("nothing new")
@@ -283,7 +306,7 @@ def _gathering(log, *, now, in_crisis, steps):
     }
 
 
-def _digest(log, *, now, in_crisis, steps):
+def _digest(log, *, now, in_crisis, batch):
     unread = (
         community.visible_notifications(log.member)
         .filter(read_at__isnull=True, kind__in=DIGEST_KINDS, created_at__lte=log.due_at)
@@ -320,14 +343,14 @@ def _notification_lines(n: Notification) -> dict:
     }
 
 
-def _welcome_back(log, *, now, in_crisis, steps):
+def _welcome_back(log, *, now, in_crisis, batch):
     return "welcome_back", {
         "feed_url": absolute(reverse("prescriptions:feed")),
         "check_in_url": absolute(reverse("prescriptions:check-in")),
     }
 
 
-def _link_worker(log, *, now, in_crisis, steps):
+def _link_worker(log, *, now, in_crisis, batch):
     step = (
         Prescription.objects.select_related("prescriber", "activity")
         .filter(pk=log.about_id, member=log.member, prescriber__isnull=False)

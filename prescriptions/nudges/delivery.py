@@ -361,14 +361,14 @@ def send(ids, *, token: uuid.UUID | None = None, now=None, final: bool = False) 
     checks = _Checks(logs, now=now)
     # Today's steps for the whole batch in a few queries (a later cap may leave some unused).
     going = [log for log in logs if checks.reason_not_to_send(log) is None]
-    steps = content.prepare(going, now=now, in_crisis=checks.in_crisis)
+    batch = content.prepare(going, now=now, in_crisis=checks.in_crisis)
     outgoing = []
     for log in logs:
         reason = checks.reason_not_to_send(log)
         email = None
         if reason is None:
             in_crisis = log.member_id in checks.in_crisis
-            email, reason = content.build(log, now=now, in_crisis=in_crisis, steps=steps)
+            email, reason = content.build(log, now=now, in_crisis=in_crisis, batch=batch)
         if reason is not None:
             _finish(log, NudgeStatus.SKIPPED, reason, now)
             done[NudgeStatus.SKIPPED] += 1
