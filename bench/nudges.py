@@ -442,10 +442,17 @@ def evenly(tasks: list, wanted: int) -> list:
     return [tasks[math.floor(i * len(tasks) / wanted)] for i in range(wanted)]
 
 
-def start_worker(port: int, log: Path) -> subprocess.Popen:
+def pool_args(concurrency: int) -> list[str]:
+    """One process (solo), or the Procfile's prefork pool of `concurrency` processes."""
+    if concurrency == 1:
+        return ["--pool=solo"]
+    return ["--pool=prefork", f"--concurrency={concurrency}"]
+
+
+def start_worker(port: int, log: Path, concurrency: int) -> subprocess.Popen:
     env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "fourc", "worker", "--pool=solo",
+        [sys.executable, "-m", "celery", "-A", "fourc", "worker", *pool_args(concurrency),
          "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
          "-n", f"bench-nudges-{os.getpid()}@%h"],
         cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -670,6 +677,13 @@ def main() -> int:
         help="members' worth of sender tasks the worker sends (default 5000)",
     )
     send.add_argument("--send-all", action="store_true", help="the worker drains every task")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("WORKER_CONCURRENCY", "2")),
+        help="the worker's processes: the Procfile's WORKER_CONCURRENCY (default 2, one "
+        "per core here); 1 runs a single process (--pool=solo)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile's own top lines too")
     parser.add_argument("--fail", action="store_true", help="exit 1 when a goal fails")
     args = parser.parse_args()
@@ -811,7 +825,8 @@ def run(args, sink: Sink, workdir: Path, workers: list) -> int:
         )
     sample = [pk for ids in chosen for pk in ids]
     sample_kinds = Counter(NudgeLog.objects.filter(pk__in=sample).values_list("kind", flat=True))
-    print(f"send: one worker (--pool=solo) sends {len(sample):,} nudges, {plan}")
+    pool = " ".join(pool_args(args.concurrency))
+    print(f"send: one worker ({pool}) sends {len(sample):,} nudges, {plan}")
     print("  sample: " + ", ".join(f"{k} {n:,}" for k, n in sample_kinds.most_common()))
     timeout = 180 + len(sample) / 20  # the worker at 20 emails/s, and a start
     ahead = midnights_ahead(tick, timeout)
@@ -821,7 +836,7 @@ def run(args, sink: Sink, workdir: Path, workers: list) -> int:
     sink_started = time.time()
     log = workdir / "worker.log"
     started = time.perf_counter()
-    worker = start_worker(sink.port, log)
+    worker = start_worker(sink.port, log, args.concurrency)
     workers.append(worker)
     drained = wait_drained(sample, worker, sink, timeout=timeout)
     wall = time.perf_counter() - started
