@@ -883,3 +883,39 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.member_id}"
+
+
+class Draft(models.Model):
+    """Words a member kept for later instead of publishing: a post in a space, or a
+    reply to a post. One per member and place; publishing there discards it. Private:
+    only its author ever sees it (the support card offers it when words sound like
+    crisis)."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="drafts")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, null=True, blank=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True)
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    body = models.TextField(max_length=BODY_MAX)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(space__isnull=False, post__isnull=True)
+                | models.Q(space__isnull=True, post__isnull=False),
+                name="draft_for_a_space_or_a_post",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "space"],
+                condition=models.Q(space__isnull=False),
+                name="draft_one_per_space",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "post"],
+                condition=models.Q(post__isnull=False),
+                name="draft_one_per_post",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.member_id}"

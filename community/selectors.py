@@ -37,6 +37,7 @@ from community.models import (
     Block,
     CalendarToken,
     CrisisLine,
+    Draft,
     Gathering,
     GatheringStatus,
     Notification,
@@ -58,6 +59,15 @@ PINNED_MAX = 10
 SEARCH_CANDIDATES = 1000  # the newest matches ranked; bounds the cost of a common word
 PAGE_SIZE = 25
 REPLIES_PAGE_SIZE = 50
+
+
+def draft_for(*, member, space=None, post=None):
+    """The member's own draft for a space's new post or a post's reply; None for
+    visitors or when there is none."""
+    if not member.is_authenticated:
+        return None
+    where = {"space": space} if space is not None else {"post": post}
+    return Draft.objects.filter(member=member, **where).first()
 
 
 def active_crisis_lines() -> QuerySet[CrisisLine]:

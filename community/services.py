@@ -21,6 +21,7 @@ from community.models import (
     RSVP,
     Block,
     CalendarToken,
+    Draft,
     Gathering,
     GatheringStatus,
     HiddenReason,
@@ -62,6 +63,24 @@ class SpaceClosed(CommunityError):
 
 class NotAllowed(CommunityError):
     pass
+
+
+# --- Drafts -------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_draft(*, member: User, body: str, title: str = "", space=None, post=None) -> Draft:
+    """Keeps the member's words for later: a post in `space`, or a reply to `post`.
+    Saving again replaces the earlier draft for the same place."""
+    if (space is None) == (post is None):
+        raise ValueError("A draft is for a space or for a post.")
+    draft, _ = Draft.objects.update_or_create(
+        member=member,
+        space=space,
+        post=post,
+        defaults={"title": title, "body": body, "updated_at": timezone.now()},
+    )
+    return draft
 
 
 # --- Profiles -----------------------------------------------------------------
@@ -216,6 +235,7 @@ def create_post(
         last_activity_at=now,
     )
     PostFollow.objects.get_or_create(member=author, post=post)
+    Draft.objects.filter(member=author, space=space).delete()  # published: no longer kept
     _update_search_vector(post)
     _record_mentions(author=author, handles=mentioned, post=post, anonymous=is_anonymous)
     signals.post_created.send(sender=Post, post=post, author=author)
@@ -302,6 +322,7 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
     if author.pk != post.author_id and post.first_reply_at is None:
         fields["first_reply_at"] = now
     Post.objects.filter(pk=post.pk).update(**fields)
+    Draft.objects.filter(member=author, post=post).delete()  # published: no longer kept
     PostFollow.objects.get_or_create(member=author, post=post)
     _update_search_vector(reply)
     mentioned_ids = _record_mentions(

@@ -133,17 +133,24 @@ def space_follow(request, slug):
 @ratelimit.limit("post", POST_LIMIT)
 def post_create(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
-    form = PostForm(request.POST or None)
+    draft = selectors.draft_for(member=request.user, space=space)
+    initial = {"title": draft.title, "body": draft.body} if draft else None
+    form = PostForm(request.POST or None, initial=initial)
+    context = {"form": form, "space": space, "draft": draft}
     if submitted(request, form):
+        data = form.cleaned_data
+        if _keeps_a_draft(request, member=request.user, space=space, **data):
+            return redirect(space)
+        if _support_card_first(request, data["title"], data["body"]):
+            return render(request, "community/post_form.html", _with_card(context))
         try:
-            post = services.create_post(author=request.user, space=space, **form.cleaned_data)
+            post = services.create_post(author=request.user, space=space, **data)
         except services.CommunityError as error:
             refuse(form, error, status=403)
         else:
             messages.success(request, "Your post is up. Thank you for sharing.")
             _offer_help_if_needed(request, post.title, post.body)
             return redirect(post)
-    context = {"form": form, "space": space}
     return render(request, "community/post_form.html", context, status=status_of(form))
 
 
@@ -160,8 +167,15 @@ def post_detail(request, pk):
     services.note_space_read(member=request.user, space_id=post.space_id)
     if request.method == "POST" and not can_write(request.user):
         return ask_to_confirm(request)
-    form = _reply_form_class(request, post)(request.POST or None)
+    draft = selectors.draft_for(member=request.user, post=post)
+    initial = {"body": draft.body} if draft else None
+    form = _reply_form_class(request, post)(request.POST or None, initial=initial)
     if submitted(request, form):
+        body = form.cleaned_data["body"]
+        if _keeps_a_draft(request, member=request.user, post=post, body=body):
+            return redirect(post)
+        if _support_card_first(request, body):
+            return _render_post(request, post, form, 200, support_card=True)
         try:
             reply = services.post_reply(author=request.user, post=post, **form.cleaned_data)
         except services.CommunityError as error:
@@ -179,6 +193,33 @@ CRISIS_HELP = (
 )
 
 
+def _support_card_first(request, *texts: str) -> bool:
+    """Words that sound like crisis are not published at once: the author first sees
+    the support card (the lines themselves, a person to talk to now), then chooses to
+    post anyway (`post_anyway`) or to keep the words as a private draft."""
+    if request.POST.get("post_anyway") == "1":
+        return False
+    return any(safety.mentions_crisis(text) for text in texts)
+
+
+def _with_card(context: dict) -> dict:
+    return {**context, "support_card": True, "lines": selectors.active_crisis_lines()}
+
+
+def _keeps_a_draft(request, *, member, body: str, title: str = "", space=None, post=None, **_):
+    """The support card's "Keep it as a draft": the words are kept, privately, and
+    nothing is published."""
+    if request.POST.get("action") != "draft":
+        return False
+    services.save_draft(member=member, title=title, body=body, space=space, post=post)
+    messages.success(
+        request,
+        "Kept as a draft, just for you. It'll be waiting here when you come back. "
+        "Please reach out to someone now if you can.",
+    )
+    return True
+
+
 def _offer_help_if_needed(request, *texts: str) -> None:
     """Words that sound like crisis bring the help page to the author, gently, on the
     next page (the message is tagged so base.html adds the link)."""
@@ -186,7 +227,7 @@ def _offer_help_if_needed(request, *texts: str) -> None:
         messages.warning(request, CRISIS_HELP, extra_tags="crisis")
 
 
-def _render_post(request, post, form, status=200):
+def _render_post(request, post, form, status=200, *, support_card=False):
     page = selectors.post_replies(post=post, member=request.user, cursor=request.GET.get("after"))
     summary = selectors.reaction_summary(
         member=request.user, posts=[] if post.is_removed else [post], replies=page.items
@@ -202,6 +243,8 @@ def _render_post(request, post, form, status=200):
         "is_author": request.user.is_authenticated and post.author_id == request.user.pk,
         "show_tips": not request.session.get(REPLY_TIPS_SESSION_KEY),
     }
+    if support_card:
+        context = _with_card(context)
     return render(request, "community/post_detail.html", context, status=status)
 
 

@@ -60,7 +60,12 @@ def test_a_post_in_crisis_words_brings_the_help_page_to_its_author(member_client
     page = page_after(
         member_client,
         f"/spaces/{space.slug}/new/",
-        {"title": "Tonight", "body": "I don't want to be here anymore.", "intent": "support"},
+        {
+            "title": "Tonight",
+            "body": "I don't want to be here anymore.",
+            "intent": "support",
+            "post_anyway": "1",  # after the support card (tests/community/test_support_card.py)
+        },
     )
 
     assert HELP in page
@@ -72,7 +77,11 @@ def test_a_post_in_crisis_words_brings_the_help_page_to_its_author(member_client
 def test_a_reply_in_crisis_words_brings_the_help_page_too(member_client, other_member, make_post):
     post = make_post(other_member)
 
-    page = page_after(member_client, post.get_absolute_url(), {"body": "Me too. I want to die."})
+    page = page_after(
+        member_client,
+        post.get_absolute_url(),
+        {"body": "Me too. I want to die.", "post_anyway": "1"},
+    )
 
     assert HELP in page
 
