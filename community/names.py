@@ -14,8 +14,9 @@ How a name is compared (the `skeleton` of each word):
   and without invisible format characters (zero-width spaces and joiners);
 - each character mapped to the ASCII letter it can be mistaken for, from Unicode's
   confusables list as the `confusable_homoglyphs` package ships it (Cyrillic "о",
-  Greek "ο", Cherokee "Ꮇ", "0" for "O", "1" and "|" for "l", "rn" for "m"), plus the
-  few digit and symbol spellings that list leaves out (`_SPELLINGS`: "5taff", "@dmin");
+  Greek "ο", Cherokee "Ꮇ", "0" for "O", "1" and "|" for "l", "rn" for "m"; a small
+  capital "ᴍ" for "m"), plus the few digit and symbol spellings that list leaves out
+  (`_SPELLINGS`: "5taff", "@dmin");
 - case folded, with "l" and "i" folded together (a capital "I" and a small "l" are
   the same stroke in many fonts).
 
@@ -29,7 +30,8 @@ ordinary names; real names in any script ("Zoë", "Jürgen", "Алексей", "
 since only names that look like the reserved ones are refused. A staff title used
 as a word is refused even in an innocent phrase ("Administrator's daughter"): from a
 glance at a byline nobody can tell the phrase from the imitation, and another name
-costs the member little.
+costs the member little. The words for the team in other languages ("Модератор") are
+translations, not look-alikes, and are not on the list.
 """
 
 import functools
@@ -55,8 +57,9 @@ TEAM_NAMES = (
     "4C", "admin", "admins", "administrator", "administrators", "staff", "support team",
     "system", "mod team", "moderation team",
 )  # fmt: skip
-# What 4C shows in place of an anonymous author (community.models.ANONYMOUS_NAME), and
-# the word members would read the same way.
+# What 4C shows in place of an anonymous author (community.models.ANONYMOUS_NAME, which
+# imports this module; a test holds the two together), and the word members read the
+# same way.
 ANONYMOUS_NAMES = ("A member", "Anonymous")
 
 # Titles long enough never to sit inside an ordinary word: refused even run into others.
