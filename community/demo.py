@@ -47,11 +47,11 @@ DEMO_MEMBERS = [
         "I draw when words are hard.", time_zone="Asia/Kolkata",
     ),
     DemoMember(
-        "rosa@example.org", "Rosa (moderator)", "rosa", "she/her",
+        "rosa@example.org", "Rosa", "rosa", "she/her",
         "I help keep 4C kind and safe. Say hello any time.", role=roles.MODERATORS,
     ),
     DemoMember(
-        "jordan@example.org", "Jordan (link worker)", "jordan", "he/him",
+        "jordan@example.org", "Jordan", "jordan", "he/him",
         "Social prescribing link worker.", role=roles.LINK_WORKERS,
     ),
 ]  # fmt: skip

@@ -27,6 +27,7 @@ from community.models import (
     available_time_zones,
     handle_validator,
 )
+from community.names import validate_display_name, validate_handle_name
 from community.text import validate_has_words, validate_plain_text
 
 
@@ -69,18 +70,14 @@ class TimeZoneField(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
-# Names that would pass for 4C itself, or for an anonymous member.
-RESERVED_DISPLAY_NAMES = {"a member", "anonymous", "4c", "4c team", "moderator", "moderators",
-                          "admin", "administrator", "link worker"}  # fmt: skip
-
-
 def clean_display_name(value: str) -> str:
+    """Spaces tidied; no hidden characters; nothing that passes for 4C's team or an
+    anonymous author (community.names, the same validator the model runs)."""
     value = " ".join(value.split())
     if not value:
         raise forms.ValidationError("Please choose a name to show other members.")
     validate_plain_text(value)
-    if value.casefold() in RESERVED_DISPLAY_NAMES:
-        raise forms.ValidationError("That name is kept for 4C itself. Please choose another.")
+    validate_display_name(value)
     return value
 
 
@@ -152,6 +149,7 @@ class ProfileForm(forms.Form):
     def clean_handle(self) -> str:
         handle = normalise_handle(self.cleaned_data["handle"])
         handle_validator(handle)
+        validate_handle_name(handle)
         if handle in RESERVED_HANDLES and handle != self.member.handle:
             raise forms.ValidationError("That handle is kept for 4C itself. Try another.")
         if User.objects.filter(handle=handle).exclude(pk=self.member.pk).exists():

@@ -7,8 +7,10 @@ import unicodedata
 from django.contrib.auth import get_user_model
 
 from community.models import HANDLE_MAX, HANDLE_MIN, HANDLE_RE
+from community.names import is_reserved
 
-# Names that would read as official voices of 4C, or clash with paths.
+# Words that would clash with paths or read as everyone; names that pass for 4C's team
+# or an anonymous author, in any spelling, are refused by community.names as well.
 RESERVED_HANDLES = frozenset(
     {
         "4c", "admin", "administrator", "moderator", "moderators", "mod", "mods", "staff",
@@ -16,6 +18,11 @@ RESERVED_HANDLES = frozenset(
         "everyone", "here", "anonymous", "a_member", "member", "members", "null", "none",
     }
 )  # fmt: skip
+
+
+def is_reserved_handle(handle: str) -> bool:
+    """Kept for 4C: a path word, or a name that could pass for its team (community.names)."""
+    return handle in RESERVED_HANDLES or is_reserved(handle)
 
 
 def normalise_handle(text: str) -> str:
@@ -38,9 +45,14 @@ def handle_base(text: str) -> str:
 
 
 def unique_handle(text: str) -> str:
-    """The first free handle built from `text`: maya, maya_2, maya_3, ..."""
+    """The first free handle built from `text`: maya, maya_2, maya_3, ...
+
+    Never a reserved one: a name that reads as 4C's team ("Admin", from an address
+    like admin@example.org) starts again from "member"."""
     User = get_user_model()
     base = handle_base(text)
+    if is_reserved(base):
+        base = "member"
     # Candidates may be cut short to fit a suffix, so look up the shortest prefix.
     prefix = base[: HANDLE_MAX - 4]
     taken = (
@@ -52,6 +64,6 @@ def unique_handle(text: str) -> str:
     for n in range(2, 1000):
         suffix = f"_{n}"
         candidate = base[: HANDLE_MAX - len(suffix)] + suffix
-        if candidate not in taken:
+        if candidate not in taken and not is_reserved(candidate):
             return candidate
     return base[: HANDLE_MAX - 7] + "_" + secrets.token_hex(3)

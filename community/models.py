@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from community.names import validate_display_name, validate_handle_name
+
 DISPLAY_NAME_MAX = 50
 HANDLE_MIN = 3
 HANDLE_MAX = 30
@@ -79,12 +81,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", max_length=254, unique=True)
     display_name = models.CharField(
         max_length=DISPLAY_NAME_MAX,
+        validators=[validate_display_name],
         help_text="How other members see you. It doesn't need to be your real name.",
     )
     handle = models.CharField(
         max_length=HANDLE_MAX,
         unique=True,
-        validators=[handle_validator],
+        validators=[handle_validator, validate_handle_name],
         help_text="For your profile address and @mentions.",
     )
     pronouns = models.CharField(max_length=PRONOUNS_MAX, blank=True)
@@ -268,6 +271,20 @@ class ContentQuerySet(models.QuerySet):
             return self
         return self.exclude(
             models.Q(is_anonymous=False) & Block.objects.involving(member, "author")
+        )
+
+    def with_author_badge(self):
+        """Each with `author_badge` ("Moderator", "Link worker" or None: roles.badge_of),
+        in the same query. Always None for anonymous content: a badge would name its
+        author."""
+        from community.roles import badge_of
+
+        return self.annotate(
+            author_badge=models.Case(
+                models.When(is_anonymous=True, then=models.Value(None)),
+                default=badge_of("author_id"),
+                output_field=models.CharField(),
+            )
         )
 
 

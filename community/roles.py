@@ -24,3 +24,34 @@ def can_host(user) -> bool:
     if not user.is_authenticated:
         return False
     return any(group.name in (MODERATORS, LINK_WORKERS, HOSTS) for group in user.groups.all())
+
+
+# The badge shown beside a member's name, by role. Moderators come first for someone
+# in both groups.
+BADGES = {MODERATORS: "Moderator", LINK_WORKERS: "Link worker"}
+
+
+def badge_of(member_ref: str):
+    """The badge beside a member's name, for `.annotate()`: "Moderator" or "Link
+    worker", from their group; None for everyone else. `member_ref` names the member's
+    id in the outer query ("author_id", "actor_id", "host_id", "pk").
+
+    It comes from the role, never from the name (community.names keeps names from
+    imitating it), so nobody can give it to themselves; read in the list's own query,
+    it costs no query of its own. Never show it beside an anonymous author.
+    """
+    from django.contrib.auth.models import Group
+    from django.db.models import Case, CharField, OuterRef, Subquery, Value, When
+
+    label = Case(
+        *(When(name=role, then=Value(text)) for role, text in BADGES.items()),
+        output_field=CharField(),
+    )
+    first = Case(When(name=MODERATORS, then=Value(0)), default=Value(1))
+    return Subquery(
+        Group.objects.filter(user=OuterRef(member_ref), name__in=BADGES)
+        .order_by(first)
+        .annotate(label=label)
+        .values("label")[:1],
+        output_field=CharField(),
+    )

@@ -14,6 +14,8 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -22,6 +24,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import Cast, RowNumber
@@ -31,6 +35,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from community import roles
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
@@ -106,7 +111,12 @@ def get_space(*, member, slug: str) -> Space:
 
 def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SIZE) -> Page:
     """Pinned posts first (on the first page), then the rest by last activity."""
-    posts = Post.objects.visible_to(member).in_space(space).select_related("author", "space")
+    posts = (
+        Post.objects.visible_to(member)
+        .in_space(space)
+        .select_related("author", "space")
+        .with_author_badge()
+    )
     page = keyset_page(
         posts.filter(is_pinned=False),
         ordering=("-last_activity_at", "-id"),
@@ -141,6 +151,7 @@ def followed_spaces_activity(*, member: User, limit: int = 10) -> list[Post]:
     posts = (
         Post.objects.visible_to(member)
         .select_related("author", "space")
+        .with_author_badge()
         .order_by("-last_activity_at", "-id")
     )
     if connection.vendor != "postgresql":
@@ -165,6 +176,7 @@ def get_post_for_viewer(*, member, post_id: int) -> Post:
         Post.objects.filter(Q(is_hidden=False) | mine, space__is_archived=False)
         .exclude(removed_at__isnull=False, reply_count=0)
         .select_related("space", "author")
+        .with_author_badge()
     )
     post = get_object_or_404(openable, pk=post_id)
     is_author = member.is_authenticated and post.author_id == member.pk
@@ -198,7 +210,12 @@ def get_reply_for_viewer(*, member, reply_id: int) -> Reply:
 def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_PAGE_SIZE) -> Page:
     """Replies oldest first. Removed ones stay as placeholders; hidden ones show only
     to their author."""
-    replies = Reply.objects.filter(post=post).not_blocked_for(member).select_related("author")
+    replies = (
+        Reply.objects.filter(post=post)
+        .not_blocked_for(member)
+        .select_related("author")
+        .with_author_badge()
+    )
     if member.is_authenticated:
         replies = replies.filter(Q(is_hidden=False) | Q(author=member))
     else:
@@ -305,7 +322,10 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
     Prescriptions use this to point members at someone waiting.
     """
     return keyset_page(
-        needs_a_reply_queryset(member), ordering=("created_at", "id"), cursor=cursor, size=limit
+        needs_a_reply_queryset(member).with_author_badge(),
+        ordering=("created_at", "id"),
+        cursor=cursor,
+        size=limit,
     )
 
 
@@ -325,9 +345,16 @@ def visible_notifications(member: User) -> QuerySet[Notification]:
     )
 
 
+def _unless(condition: Q, value):
+    """`value`, or None where `condition` holds (a hidden actor has no badge)."""
+    return Case(When(condition, then=Value(None)), default=value, output_field=CharField())
+
+
 def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE) -> Page:
-    notifications = visible_notifications(member).select_related(
-        "actor", "post", "post__space", "reply", "gathering"
+    notifications = (
+        visible_notifications(member)
+        .select_related("actor", "post", "post__space", "reply", "gathering")
+        .annotate(actor_badge=_unless(Q(actor_hidden=True), roles.badge_of("actor_id")))
     )
     return keyset_page(notifications, ordering=("-created_at", "-id"), cursor=cursor, size=size)
 
@@ -343,7 +370,8 @@ def get_member(*, handle: str) -> User:
     handle = normalise_handle(handle)
     if not is_handle(handle):
         raise Http404("No such member.")
-    return get_object_or_404(User.objects.filter(is_active=True), handle=handle)
+    members = User.objects.filter(is_active=True).annotate(badge=roles.badge_of("pk"))
+    return get_object_or_404(members, handle=handle)
 
 
 def member_recent_posts(*, member: User, viewer, limit: int = 20) -> list[Post]:
@@ -426,11 +454,13 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
     reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"]
     posts = (
         Post.objects.select_related("author", "space")
+        .with_author_badge()
         .annotate(snippet=SearchHeadline("body", query, config="english", **headline))
         .in_bulk(post_ids)
     )
     replies = (
         Reply.objects.select_related("author", "post", "post__space")
+        .with_author_badge()
         .annotate(snippet=SearchHeadline("body", query, config="english", **headline))
         .in_bulk(reply_ids)
     )
@@ -455,7 +485,7 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
 
 def _search_fallback(*, member, q: str, cursor: str | None, size: int) -> Page:
     """SQLite (the embedded default): titles and bodies containing the words, newest first."""
-    posts = Post.objects.visible_to(member).select_related("author", "space")
+    posts = Post.objects.visible_to(member).select_related("author", "space").with_author_badge()
     for word in q.split()[:8]:
         posts = posts.filter(Q(title__icontains=word) | Q(body__icontains=word))
     page = keyset_page(posts, ordering=("-id",), cursor=cursor, size=size)
@@ -474,7 +504,11 @@ REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 
 
 def _with_going_count(gatherings: QuerySet[Gathering]) -> QuerySet[Gathering]:
-    return gatherings.select_related("space", "host").with_going_count()
+    return (
+        gatherings.select_related("space", "host")
+        .with_going_count()
+        .annotate(host_badge=roles.badge_of("host_id"))
+    )
 
 
 def upcoming_gatherings(
@@ -528,9 +562,9 @@ class GatheringPeople:
 def gathering_people(*, gathering: Gathering, viewer) -> GatheringPeople:
     """Who is going. Private RSVPs are named only to the host. Two queries."""
     places = list(
-        RSVP.objects.filter(
-            gathering=gathering, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING]
-        ).select_related("member")
+        RSVP.objects.filter(gathering=gathering, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
+        .select_related("member")
+        .annotate(member_badge=roles.badge_of("member_id"))
     )
     is_host = viewer.is_authenticated and viewer.pk == gathering.host_id
     going = [p for p in places if p.status == RSVPStatus.GOING]

@@ -175,7 +175,7 @@ def test_names_that_pass_for_4c_or_an_anonymous_member_are_refused(member_client
     )
 
     assert response.status_code == 400
-    assert b"kept for 4C itself" in response.content
+    assert b"Please choose another." in response.content
 
 
 @pytest.mark.django_db

@@ -34,6 +34,8 @@ from tests.factories import (
     JOIN_URL,
     GatheringFactory,
     HostFactory,
+    LinkWorkerFactory,
+    ModeratorFactory,
     RSVPFactory,
     SpaceFactory,
     UserFactory,
@@ -756,9 +758,11 @@ def test_another_hosts_gathering_cannot_be_edited_or_cancelled(
 
 
 def varied_gathering(i, *, space, starts_in):
-    """Gathering i, by its own host: some capped, some in person, some with (private)
-    places and a waiting list."""
+    """Gathering i, by its own host (every third a moderator, every third a link worker,
+    who carry a badge): some capped, some in person, some with (private) places and a
+    waiting list."""
     gathering = GatheringFactory(
+        host=(HostFactory, ModeratorFactory, LinkWorkerFactory)[i % 3](),
         space=space,
         title=f"Gathering {i}",
         starts_in=starts_in,
@@ -785,6 +789,8 @@ def test_upcoming_gatherings_cost_the_same_for_1_and_50(viewer, django_assert_nu
     assert "Gathering 0" in page
     assert "Full: waiting list open" in page
     assert "Later gatherings" in page
+    assert "</span>Moderator</span>" in page
+    assert "</span>Link worker</span>" in page
 
 
 @pytest.mark.django_db
@@ -845,8 +851,9 @@ def test_a_gathering_page_costs_the_same_for_1_and_50_attendees(
     def add_item(i):
         """Maya first, then members of their own; every fourth private; from the 41st on,
         the waiting list."""
+        someone = (UserFactory, ModeratorFactory, LinkWorkerFactory)[i % 3]
         services.rsvp(
-            gathering=gathering, member=member if i == 0 else UserFactory(), is_private=i % 4 == 1
+            gathering=gathering, member=member if i == 0 else someone(), is_private=i % 4 == 1
         )
 
     page = html.unescape(
@@ -858,6 +865,8 @@ def test_a_gathering_page_costs_the_same_for_1_and_50_attendees(
     private = len([i for i in range(40) if i % 4 == 1])
     going = going_section(page)
     assert "Full, 10 on the waiting list" in page
+    assert "</span>Moderator</span>" in going
+    assert "</span>Link worker</span>" in going
     if who == "host":
         assert going.count("<li>") == 40
         assert going.count("(private)") == private

@@ -45,7 +45,8 @@ def test_a_member_edits_their_profile(member_client, member):
     ("overrides", "field", "message"),
     [
         ({"handle": "sam"}, "handle", "already has that handle"),
-        ({"handle": "admin"}, "handle", "kept for 4C"),
+        ({"handle": "admin"}, "handle", "mistaken for 4C's team"),
+        ({"handle": "help"}, "handle", "kept for 4C"),
         ({"handle": "no spaces!"}, "handle", "lower-case letters"),
         ({"handle": "ab"}, "handle", "3 to 30"),
         ({"display_name": " "}, "display_name", "choose a name"),

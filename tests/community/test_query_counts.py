@@ -14,11 +14,21 @@ from django.test.utils import CaptureQueriesContext
 
 from community import services
 from community.models import Space
-from tests.factories import SpaceFactory, UserFactory
+from tests.factories import LinkWorkerFactory, ModeratorFactory, SpaceFactory, UserFactory
 from tests.queries import MANY, assert_same_queries_for_one_and_many
 
 KINDS = ("hear", "me_too", "strength", "thanks")
 NEXT_PAGE = re.compile(r'href="(\?[^"#]*after=[^"#]+)')
+
+
+def someone(i: int):
+    """A new member; every third a moderator, every third a link worker: their badges are
+    read in the list's own query."""
+    return (UserFactory, ModeratorFactory, LinkWorkerFactory)[i % 3]()
+
+
+def has_badges(page: str) -> bool:
+    return "</span>Moderator</span>" in page and "</span>Link worker</span>" in page
 
 
 def new_post(
@@ -29,9 +39,9 @@ def new_post(
     body: str = "Today was hard.",
     is_anonymous: bool | None = None,
 ):
-    """Post i, by a new member unless told; every fourth anonymous, every fifth with a CW."""
+    """Post i, by someone new unless told; every fourth anonymous, every fifth with a CW."""
     return services.create_post(
-        author=author or UserFactory(),
+        author=author or someone(i),
         space=space,
         title=f"Post {i}",
         body=body,
@@ -66,6 +76,7 @@ def test_home_page_costs_the_same_for_1_and_50_posts_in_followed_spaces(
     assert "Waiting for a first reply" in page
     assert "Post 49" in page
     assert page.count('class="card post-card"') == 8
+    assert has_badges(page)
 
 
 # --- Spaces -------------------------------------------------------------------
@@ -111,6 +122,7 @@ def test_space_page_costs_the_same_for_1_and_50_posts(
     assert "Pinned" in page
     assert "A member" in page
     assert "Older posts" in page
+    assert has_badges(page)
 
 
 @pytest.mark.django_db
@@ -141,7 +153,7 @@ def fill_post(post, member):
     """Replies by different members, some anonymous, each with its own reactions."""
 
     def add_item(i):
-        replier = UserFactory()
+        replier = someone(i)
         reply = services.post_reply(
             author=replier, post=post, body=f"I hear you ({i}).", is_anonymous=i % 4 == 1
         )
@@ -166,6 +178,7 @@ def test_post_page_costs_the_same_for_1_and_50_replies(
 
     assert page.count('class="reply"') == MANY
     assert "A member" in page
+    assert has_badges(page)
     assert 'class="reaction__count"' in page
 
 
@@ -208,6 +221,7 @@ def test_needs_a_reply_costs_the_same_for_1_and_50_waiting_posts(
 
     assert page.count('class="card post-card"') == 25
     assert "More posts waiting" in page
+    assert has_badges(page)
 
 
 # --- Notifications ------------------------------------------------------------
@@ -222,7 +236,7 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
 
     def add_item(i):
         """One notification for Maya, from a new member, of the i-th kind in turn."""
-        actor = UserFactory()
+        actor = someone(i // 4)
         if i % 4 == 0:
             post = new_post(i, space=space, author=member, is_anonymous=False)
             services.post_reply(author=actor, post=post, body="Me too.", is_anonymous=i % 8 == 4)
@@ -246,6 +260,7 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
         assert says in page
     assert "A member replied to your post" in page
     assert "Older notifications" in page
+    assert has_badges(page)
 
 
 # --- Search -------------------------------------------------------------------
@@ -264,7 +279,7 @@ def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
             i, space=SpaceFactory(slug=f"room-{i}"), body=f"The {words} kept me going."
         )
         services.post_reply(
-            author=UserFactory(),
+            author=someone(i + 1),
             post=post,
             body=f"A {words} helped me too.",
             is_anonymous=i % 4 == 3,
@@ -279,6 +294,7 @@ def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
     assert re.search(r">Post \d+</a></h2>", page)
     assert "<mark>lighthouse</mark>" in page
     assert "More results" in page
+    assert has_badges(page)
 
 
 # --- Members ------------------------------------------------------------------
