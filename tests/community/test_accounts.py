@@ -20,6 +20,7 @@ def signup_data(**overrides):
         "password1": GOOD_PASSWORD,
         "password2": GOOD_PASSWORD,
         "time_zone": "Europe/London",
+        "accept_guidelines": "on",
     }
     data.update(overrides)
     return data
