@@ -43,6 +43,9 @@ class GuidelinesAcceptanceInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("community.view_user")  # whoever may see the member
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
