@@ -1,6 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import IntegrityError, transaction
 
+from community import services
 from community.handles import unique_handle
 
 
@@ -16,7 +17,10 @@ class AccountAdapter(DefaultAccountAdapter):
         for _ in range(3):
             try:
                 with transaction.atomic():
-                    return super().save_user(request, user, form, commit=True)
+                    user = super().save_user(request, user, form, commit=True)
+                    if form.cleaned_data.get("accept_guidelines"):
+                        services.accept_guidelines(member=user)
+                    return user
             except IntegrityError:
                 # Two members took the same handle at the same moment: pick the next one.
                 user.pk = None

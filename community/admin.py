@@ -8,6 +8,7 @@ from community.models import (
     RSVP,
     CrisisLine,
     Gathering,
+    GuidelinesAcceptance,
     Post,
     Reaction,
     Reply,
@@ -31,6 +32,25 @@ class UserChangeFormForAdmin(UserChangeForm):
             "email", "password", "display_name", "handle", "pronouns", "bio", "time_zone",
             "is_active", "is_staff", "is_superuser", "groups",
         ]  # fmt: skip
+
+
+class GuidelinesAcceptanceInline(admin.TabularInline):
+    """Which versions of the guidelines the member agreed to, and when: read-only."""
+
+    model = GuidelinesAcceptance
+    fields = ("version", "accepted_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("community.view_user")  # whoever may see the member
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -58,6 +78,7 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     filter_horizontal = ("groups",)
+    inlines = [GuidelinesAcceptanceInline]
 
 
 @admin.register(CrisisLine)

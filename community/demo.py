@@ -86,6 +86,7 @@ def seed_members() -> list[tuple[DemoMember, bool]]:
         EmailAddress.objects.update_or_create(
             user=user, email=demo.email, defaults={"verified": True, "primary": True}
         )
+        services.accept_guidelines(member=user)  # as at sign-up; a repeat changes nothing
         results.append((demo, created))
     return results
 

@@ -3,10 +3,12 @@ import functools
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from community import muting
 from community.handles import RESERVED_HANDLES, normalise_handle
 from community.models import (
     BIO_MAX,
@@ -15,6 +17,8 @@ from community.models import (
     DISPLAY_NAME_MAX,
     GATHERING_MAX_MINUTES,
     HANDLE_MAX,
+    MUTED_WORD_MAX,
+    MUTED_WORDS_MAX,
     PRONOUNS_MAX,
     REPORT_DETAILS_MAX,
     TITLE_MAX,
@@ -96,13 +100,27 @@ class SignupForm(AllauthSignupForm):
         error_messages={"required": "Please choose a name to show other members."},
     )
     time_zone = TimeZoneField(label="Time zone")
+    accept_guidelines = forms.BooleanField(
+        label="I've read the community guidelines and I'll help keep 4C kind",
+        error_messages={
+            "required": "To join, please read the community guidelines and tick the box. "
+            "They're how we keep this place kind and safe."
+        },
+    )
 
-    field_order = ["display_name", "email", "password1", "password2", "time_zone"]
+    field_order = [
+        "display_name", "email", "password1", "password2", "time_zone", "accept_guidelines",
+    ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(self.field_order)
         self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
+        self.fields["accept_guidelines"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">Read the community guidelines</a> '
+            "(they open in a new tab, so nothing here is lost; a few minutes' read).",
+            reverse("community:guidelines"),
+        )
 
     def clean_display_name(self) -> str:
         return clean_display_name(self.cleaned_data["display_name"])
@@ -355,3 +373,44 @@ class ReactionForm(forms.Form):
             kind, _, on = data.pop("reaction").partition(":")
             data.update(kind=kind, on=on == "1")
         return data
+
+
+# --- Member controls ------------------------------------------------------------------
+
+
+class MutedWordsForm(forms.Form):
+    """One word or phrase a line; gives `words`: the list, normalised, without repeats."""
+
+    words = forms.CharField(
+        label="Words and phrases to mute",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=f"One a line, up to {MUTED_WORDS_MAX}, each up to {MUTED_WORD_MAX} characters. "
+        "Capitals don't matter, and only whole words count: “cut” won't fold “haircut”.",
+        validators=[validate_plain_text],
+    )
+
+    def clean_words(self) -> list[str]:
+        words = []
+        for line in self.cleaned_data["words"].splitlines():
+            phrase = muting.normalise(line)
+            if phrase and phrase not in words:
+                words.append(phrase)
+        too_long = [w for w in words if len(w) > MUTED_WORD_MAX]
+        if too_long:
+            raise forms.ValidationError(
+                f"Each line can be up to {MUTED_WORD_MAX} characters. "
+                f"Could you shorten “{too_long[0][:MUTED_WORD_MAX]}…”?"
+            )
+        no_letters = [w for w in words if not muting.has_letters(w)]
+        if no_letters:
+            raise forms.ValidationError(
+                f"“{no_letters[0]}” has no letters or numbers for us to look for. "
+                "Please use words."
+            )
+        if len(words) > MUTED_WORDS_MAX:
+            raise forms.ValidationError(
+                f"You can mute up to {MUTED_WORDS_MAX} words or phrases; this list has "
+                f"{len(words)}. Could you choose the ones that matter most?"
+            )
+        return words

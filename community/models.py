@@ -135,6 +135,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
         return EmailAddress.objects.filter(user=self, verified=True, primary=True).exists()
 
+    @cached_property
+    def has_accepted_guidelines(self) -> bool:
+        """True once the member has agreed to the current community guidelines: needed to
+        write (community.permissions.refuse_to_write). One query, once per request."""
+        from community import guidelines
+
+        return self.guidelines_acceptances.filter(version=guidelines.VERSION).exists()
+
 
 class CrisisLine(models.Model):
     """A line on the "Get help now" page. Moderators keep the list in the admin."""
@@ -936,3 +944,78 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.member_id}"
+
+
+# --- Guidelines and member controls ------------------------------------------------
+
+
+class GuidelinesAcceptance(models.Model):
+    """A member agreed to a version of the community guidelines (community/guidelines.py).
+
+    Append-only: a new version adds a row, so who agreed to which version, and when,
+    stays on record."""
+
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="guidelines_acceptances"
+    )
+    version = models.PositiveSmallIntegerField()
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "version"], name="guidelines_accepted_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} accepted version {self.version}"
+
+
+MUTED_WORDS_MAX = 30
+MUTED_WORD_MAX = 40
+
+
+class MutedWord(models.Model):
+    """A word or phrase a member would rather not read: posts and replies containing it
+    fold for them (community/muting.py). Stored normalised (muting.normalise)."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="muted_words")
+    phrase = models.CharField(max_length=MUTED_WORD_MAX)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "phrase"], name="muted_word_once"),
+            models.CheckConstraint(condition=~models.Q(phrase=""), name="muted_word_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} muted {self.phrase!r}"
+
+
+class HiddenSpaceQuerySet(models.QuerySet):
+    def in_force(self, member, at=None):
+        """The member's spaces hidden until a moment still to come (`at`, or now)."""
+        if not member.is_authenticated:
+            return self.none()
+        return self.filter(member=member, until__gt=at or timezone.now())
+
+
+class HiddenSpace(models.Model):
+    """A space a member hid from their lists for a break (prescriptions' "take a break"),
+    until `until`. The home page, the space list and Needs a reply leave it out
+    (HiddenSpaceQuerySet.in_force); its own page still opens."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="hidden_spaces")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = HiddenSpaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "space"], name="hidden_space_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} hid space {self.space_id} until {self.until}"

@@ -1,31 +1,58 @@
-"""Who may write: signed-in, active members with a confirmed email address."""
+"""Who may write: signed-in, active members with a confirmed email address who have
+agreed to the current community guidelines."""
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
+
+from community.guidelines import context as guidelines_context
 
 
 def can_write(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_verified_email)
 
 
-def verified_member_required(view):
-    """Lets a member write once their address is confirmed; browsing needs none of it.
+def refuse_to_write(request, *, guidelines: bool = True):
+    """None when this member may write now; otherwise the answer that says what to do
+    first: confirm their address (`ask_to_confirm`), or, with `guidelines`, agree to the
+    current community guidelines (`ask_to_accept_guidelines`).
+
+    `guidelines=False` is for what must stay open to everyone who confirmed their
+    address: telling a moderator (a report), taking back your own words or your place,
+    cancelling your gathering, following. The help page never asks anything."""
+    if not can_write(request.user):
+        return ask_to_confirm(request)
+    if guidelines and not request.user.has_accepted_guidelines:
+        return ask_to_accept_guidelines(request)
+    return None
+
+
+def verified_member_required(view=None, *, guidelines: bool = True):
+    """Lets a member write once their address is confirmed and they have agreed to the
+    current guidelines (`refuse_to_write`); browsing needs none of it.
 
     A signed-out visitor is sent to log in; an unconfirmed member to their email
-    settings, where they can resend the confirmation link, with a kind word about why.
+    settings, where they can resend the confirmation link, with a kind word about why;
+    a member who hasn't agreed to the guidelines to the guidelines, and back.
+    `@verified_member_required(guidelines=False)` asks only for the address.
     """
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can_write(request.user):
-            return ask_to_confirm(request)
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            refusal = refuse_to_write(request, guidelines=guidelines)
+            if refusal is not None:
+                return refusal
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 def ask_to_confirm(request):
@@ -49,3 +76,37 @@ def ask_to_confirm(request):
     if htmx:
         return HttpResponseClientRedirect(response.url)
     return response
+
+
+def ask_to_accept_guidelines(request):
+    """Where a member goes who hasn't agreed to the current guidelines when they try to
+    write; after "I agree" they come back to where they were.
+
+    - A page that shows a form (GET): a redirect to the guidelines, then back to it.
+    - A plain POST (a reply, a post): the guidelines page itself, 403, carrying what
+      they sent in hidden fields. "I agree" records it and answers 307, so the browser
+      sends the same words again to the same address: nothing typed is lost.
+    - htmx (a reaction, a place at a gathering): 403 with `HX-Redirect` to the
+      guidelines, which return to the page they were on (a click isn't worth replaying).
+    """
+    htmx = getattr(request, "htmx", None)
+    here = request.get_full_path()
+    if htmx:
+        back = htmx.current_url_abs_path or "/"
+        response = HttpResponseClientRedirect(_guidelines_url(back))
+        response.status_code = 403
+        return response
+    if request.method != "POST":
+        return redirect(_guidelines_url(here))
+    kept = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name != "csrfmiddlewaretoken"
+        for value in values
+    ]
+    context = {"next": here, "kept": kept, "needs_agreement": True, "asked": True}
+    return render(request, "community/guidelines.html", guidelines_context(context), status=403)
+
+
+def _guidelines_url(back: str) -> str:
+    return f"{reverse('community:guidelines')}?{urlencode({'next': back})}"

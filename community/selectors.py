@@ -45,6 +45,8 @@ from community.models import (
     Draft,
     Gathering,
     GatheringStatus,
+    HiddenSpace,
+    MutedWord,
     Notification,
     Post,
     PostFollow,
@@ -56,6 +58,7 @@ from community.models import (
     SpaceFollow,
     User,
 )
+from community.muting import MutedWords
 from fourc.lib.pagination import Page, decode_cursor, encode_cursor, keyset_page
 
 NEEDS_A_REPLY_DAYS = 14
@@ -136,7 +139,10 @@ _FOLLOWED_ACTIVITY_SQL = """
         WHERE space_id = f.space_id AND NOT is_hidden AND removed_at IS NULL
         ORDER BY last_activity_at DESC, id DESC LIMIT %s
     ) p
-    WHERE f.member_id = %s
+    WHERE f.member_id = %s AND NOT EXISTS (
+        SELECT 1 FROM community_hiddenspace h
+        WHERE h.member_id = f.member_id AND h.space_id = f.space_id AND h.until > %s
+    )
     ORDER BY p.last_activity_at DESC, p.id DESC LIMIT %s
 """
 
@@ -146,7 +152,8 @@ def followed_spaces_activity(*, member: User, limit: int = 10) -> list[Post]:
 
     On PostgreSQL, one LATERAL walk of each followed space's activity index picks the
     candidates (a plain join would sort every post of every followed space); the
-    visibility rules then apply to those few. Two queries whatever the sizes.
+    visibility rules then apply to those few. Two queries whatever the sizes. Spaces
+    the member hid for a break are left out.
     """
     posts = (
         Post.objects.visible_to(member)
@@ -155,9 +162,10 @@ def followed_spaces_activity(*, member: User, limit: int = 10) -> list[Post]:
         .order_by("-last_activity_at", "-id")
     )
     if connection.vendor != "postgresql":
-        return list(posts.filter(space__follows__member=member)[:limit])
+        hidden = HiddenSpace.objects.in_force(member).values("space")
+        return list(posts.filter(space__follows__member=member).exclude(space__in=hidden)[:limit])
     with connection.cursor() as cursor:
-        cursor.execute(_FOLLOWED_ACTIVITY_SQL, [limit * 2, member.pk, limit * 2])
+        cursor.execute(_FOLLOWED_ACTIVITY_SQL, [limit * 2, member.pk, timezone.now(), limit * 2])
         candidates = [row[0] for row in cursor.fetchall()]
     return list(posts.filter(pk__in=candidates)[:limit])
 
@@ -284,7 +292,9 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
         .select_related("author", "space")
     )
     if member.is_authenticated:
-        posts = posts.exclude(author=member)
+        posts = posts.exclude(author=member).exclude(
+            space__in=HiddenSpace.objects.in_force(member).values("space")
+        )
     return posts
 
 
@@ -361,6 +371,36 @@ def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE
 
 def unread_notification_count(member: User) -> int:
     return visible_notifications(member).filter(read_at__isnull=True).count()
+
+
+# --- Member controls: muted words, spaces hidden for a break ----------------------
+
+
+def muted_words_for(member) -> MutedWords:
+    """The viewer's muted words, compiled: one query (none for a visitor). A page reads
+    them once and marks what it shows (`MutedWords.mark`)."""
+    if not member.is_authenticated:
+        return MutedWords()
+    phrases = MutedWord.objects.filter(member=member).values_list("phrase", flat=True)
+    return MutedWords(phrases, viewer_id=member.pk)
+
+
+def muted_phrases(member: User) -> list[str]:
+    return list(
+        MutedWord.objects.filter(member=member).order_by("phrase").values_list("phrase", flat=True)
+    )
+
+
+def hidden_spaces(member) -> list[Space]:
+    """The spaces the member hid for their break, still hidden now: one query (none for
+    a visitor). For the note that says so, with "show them again"."""
+    if not member.is_authenticated:
+        return []
+    return list(
+        Space.objects.filter(pk__in=HiddenSpace.objects.in_force(member).values("space")).order_by(
+            "order", "name"
+        )
+    )
 
 
 # --- Members ------------------------------------------------------------------

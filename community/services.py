@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
-from community import notifications, roles, signals, text
+from community import guidelines, muting, notifications, roles, signals, text
 from community.models import (
     RSVP,
     Block,
@@ -24,8 +24,11 @@ from community.models import (
     Draft,
     Gathering,
     GatheringStatus,
+    GuidelinesAcceptance,
     HiddenReason,
+    HiddenSpace,
     Mention,
+    MutedWord,
     Notification,
     Post,
     PostFollow,
@@ -942,3 +945,55 @@ def regenerate_calendar_token(*, member: User) -> CalendarToken:
 def revoke_calendar_token(*, member: User) -> bool:
     deleted, _ = CalendarToken.objects.filter(member=member).delete()
     return bool(deleted)
+
+
+# --- Guidelines and member controls ------------------------------------------------
+
+
+def accept_guidelines(*, member: User, version: int | None = None, now=None) -> bool:
+    """Records that `member` agreed to `version` of the guidelines (the current one by
+    default). A repeat (a double tap, a second tab) changes nothing and returns False:
+    the first agreement, and its time, is the one on record."""
+    version = guidelines.VERSION if version is None else version
+    _, created = GuidelinesAcceptance.objects.get_or_create(
+        member=member, version=version, defaults={"accepted_at": now or timezone.now()}
+    )
+    if version == guidelines.VERSION:
+        member.has_accepted_guidelines = True  # the cached answer, for the rest of this request
+    return created
+
+
+@transaction.atomic
+def set_muted_words(*, member: User, phrases: list[str]) -> bool:
+    """Makes `phrases` (normalised, as MutedWordsForm gives them) the member's muted words,
+    replacing the list. False when the list is already exactly that."""
+    wanted = {muting.normalise(phrase) for phrase in phrases}
+    current = set(MutedWord.objects.filter(member=member).values_list("phrase", flat=True))
+    if wanted == current:
+        return False
+    MutedWord.objects.filter(member=member, phrase__in=current - wanted).delete()
+    MutedWord.objects.bulk_create(
+        [MutedWord(member=member, phrase=phrase) for phrase in sorted(wanted - current)],
+        ignore_conflicts=True,  # a second tab saving the same words at the same moment
+    )
+    return True
+
+
+@transaction.atomic
+def hide_spaces(*, member: User, spaces, until) -> None:
+    """Hides `spaces` from the member's lists until `until`, for a break (prescriptions'
+    take_a_break calls this). Like the break itself, the latest choice replaces the
+    earlier one: spaces not chosen now come back at once."""
+    space_ids = {space.pk for space in spaces}
+    HiddenSpace.objects.filter(member=member).exclude(space_id__in=space_ids).delete()
+    for space_id in space_ids:
+        HiddenSpace.objects.update_or_create(
+            member=member, space_id=space_id, defaults={"until": until}
+        )
+
+
+def show_hidden_spaces(*, member: User) -> bool:
+    """Brings back every space the member hid for a break. False when none was hidden."""
+    was_hidden = HiddenSpace.objects.in_force(member).exists()
+    HiddenSpace.objects.filter(member=member).delete()  # ended ones too: nothing to keep
+    return was_hidden

@@ -1,17 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from community import calendar, roles, safety, selectors, services
+from community import calendar, guidelines, roles, safety, selectors, services
 from community.forms import (
     GatheringForm,
+    MutedWordsForm,
     PostEditForm,
     PostForm,
     ProfileForm,
@@ -22,8 +24,8 @@ from community.forms import (
     RSVPForm,
     SearchForm,
 )
-from community.models import RSVPStatus
-from community.permissions import ask_to_confirm, can_write, verified_member_required
+from community.models import MUTED_WORD_MAX, MUTED_WORDS_MAX, RSVPStatus
+from community.permissions import can_write, refuse_to_write, verified_member_required
 from fourc.lib import ratelimit
 from fourc.lib.forms import refuse, say_why, status_of, submitted
 
@@ -82,8 +84,10 @@ def profile_settings(request):
 
 
 def space_list(request):
+    hidden = selectors.hidden_spaces(request.user)
+    spaces = selectors.spaces_for(request.user).exclude(pk__in=[space.pk for space in hidden])
     return render(
-        request, "community/space_list.html", {"spaces": selectors.spaces_for(request.user)}
+        request, "community/space_list.html", {"spaces": spaces, "hidden_spaces": hidden}
     )
 
 
@@ -98,6 +102,9 @@ def _render_space(request, space, status=200):
     gatherings = (
         [] if request.GET.get("after") else selectors.space_upcoming_gatherings(space=space)
     )
+    muted = selectors.muted_words_for(request.user)
+    muted.mark(page.items)
+    muted.mark(page.extra["pinned"])
     return render(
         request,
         "community/space_detail.html",
@@ -107,7 +114,7 @@ def _render_space(request, space, status=200):
 
 
 @require_POST
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("follow", FOLLOW_LIMIT)
 def space_follow(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
@@ -165,8 +172,8 @@ def _reply_form_class(request, post):
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
     services.note_space_read(member=request.user, space_id=post.space_id)
-    if request.method == "POST" and not can_write(request.user):
-        return ask_to_confirm(request)
+    if request.method == "POST" and (refusal := refuse_to_write(request)):
+        return refusal
     draft = selectors.draft_for(member=request.user, post=post)
     initial = {"body": draft.body} if draft else None
     form = _reply_form_class(request, post)(request.POST or None, initial=initial)
@@ -232,6 +239,8 @@ def _render_post(request, post, form, status=200, *, support_card=False):
     summary = selectors.reaction_summary(
         member=request.user, posts=[] if post.is_removed else [post], replies=page.items
     )
+    muted = selectors.muted_words_for(request.user)
+    muted.mark([post, *page.items])
     context = {
         "post": post,
         "page": page,
@@ -268,7 +277,7 @@ def post_edit(request, pk):
     return render(request, "community/post_form.html", context, status=status_of(form))
 
 
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("edit", EDIT_LIMIT)
 def post_delete(request, pk):
     post = selectors.get_own_post(
@@ -292,7 +301,7 @@ def _confirm_removal(request, obj, what: str, remove, *, back):
 
 
 @require_POST
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("follow", FOLLOW_LIMIT)
 def post_follow(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
@@ -326,7 +335,7 @@ def reply_edit(request, pk):
     return render(request, "community/reply_form.html", context, status=status_of(form))
 
 
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("edit", EDIT_LIMIT)
 def reply_delete(request, pk):
     reply = selectors.get_own_reply(
@@ -391,7 +400,7 @@ def _reaction_news(reactions: list[dict], kind: str) -> str:
 # --- Reports ------------------------------------------------------------------
 
 
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("report", REPORT_LIMIT)
 def report(request, target, pk=None, handle=None):
     if target == "post":
@@ -430,7 +439,13 @@ def report(request, target, pk=None, handle=None):
 
 def unanswered(request):
     page = selectors.needs_a_reply_page(member=request.user, cursor=request.GET.get("after"))
-    return render(request, "community/unanswered.html", {"page": page, "rows": page.extra["rows"]})
+    selectors.muted_words_for(request.user).mark(page.items)
+    context = {
+        "page": page,
+        "rows": page.extra["rows"],
+        "hidden_spaces": selectors.hidden_spaces(request.user),
+    }
+    return render(request, "community/unanswered.html", context)
 
 
 @login_required
@@ -475,6 +490,9 @@ def search(request):
         page = selectors.search(
             member=request.user, q=form.cleaned_data["q"], cursor=request.GET.get("after")
         )
+        muted = selectors.muted_words_for(request.user)
+        for hit in page.items:
+            hit.muted = muted.folds(hit.post) or (hit.reply is not None and muted.folds(hit.reply))
     context = {"form": form, "page": page}
     return render(request, "community/search.html", context, status=status_of(form))
 
@@ -489,6 +507,7 @@ def member_detail(request, handle):
 def _render_member(request, member, status=200):
     blocked = selectors.is_blocked_between(request.user, member.pk)
     posts = [] if blocked else selectors.member_recent_posts(member=member, viewer=request.user)
+    selectors.muted_words_for(request.user).mark(posts)
     i_blocked = blocked and selectors.blocked_members(request.user).filter(blocked=member).exists()
     return render(
         request,
@@ -607,7 +626,7 @@ def gathering_edit(request, pk):
     return render(request, "community/gathering_form.html", context, status=status_of(form))
 
 
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_cancel(request, pk):
     gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
@@ -706,7 +725,7 @@ def gathering_rsvp(request, pk):
 
 
 @require_POST
-@verified_member_required
+@verified_member_required(guidelines=False)
 @ratelimit.limit("place", PLACE_LIMIT)
 def gathering_leave(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
@@ -792,3 +811,76 @@ def calendar_settings(request):
     )
     context = {"feed_url": feed_url}
     return render(request, "community/calendar_settings.html", context, status=status_of(form))
+
+
+# --- Guidelines and member controls -----------------------------------------------
+
+GUIDELINES_LIMIT = (30, 3600)
+MUTED_WORDS_LIMIT = (60, 3600)
+
+
+@ratelimit.limit("guidelines", GUIDELINES_LIMIT)
+def guidelines_page(request):
+    """The community guidelines, for everyone. A signed-in member who hasn't agreed to the
+    current version sees "I agree" below them; agreeing returns them to `next`: with
+    `resend`, by a 307 that sends the words they wrote again (permissions.
+    ask_to_accept_guidelines), otherwise by a plain redirect."""
+    back = _safe_next(request, request.GET.get("next", ""))
+    needs_agreement = request.user.is_authenticated and not request.user.has_accepted_guidelines
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = Form(request.POST)  # only a button; the rest is what they wrote, kept
+        if submitted(request, form):
+            services.accept_guidelines(member=request.user)
+            if back and request.GET.get("resend"):
+                return HttpResponseRedirect(back, preserve_request=True)  # a 307
+            messages.success(request, "Thank you. Welcome in.")
+            return redirect(back or reverse("home"))
+        say_why(request, form)
+        context = guidelines.context({"next": back, "needs_agreement": needs_agreement})
+        return render(request, "community/guidelines.html", context, status=status_of(form))
+    context = guidelines.context({"next": back, "needs_agreement": needs_agreement})
+    return render(request, "community/guidelines.html", context)
+
+
+def _safe_next(request, target: str) -> str:
+    """`target` when it is a path inside 4C, else ""."""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@login_required
+@ratelimit.limit("muted-words", MUTED_WORDS_LIMIT)
+def muted_words_settings(request):
+    initial = {"words": "\n".join(selectors.muted_phrases(request.user))}
+    form = MutedWordsForm(request.POST or None, initial=initial)
+    if submitted(request, form):
+        services.set_muted_words(member=request.user, phrases=form.cleaned_data["words"])
+        messages.success(
+            request,
+            "Saved. Posts and replies with these words will fold for you."
+            if form.cleaned_data["words"]
+            else "Saved. Nothing is muted now.",
+        )
+        return redirect("community:muted-words")
+    context = {"form": form, "words_max": MUTED_WORDS_MAX, "word_max": MUTED_WORD_MAX}
+    return render(request, "community/muted_words.html", context, status=status_of(form))
+
+
+@require_POST
+@login_required
+@ratelimit.limit("muted-words", MUTED_WORDS_LIMIT)
+def hidden_spaces_show(request):
+    """ "Show them again": the spaces hidden for a break come back to the lists (the
+    break from emails goes on)."""
+    form = Form(request.POST)  # only a button
+    if submitted(request, form):
+        if services.show_hidden_spaces(member=request.user):
+            messages.success(request, "Your spaces are back in your lists.")
+    else:
+        say_why(request, form)
+    return redirect(_next_or(request, reverse("home")))

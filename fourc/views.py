@@ -25,9 +25,13 @@ CELERY_CHECK_TIMEOUT = 3  # seconds to wait for a worker's answer
 def home(request):
     context = {}
     if request.user.is_authenticated:
+        muted = selectors.muted_words_for(request.user)  # read once, for both lists
+        activity = selectors.followed_spaces_activity(member=request.user, limit=8)
+        waiting = selectors.needs_a_reply(member=request.user, limit=3).items
         context = {
-            "activity": selectors.followed_spaces_activity(member=request.user, limit=8),
-            "waiting": selectors.needs_a_reply(member=request.user, limit=3).items,
+            "activity": muted.mark(activity),
+            "waiting": muted.mark(waiting),
+            "hidden_spaces": selectors.hidden_spaces(request.user),
             "check_in_form": CheckInForm(),
             "consent_form": ConsentForm(),
             "has_consent": prescription_selectors.has_consent(request.user),

@@ -69,6 +69,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         elif create:
             EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
 
+    @factory.post_generation
+    def accepted_guidelines(user, create, extracted, **kwargs):
+        """accepted_guidelines=True (the default): the member agreed to the current
+        guidelines, as at sign-up; False makes one who hasn't (yet, or since a change)."""
+        if create and extracted is not False:
+            community.accept_guidelines(member=user)
+
 
 def _in_role(role: str):
     """A post-generation step that puts the member in a role's group, as a moderator would."""

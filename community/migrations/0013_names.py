@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('community', '0011_space_reads'),
+        ('community', '0012_drafts'),
     ]
 
     operations = [

@@ -1,5 +1,6 @@
 from django import forms
 
+from community.models import Space
 from prescriptions.models import DAILY_CAP_MAX, NudgePreferences
 from prescriptions.nudges.schedule import WEEKLY_AT
 from prescriptions.nudges.services import BREAK_DAYS, EDITABLE
@@ -75,5 +76,20 @@ class BreakForm(forms.Form):
     days = forms.TypedChoiceField(
         choices=[(d, f"{d} day{'s' if d > 1 else ''}") for d in BREAK_DAYS],
         coerce=int,
-        error_messages={"invalid_choice": "A break is 1, 3, 7 or 30 days."},
+        error_messages={
+            "required": "A break is 1, 3, 7 or 30 days. Please choose one.",
+            "invalid_choice": "A break is 1, 3, 7 or 30 days.",
+        },
+    )
+    spaces = forms.ModelMultipleChoiceField(
+        queryset=Space.objects.filter(is_archived=False),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also hide these spaces from my lists while I'm away (optional)",
+        help_text="They leave your home page, the list of spaces and Needs a reply until "
+        "the break ends. You can still open them.",
+        error_messages={
+            "invalid_choice": "One of those spaces isn't open any more. Please choose again.",
+            "invalid_pk_value": "One of those spaces isn't open any more. Please choose again.",
+        },
     )

@@ -14,6 +14,7 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from community import services as community
 from community.models import User
 from prescriptions.models import NudgeKind, NudgePreferences
 from prescriptions.nudges import schedule
@@ -97,9 +98,12 @@ def update_preferences(*, member: User, now=None, **changes) -> NudgePreferences
 
 
 @transaction.atomic
-def take_a_break(*, member: User, days: int, now=None) -> NudgePreferences:
-    """Pauses every email for `days` (1, 3, 7 or 30) from now. Taking another break
-    replaces the first: the member's latest choice is the one that counts."""
+def take_a_break(*, member: User, days: int, spaces=None, now=None) -> NudgePreferences:
+    """Pauses every email for `days` (1, 3, 7 or 30) from now, and with `spaces` (a
+    list, maybe empty) hides those spaces from the member's lists for as long
+    (community.services.hide_spaces); `None` (a break taken from an email) leaves hidden
+    spaces as they are. Taking another break replaces the first: the member's latest
+    choice is the one that counts."""
     if days not in BREAK_DAYS:
         raise ValueError(f"A break is {', '.join(map(str, BREAK_DAYS))} days.")
     now = now or timezone.now()
@@ -108,6 +112,8 @@ def take_a_break(*, member: User, days: int, now=None) -> NudgePreferences:
     prefs.updated_at = now
     _reschedule(prefs, now=now)
     prefs.save()
+    if spaces is not None:
+        community.hide_spaces(member=member, spaces=spaces, until=prefs.paused_until)
     return prefs
 
 
@@ -117,6 +123,7 @@ def end_break(*, member: User, now=None) -> bool:
     prefs = _locked(member)
     if prefs.paused_until is None or prefs.paused_until <= now:
         return False
+    community.show_hidden_spaces(member=member)
     prefs.paused_until = None
     prefs.updated_at = now
     _reschedule(prefs, now=now)

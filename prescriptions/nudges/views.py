@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from community import selectors as community_selectors
 from fourc.lib import ratelimit
 from fourc.lib.forms import say_why, status_of, submitted
 from prescriptions.models import NudgeKind
@@ -42,13 +43,15 @@ def preferences(request):
     )
 
 
-def _page(request, prefs, form) -> dict:
+def _page(request, prefs, form, break_form=None) -> dict:
     now = timezone.now()
     paused = prefs.paused_until if prefs.paused_until and prefs.paused_until > now else None
     return {
         "form": form,
+        "break_form": break_form or BreakForm(),
         "prefs": prefs,
         "paused_until": paused,
+        "hidden_spaces": community_selectors.hidden_spaces(request.user) if paused else [],
         "break_days": services.BREAK_DAYS,
         "time_zone": request.user.time_zone,
     }
@@ -61,7 +64,7 @@ def take_a_break(request):
     form = BreakForm(request.POST)
     if submitted(request, form):
         days = form.cleaned_data["days"]
-        services.take_a_break(member=request.user, days=days)
+        services.take_a_break(member=request.user, days=days, spaces=form.cleaned_data["spaces"])
         messages.success(request, _break_words(days))
         return redirect("prescriptions:nudge-settings")
     say_why(request, form)
@@ -69,7 +72,7 @@ def take_a_break(request):
     return render(
         request,
         "prescriptions/nudge_settings.html",
-        _page(request, prefs, PreferencesForm(instance=prefs)),
+        _page(request, prefs, PreferencesForm(instance=prefs), break_form=form),
         status=status_of(form),
     )
 

@@ -25,6 +25,7 @@ def test_a_newcomer_joins_confirms_logs_in_and_finds_help_in_one_click(live_serv
     page.get_by_label("Email").fill("maya@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_label("I've read the community guidelines").check()
     page.get_by_role("button", name="Join 4C").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
 
@@ -68,6 +69,7 @@ def test_sign_up_works_with_javascript_off(live_server, browser):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill("not the same password")
     page.get_by_label("Time zone").select_option("America/New_York")
+    page.get_by_label("I've read the community guidelines").check()
     page.get_by_role("button", name="Join 4C").click()
 
     # Bad input: a clear message, and what was typed is still there.
@@ -75,6 +77,7 @@ def test_sign_up_works_with_javascript_off(live_server, browser):
     expect(page.get_by_label("Display name")).to_have_value("Sam")
     expect(page.get_by_label("Email")).to_have_value("sam@example.org")
     expect(page.get_by_label("Time zone")).to_have_value("America/New_York")
+    expect(page.get_by_label("I've read the community guidelines")).to_be_checked()
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)

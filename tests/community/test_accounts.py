@@ -20,6 +20,7 @@ def signup_data(**overrides):
         "password1": GOOD_PASSWORD,
         "password2": GOOD_PASSWORD,
         "time_zone": "Europe/London",
+        "accept_guidelines": "on",
     }
     data.update(overrides)
     return data
@@ -138,6 +139,7 @@ def test_two_members_with_the_same_display_name_get_different_handles(client):
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Choose a time zone"),
         ({"email": "not-an-email"}, "email", "valid email"),
         ({"email": ""}, "email", "required"),
+        ({"accept_guidelines": ""}, "accept_guidelines", "read the community guidelines"),
     ],
 )
 def test_bad_sign_up_input_gets_a_clear_error_and_keeps_what_was_typed(

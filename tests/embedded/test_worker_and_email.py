@@ -86,6 +86,7 @@ def test_the_sign_up_confirmation_email_is_printed_on_the_console(client, db, se
             "password1": "river-lantern-quiet-42",
             "password2": "river-lantern-quiet-42",
             "time_zone": "Europe/London",
+            "accept_guidelines": "on",
         },
     )
 

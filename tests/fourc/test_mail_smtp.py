@@ -52,6 +52,7 @@ def test_the_confirmation_email_travels_through_real_smtp(client, settings, smtp
             "password1": "bread-oven-morning-7",
             "password2": "bread-oven-morning-7",
             "time_zone": "Europe/London",
+            "accept_guidelines": "on",
         },
     )
 
