@@ -83,6 +83,7 @@ def signup_data(display_name, **overrides):
         "password1": GOOD_PASSWORD,
         "password2": GOOD_PASSWORD,
         "time_zone": "Europe/London",
+        "accept_guidelines": "on",
     }
     data.update(overrides)
     return data
@@ -238,6 +239,7 @@ def test_the_admin_refuses_a_reserved_name_even_for_a_moderator(client, moderato
             "pronouns": "",
             "bio": "",
             "time_zone": "UTC",
+            "accept_guidelines": "on",
             "is_active": "on",
             "is_staff": "on",
             "groups": [g.pk for g in moderator.groups.all()],

@@ -697,7 +697,9 @@ def test_a_reply_in_crisis_words_brings_help_and_no_cheerful_prompt(
     check_in(consented, energy=2, urge="avoid")
 
     response = member_client.post(
-        waiting.get_absolute_url(), {"body": "Same. I want to die tonight."}, follow=True
+        waiting.get_absolute_url(),
+        {"body": "Same. I want to die tonight.", "post_anyway": "1"},
+        follow=True,
     )
 
     page = html.unescape(response.content.decode())
