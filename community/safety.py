@@ -16,18 +16,26 @@ Open this file to answer "what happens when someone writes in crisis words?".
   "no help".
 - **The phrase language** (`compile_phrase`), written by moderators, never raw regex:
   words; `(a|b c)` for alternatives; `[words]` for optional words; `...` for up to
-  three other words in between; `#` for a number. Words match whatever the case,
+  three other words in between; `#` for a number of ten or more (an amount of pills,
+  not a dose); a final `.` for the end of a sentence or clause ("want to live ." is
+  not "want to live in Leeds"). Refused, with a reason: what isn't the language, a
+  phrase whose words are all optional, or one that can match a single short word
+  ("die"). Words match whatever the case,
   punctuation, apostrophes (curly, straight or missing: "dont", "im", "cant"), simple
   inflections (a base word also matches -s/-es, -ed, -ing and common irregular forms:
   "take" matches "took", "cut" matches "cutting"; write "took" to match only "took"),
-  extra spaces, and a one-letter typo in words of seven letters or more
-  ("suicidel"). A phrase matches whole words only, inside one sentence, never part
-  of another word: "kill myself" is not in "skill myselfie". Everyday sayings are
+  extra spaces, and a one-letter typo in words of seven letters or more, not counting an
+  -s, -ed or -ing ending ("suicidel"; real words near them, such as "overdoes", stay).
+  A phrase matches whole words only, inside one sentence (commas don't stop it), never
+  part of another word: "kill myself" is not in "skill myselfie". Everyday sayings are
   kept out by writing phrases, never single short words: "die" alone would catch
   "the printer died"; "want to die" does not.
-- **Speed**: the active phrases are compiled once per process into one regular
-  expression. A moderator's change moves a generation in the cache (`forget`); each
-  process looks at it at most every `CHECK_SECONDS` and builds again when it moved.
+- **Speed** (it runs in hot loops: every post of two days when building targets): the
+  active phrases are compiled once per process, grouped by the words they can start
+  with, and tried only where such a word stands. A moderator's change moves a
+  generation in the cache (`forget`); each process looks at it at most every
+  `CHECK_SECONDS` and builds again when it moved (a generation missing from the cache
+  keeps what the process has).
 - **A post, reply or edit in crisis words**: its author sees a calm message with the
   help page on the next page (`community.views._offer_help_if_needed`).
 - **A check-in whose note is in crisis words**, or made while the member's latest post
@@ -132,7 +140,10 @@ _JOINED = {
     ("over", "dosing"): "overdosing",
 }  # fmt: skip
 # Real words one letter away from a long phrase word: never taken for a typo.
-NOT_TYPOS = frozenset({"overdoes", "meditation", "mourning", "believes", "relieves"})
+NOT_TYPOS = _set(
+    "overdoes meditation mourning massage passive shallow reserve exiting thinning turning "
+    "boarding carving burying sweeping steeping"
+)
 
 
 def _expand(token: str) -> str:
@@ -216,21 +227,25 @@ _VOWELS = set("aeiou")
 
 def forms(word: str) -> frozenset[str]:
     """What a word of a phrase matches: itself, its irregular forms, and, for a word of
-    three letters or more that is not a function word, -s/-es/-ed/-ing (doubling a last
-    consonant, dropping a last e, y to ies/ied). Over-generating is harmless ("cutted")."""
+    three letters or more that is not a function word, its -s, -ed and -ing forms
+    (a last e dropped, a last consonant doubled, y to ies/ied, -es after s, x, z, ch,
+    sh and o). A rare wrong form ("cutted") is harmless: nobody writes it by accident
+    into an ordinary sentence."""
     found = {word, *_IRREGULAR.get(word, "").split()}
     if len(word) < 3 or word in _FUNCTION_WORDS or not word.isalpha():
         return frozenset(found)
-    found |= {word + "s", word + "es", word + "ed", word + "ing"}
     last = word[-1]
-    if last == "e":
-        found |= {word + "d", word[:-1] + "ing"}
-        if word.endswith("ie"):
-            found.add(word[:-2] + "ying")
+    if word.endswith("ie"):
+        found |= {word + "s", word + "d", word[:-2] + "ying"}
+    elif last == "e":
+        found |= {word + "s", word + "d", word[:-1] + "ing"}
     elif last == "y" and word[-2] not in _VOWELS:
-        found |= {word[:-1] + "ies", word[:-1] + "ied"}
-    elif last not in _VOWELS and last not in "wxy" and word[-2] in _VOWELS:
-        found |= {word + last + "ing", word + last + "ed"}
+        found |= {word[:-1] + "ies", word[:-1] + "ied", word + "ing"}
+    else:
+        sibilant = word.endswith(("s", "x", "z", "ch", "sh", "o"))
+        found |= {word + ("es" if sibilant else "s"), word + "ed", word + "ing"}
+        if last not in _VOWELS and last not in "wxy" and word[-2] in _VOWELS:
+            found |= {word + last + "ing", word + last + "ed"}
     return frozenset(found)
 
 
@@ -242,11 +257,12 @@ _TENS += "twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds
 _UNITS = "one two three four five six seven eight nine"
 # Ten or more: "30", "forty", "twenty five", "a hundred", "dozens" (an amount, not a dose).
 _NUMBER = (
-    r"(?:, )?(?:[1-9]\d+|" + "|".join(_TENS.split()) + r") (?:(?:" + "|".join(_UNITS.split())
-    + r"|hundred) )?"
+    r"(?:[1-9]\d+|" + "|".join(_TENS.split()) + r"),? (?:(?:" + "|".join(_UNITS.split())
+    + r"|hundred),? )?"
 )  # fmt: skip
-_GAP = rf"(?:(?:, )?[^ {re.escape(BREAK + COMMA)}]+ ){{0,{GAP_WORDS}}}"
-_END = rf"(?:[{re.escape(BREAK + COMMA)}] |$)"
+# In prepared text a comma sticks to the word before it ("live, honestly").
+_GAP = rf"(?:[^ {re.escape(BREAK + COMMA)}]+,? ){{0,{GAP_WORDS}}}"
+_END = r"(?:(?<=, )|\. |$)"
 HELP = (
     "Write words, with ( | ) for alternatives, [ ] for optional words, ... for up to "
     f"{GAP_WORDS} words in between, # for a number of ten or more, and a full stop at the "
@@ -384,8 +400,12 @@ def _lone_words(node: _Node) -> set[str]:
 def _regex(node: _Node) -> str:
     """Every word of the match is followed by one space, as in `_prepared`'s text."""
     if node.kind == "word":
-        options = sorted(forms(node.word), key=lambda w: (-len(w), w))
-        return "(?:, )?(?:" + "|".join(re.escape(w) for w in options) + ") "
+        word = node.word
+        found = forms(word)
+        endings = sorted({f[len(word) :] for f in found if f.startswith(word) and f != word})
+        options = [re.escape(word) + ("(?:" + "|".join(endings) + ")?" if endings else "")]
+        options += sorted(re.escape(f) for f in found if not f.startswith(word))
+        return (options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")") + ",? "
     if node.kind == "num":
         return _NUMBER
     if node.kind == "end":
@@ -442,6 +462,7 @@ class CompiledPhrase:
     regex: str
     words: frozenset[str]  # the phrase's words as written (their base forms)
     firsts: frozenset[str] | None  # the words a match can start with (None: any word)
+    search: re.Pattern  # finds the phrase in prepared text
 
 
 def compile_phrase(pattern: str) -> CompiledPhrase:
@@ -470,12 +491,15 @@ def compile_phrase(pattern: str) -> CompiledPhrase:
         raise PhraseError("A phrase starts with a word: “...” and “.” go after words.")
     regex = _regex(tree)
     try:
-        re.compile(regex)
+        search = re.compile("(?<= )" + regex)
     except re.error as error:  # pragma: no cover - escaped input; kept as a last guard
         raise PhraseError(f"This phrase could not be read ({error}). {HELP}") from error
-    firsts, _ = _firsts(tree)
     return CompiledPhrase(
-        pattern=pattern.strip(), regex=regex, words=frozenset(_words_in(tree)), firsts=firsts
+        pattern=pattern.strip(),
+        regex=regex,
+        words=frozenset(_words_in(tree)),
+        firsts=_firsts(tree)[0],
+        search=search,
     )
 
 
@@ -503,6 +527,17 @@ def _one_edit_apart(a: str, b: str) -> bool:
     short, long = (a, b) if len(a) < len(b) else (b, a)
     i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
     return short[i:] == long[i + 1 :]
+
+
+def _long(word: str) -> bool:
+    """Seven letters or more, not counting an -s, -ed or -ing ending: "suicidal" and
+    "painkillers" are long; "cutting" and "burning" are not (one letter from "putting"
+    and "turning": a short word's forms are never mended to)."""
+    for ending in ("ing", "ed", "s"):
+        if word.endswith(ending):
+            word = word[: -len(ending)]
+            break
+    return len(word) >= TYPO_MIN and word.isalpha()
 
 
 class _Typos:
@@ -569,60 +604,67 @@ class Assessment:
 
 
 class Matcher:
-    """A set of phrases compiled together. For "any?", the phrases are grouped by the
-    words they can start with, one regular expression a group, tried only where such a
-    word stands: a long post costs a walk over its words, not every phrase at every
-    word. For "which?", one expression a phrase."""
+    """A set of compiled phrases. For "any?", the phrases are indexed by the words they
+    can start with and tried only where such a word stands: a long post costs a walk over
+    its words, not every phrase at every word. For "which?", each phrase in turn."""
 
     def __init__(self, phrases: list[tuple[Phrase, CompiledPhrase]], *, token=None):
         self.token = token
         self.checked_at = _clock()
         self.phrases = tuple(phrase for phrase, _ in phrases)
-        self.each = tuple(re.compile("(?<= )" + c.regex) for _, c in phrases)
-        starting: dict[str, list[str]] = {}
-        anywhere: list[str] = []
+        self.each = tuple(c.search for _, c in phrases)
+        starting: dict[str, list[re.Pattern]] = {}
+        self.anywhere = tuple(c.search for _, c in phrases if c.firsts is None)
         for _, c in phrases:
-            for first in c.firsts if c.firsts is not None else ():
-                starting.setdefault(first, []).append(c.regex)
-            if c.firsts is None:
-                anywhere.append(c.regex)
-        self.starting = {
-            first: re.compile("(?:" + "|".join(dict.fromkeys(regexes)) + ")")
-            for first, regexes in starting.items()
-        }
-        self.anywhere = re.compile("(?<= )(?:" + "|".join(anywhere) + ")") if anywhere else None
+            for first in c.firsts or ():
+                starting.setdefault(first, []).append(c.search)
+        self.starting = {first: tuple(searches) for first, searches in starting.items()}
         written = {word for _, c in phrases for word in c.words}
         known = {form for word in written for form in forms(word)}
-        long_forms = {form for w in written if len(w) >= TYPO_MIN for form in forms(w)}
+        long_forms = {form for word in written if _long(word) for form in forms(word)}
         self.typos = _Typos(long_forms, known)
 
     def words(self, text: str) -> list[str]:
         """The words as phrases read them (see `words_of`), typos mended."""
         return [self.typos.mend(w) for w in words_of(text)]
 
-    def _found(self, words: list[str]) -> bool:
-        prepared = " " + " ".join(words) + " "
-        if self.anywhere is not None and self.anywhere.search(prepared):
-            return True
+    @staticmethod
+    def _prepared(words: list[str]) -> tuple[str, list[tuple[int, str]]]:
+        """The text as phrases read it, "␣word word, word . word␣" (a comma sticks to the
+        word before it), and where each word starts."""
+        parts: list[str] = []
+        starts: list[tuple[int, str]] = []
         at = 1
         for word in words:
-            regex = self.starting.get(NUMBER if word in _NUMBERS or word.isdigit() else word)
-            if regex is not None and regex.match(prepared, at):
-                return True
+            if word == COMMA and parts:
+                parts[-1] += COMMA
+                at += 1
+                continue
+            starts.append((at, word))
+            parts.append(word)
             at += len(word) + 1
+        return " " + " ".join(parts) + " ", starts
+
+    def _found(self, prepared: str, starts: list[tuple[int, str]]) -> bool:
+        if any(search.search(prepared) for search in self.anywhere):
+            return True
+        for at, word in starts:
+            key = NUMBER if word in _NUMBERS or word.isdigit() else word
+            for search in self.starting.get(key, ()):
+                if search.match(prepared, at):
+                    return True
         return False
 
     def matches(self, text: str) -> bool:
-        return bool(text) and self._found(self.words(text))
+        return bool(text) and self._found(*self._prepared(self.words(text)))
 
     def assess(self, text: str) -> Assessment:
         if not text:
             return Assessment()
-        words = self.words(text)
-        read_as = " ".join(words)
-        if not self._found(words):
+        prepared, starts = self._prepared(self.words(text))
+        read_as = prepared.strip()
+        if not self._found(prepared, starts):
             return Assessment(read_as=read_as)
-        prepared = f" {read_as} "
         found = tuple(
             phrase
             for phrase, regex in zip(self.phrases, self.each, strict=True)

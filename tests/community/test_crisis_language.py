@@ -166,6 +166,9 @@ MUST_NOT = [
     "I'm willing myself to go to the gym",
     "she overdoes it with the garlic",
     "I've been doing meditation to calm down",
+    "I'm putting again after years away from golf",
+    "I relapsed after turning forty, back on the cigarettes",
+    "the power was cut again last night",
     # Ending, going on, being here: said of other things
     "we ended the meeting early",
     "I want to end it with him, we're not good for each other",
@@ -352,9 +355,20 @@ def test_one_letter_typos_in_long_words_are_mended(typo, meant):
     assert safety.matcher().words(typo) == [meant]
 
 
-@pytest.mark.parametrize("word", ["overdoes", "meditation", "willing", "killing", "hunting"])
+@pytest.mark.parametrize(
+    "word", ["overdoes", "meditation", "willing", "killing", "hunting", "putting", "turning"]
+)
 def test_real_words_and_short_words_are_never_taken_for_typos(word):
     assert safety.matcher().words(word) == [word]
+
+
+@pytest.mark.parametrize(
+    ("word", "long"),
+    [("suicidal", True), ("painkillers", True), ("overdosed", True), ("cutting", False),
+     ("burning", False), ("tablets", False), ("myself", False)],
+)  # fmt: skip
+def test_long_words_are_counted_without_their_ending(word, long):
+    assert safety._long(word) is long
 
 
 def test_a_phrase_never_matches_inside_other_words():
