@@ -630,8 +630,9 @@ class Matcher:
 
     @staticmethod
     def _prepared(words: list[str]) -> tuple[str, list[tuple[int, str]]]:
-        """The text as phrases read it, "␣word word, word . word␣" (a comma sticks to the
-        word before it), and where each word starts."""
+        """The text as phrases read it (words between single spaces, a space at each end,
+        a comma stuck to the word before it: " i want to live, honestly "), and where
+        each word starts."""
         parts: list[str] = []
         starts: list[tuple[int, str]] = []
         at = 1
