@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from community import roles, services
+from community import roles, safety, services
 from community.models import (
+    BODY_MAX,
     RSVP,
     CrisisLine,
+    CrisisPhrase,
     Gathering,
     GuidelinesAcceptance,
     Post,
@@ -87,6 +90,105 @@ class CrisisLineAdmin(admin.ModelAdmin):
     list_editable = ("order", "is_active")
     list_filter = ("is_active", "region")
     search_fields = ("name", "region", "how_to_reach")
+
+
+class CrisisPhraseForm(forms.ModelForm):
+    class Meta:
+        model = CrisisPhrase
+        fields = ["family", "pattern", "note"]
+
+    def clean_pattern(self):
+        # The database's unique constraint covers active phrases only, which the form
+        # cannot see (is_active is not on it): said here, kindly, instead of a 500.
+        pattern = self.cleaned_data["pattern"].strip()
+        if CrisisPhrase.objects.filter(is_active=True, pattern__iexact=pattern).exists():
+            raise forms.ValidationError("This phrase is already on the list.")
+        return pattern
+
+
+class SentenceForm(forms.Form):
+    sentence = forms.CharField(
+        label="Test a sentence",
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Nothing is saved. It is read against the active phrases as they are now.",
+        error_messages={"required": "Write a sentence to test it against the phrases."},
+    )
+
+
+@admin.register(CrisisPhrase)
+class CrisisPhraseAdmin(admin.ModelAdmin):
+    """Moderators keep the crisis phrases: add, retire (never delete), and test a
+    sentence on the list's own page. Every change reaches the matcher within seconds."""
+
+    form = CrisisPhraseForm
+    list_display = ("pattern", "family", "is_active", "note", "created_by", "created_at")
+    list_filter = ("family", "is_active")
+    search_fields = ("pattern", "note")
+    list_select_related = ("created_by",)
+    ordering = ("family", "pattern")
+    actions = ["retire"]
+    change_list_template = "admin/community/crisisphrase/change_list.html"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("family", "pattern", "note")
+        return ("family", "pattern", "note", "is_active", "created_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A phrase's words never change under its history: retire it and add another.
+        if obj is None:
+            return ()
+        return ("family", "pattern", "is_active", "created_by", "created_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["note"])  # only the note is editable; it matches nothing
+            return
+        data = form.cleaned_data
+        obj.pk = services.add_crisis_phrase(
+            family=data["family"], pattern=data["pattern"], note=data["note"], by=request.user
+        ).pk
+
+    @admin.action(description="Retire the selected phrases (they stop matching)")
+    def retire(self, request, queryset):
+        retired = sum(
+            services.retire_crisis_phrase(phrase=phrase, by=request.user) for phrase in queryset
+        )
+        self.message_user(request, f"Retired {retired} phrase(s).")
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, with "test a sentence" on top: a POST with a sentence (and no
+        action) is read against the active phrases, freshly from the table; an empty one
+        is a 400 that keeps the form."""
+        form, tested = SentenceForm(), None
+        testing = (
+            request.method == "POST"
+            and "sentence" in request.POST
+            and "index" not in request.POST
+            and ACTION_CHECKBOX_NAME not in request.POST
+        )
+        if testing:
+            form = SentenceForm(request.POST)
+            if form.is_valid():
+                tested = safety.build().assess(form.cleaned_data["sentence"])
+        context = {
+            **(extra_context or {}),
+            "sentence_form": form,
+            "tested": tested,
+            "tested_phrases": [
+                (phrase, safety.Family(phrase.family).label) for phrase in tested.phrases
+            ]
+            if tested
+            else [],
+        }
+        response = super().changelist_view(request, context)
+        if testing and form.errors:
+            response.status_code = 400
+        return response
 
 
 # --- Community moderation -------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from community.names import validate_display_name, validate_handle_name
+from community.safety import PHRASE_MAX, Family, validate_phrase
 
 DISPLAY_NAME_MAX = 50
 HANDLE_MIN = 3
@@ -174,6 +175,47 @@ class CrisisLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
+
+
+class CrisisPhrase(models.Model):
+    """A phrase of crisis language, in a family, written in the phrase language of
+    `community.safety` (which compiles and matches it). Moderators add and retire
+    phrases in the admin; a retired phrase stays, so the list keeps its history.
+    The default list ships in a data migration."""
+
+    family = models.CharField(max_length=20, choices=Family.choices)
+    pattern = models.CharField(
+        max_length=PHRASE_MAX,
+        validators=[validate_phrase],
+        help_text=(
+            "Words, with (a|b) for alternatives, [words] for optional words, ... for up to "
+            "three words in between, # for a number of ten or more, and a full stop at the "
+            "end for the end of a sentence. Case, apostrophes, -s/-ed/-ing and small typos "
+            "are handled for you. Example: (don't|do not) want to (wake up|be here)."
+        ),
+    )
+    note = models.CharField(
+        max_length=240, blank=True, help_text="Why this phrase is here, for other moderators."
+    )
+    is_active = models.BooleanField(default=True, help_text="Retired phrases no longer match.")
+    created_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["family", "pattern"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("pattern"),
+                condition=models.Q(is_active=True),
+                name="crisis_phrase_active_unique",
+                violation_error_message="This phrase is already on the list.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.pattern
 
 
 # --- Community ----------------------------------------------------------------

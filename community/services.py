@@ -16,11 +16,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
-from community import guidelines, muting, notifications, roles, signals, text
+from community import guidelines, muting, notifications, roles, safety, signals, text
 from community.models import (
     RSVP,
     Block,
     CalendarToken,
+    CrisisPhrase,
     Draft,
     Gathering,
     GatheringStatus,
@@ -997,3 +998,29 @@ def show_hidden_spaces(*, member: User) -> bool:
     was_hidden = HiddenSpace.objects.in_force(member).exists()
     HiddenSpace.objects.filter(member=member).delete()  # ended ones too: nothing to keep
     return was_hidden
+
+
+# --- Crisis phrases ----------------------------------------------------------------------
+
+
+def add_crisis_phrase(*, family: str, pattern: str, by: User, note: str = "") -> CrisisPhrase:
+    """A moderator's new phrase: it matches in this process at once and in every other
+    within seconds (`safety.forget`). The phrase language is checked here too
+    (ValidationError), so no caller can store a phrase that cannot compile."""
+    phrase = CrisisPhrase(family=family, pattern=pattern.strip(), note=note, created_by=by)
+    phrase.full_clean()
+    with transaction.atomic():
+        phrase.save()
+        safety.forget()
+    return phrase
+
+
+def retire_crisis_phrase(*, phrase: CrisisPhrase, by: User) -> bool:
+    """The phrase stops matching and stays on the list, retired (phrases are never
+    deleted, so the list keeps its history). Retiring a retired phrase changes nothing."""
+    with transaction.atomic():
+        retired = CrisisPhrase.objects.filter(pk=phrase.pk, is_active=True).update(is_active=False)
+        if retired:
+            safety.forget()
+    phrase.is_active = False
+    return bool(retired)

@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
+from community import safety
 from tests.factories import (
     PASSWORD,
     HostFactory,
@@ -13,6 +15,15 @@ from tests.factories import (
 
 # The embedded suite runs on its own (SQLite, `bin/test --embedded`), never on PostgreSQL.
 collect_ignore = ["embedded"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _crisis_phrases_compiled(django_db_setup, django_db_blocker):
+    """Each process compiles the crisis phrases on first use (one query): done here, so
+    no test's query count depends on being the first to match."""
+    with django_db_blocker.unblock():
+        safety.matcher()
+        connection.close()  # opened outside any test: nothing else would close it
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,13 @@ def put_back() -> None:
                 codename__in=_migration(app, name).MODERATOR_PERMISSIONS,
             )
         )
+    phrases = _migration("community", "0016_default_crisis_phrases")
+    phrases.add_phrases(apps, None)
+    moderators.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="community", codename__in=phrases.MODERATOR_PERMISSIONS
+        )
+    )
     _migration("prescriptions", "0002_activity_catalogue").add_catalogue(apps, None)
     reach_out = _migration("prescriptions", "0003_reach_out_and_moderator_permissions").REACH_OUT
     apps.get_model("prescriptions", "Activity").objects.update_or_create(

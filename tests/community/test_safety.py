@@ -5,6 +5,7 @@ import pytest
 from community.safety import mentions_crisis
 
 
+@pytest.mark.django_db  # the phrases are moderators' data
 @pytest.mark.parametrize(
     "text",
     [
@@ -27,6 +28,7 @@ def test_crisis_language_is_recognised(text):
     assert mentions_crisis(text)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "text",
     [

@@ -108,6 +108,9 @@ def test_roles_exist_with_their_permissions_and_never_reach_health_data():
 
     codenames = set(moderators.permissions.values_list("codename", flat=True))
     assert {"change_crisisline", "view_user"} <= codenames
+    # The crisis phrases: kept (added, retired) and tested, never deleted.
+    assert {"view_crisisphrase", "add_crisisphrase", "change_crisisphrase"} <= codenames
+    assert "delete_crisisphrase" not in codenames
     # The activity catalogue and the nudge log (kinds and statuses), yes; check-ins,
     # consents and prescriptions (health data), never.
     prescriptions = set(
