@@ -8,6 +8,7 @@ urlpatterns = [
     path("help/", views.help_now, name="help"),
     path("settings/profile/", views.profile_settings, name="profile-settings"),
     path("settings/blocked/", views.blocked_list, name="blocked"),
+    path("settings/paused/", views.suspension, name="suspension"),
     path("spaces/", views.space_list, name="space-list"),
     path("spaces/<slug:slug>/", views.space_detail, name="space-detail"),
     path("spaces/<slug:slug>/follow/", views.space_follow, name="space-follow"),
