@@ -381,6 +381,3 @@ def posting_refusal(author: User) -> str:
     5 reported items in 24 hours, until a moderator looks."""
     return POSTING_PAUSED_MESSAGE if author.posting_paused_at is not None else ""
 
-
-def open_items_for(*, member: User):
-    return QueueItem.objects.open().filter(Q(author=member) | Q(member=member))
