@@ -20,7 +20,6 @@ Nothing here reads or shows anything from prescriptions.
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from community import notifications, services
@@ -380,4 +379,3 @@ def posting_refusal(author: User) -> str:
     """Why this member may not post or reply now ("" when they may): the pause after
     5 reported items in 24 hours, until a moderator looks."""
     return POSTING_PAUSED_MESSAGE if author.posting_paused_at is not None else ""
-

@@ -340,9 +340,7 @@ def test_moderators_hide_and_restore_through_the_admin(client, moderator, member
     enrol_totp(moderator)
     client.force_login(moderator)
 
-    asks = client.post(
-        "/admin/community/post/", {"action": "hide", "_selected_action": [post.pk]}
-    )
+    asks = client.post("/admin/community/post/", {"action": "hide", "_selected_action": [post.pk]})
     assert asks.status_code == 200  # first, the resolution note
     assert not Post.objects.get(pk=post.pk).is_hidden
     response = client.post(
