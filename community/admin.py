@@ -1,25 +1,241 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
-from community import roles, safety, services
+from community import moderation, roles, safety, services
 from community.models import (
     BODY_MAX,
+    MODERATION_NOTE_MAX,
     RSVP,
     CrisisLine,
     CrisisPhrase,
     Gathering,
     GuidelinesAcceptance,
+    ModerationAction,
     Post,
+    QueueItem,
     Reaction,
     Reply,
     Report,
-    ReportStatus,
     Space,
+    SuspensionLength,
     User,
 )
+
+# --- Moderators' actions: each asks for a note, then calls its service ----------------
+
+
+class ModerationNoteForm(forms.Form):
+    note = forms.CharField(
+        label="Resolution note",
+        max_length=MODERATION_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=(
+            "Why, in a sentence or two: it goes in the moderation log. For a warning or "
+            "a suspension the member reads it too, so write it to them, kindly."
+        ),
+        error_messages={
+            "required": "Please write a resolution note: the log keeps why each action was taken."
+        },
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError(
+                "Please write a resolution note: the log keeps why each action was taken."
+            )
+        return note
+
+
+class SuspendForm(ModerationNoteForm):
+    length = forms.ChoiceField(
+        label="For how long",
+        choices=SuspensionLength.choices,
+        error_messages={"required": "Please choose how long the suspension lasts."},
+    )
+
+
+class NotApplicable(Exception):
+    """This action doesn't fit this row (e.g. hiding a member)."""
+
+
+def _needs_content(content):
+    if content is None:
+        raise NotApplicable("Hide and restore work on posts and replies; for a member, suspend.")
+    return content
+
+
+def _ladder(member):
+    sanctions = moderation.earlier_sanctions(member)
+    suggestion = moderation.suggested_length(sanctions)
+    return {
+        "member": member,
+        "sanctions": sanctions,
+        "suggestion": suggestion,
+        "suggestion_label": SuspensionLength(suggestion).label,
+    }
+
+
+def moderation_action(name, description, run, *, member_of=None):
+    """An admin action that first asks for the resolution note (and, with `member_of`,
+    a suspension's length, beside each member's earlier sanctions and the next step of
+    the ladder), then calls `run(obj, moderator, **cleaned_data)` for each selected row.
+    A missing note keeps the form, with a clear error (400)."""
+
+    def action(modeladmin, request, queryset):
+        form_class = SuspendForm if member_of else ModerationNoteForm
+        ladders = []
+        initial = None
+        if member_of:
+            members = {m.pk: m for m in (member_of(obj) for obj in queryset)}
+            ladders = [_ladder(m) for m in members.values()]
+            if len(ladders) == 1:
+                initial = {"length": ladders[0]["suggestion"]}
+        form = form_class(request.POST if "apply" in request.POST else None, initial=initial)
+        if form.is_valid():
+            done, refused = 0, []
+            for obj in queryset:
+                try:
+                    done += bool(run(obj, request.user, **form.cleaned_data))
+                except (services.CommunityError, NotApplicable) as error:
+                    refused.append(f"{obj}: {error}")
+            modeladmin.message_user(request, f"{description}: {done} done.")
+            for why in refused:
+                modeladmin.message_user(request, why, level="warning")
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "opts": modeladmin.model._meta,
+            "queryset": list(queryset),
+            "form": form,
+            "ladders": ladders,
+            "action": name,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request,
+            "admin/community/moderation_action.html",
+            context,
+            status=400 if form.is_bound else 200,
+        )
+
+    action.__name__ = name
+    action.short_description = description
+    return action
+
+
+def _content_actions(content_of, author_of):
+    """Hide, hide and warn, restore, and suspend the author: for queue rows, posts and
+    replies alike."""
+    return [
+        moderation_action(
+            "hide",
+            "Hide",
+            lambda obj, moderator, note: moderation.hide(
+                content=_needs_content(content_of(obj)), moderator=moderator, note=note
+            ),
+        ),
+        moderation_action(
+            "hide_and_warn",
+            "Hide and warn the author",
+            lambda obj, moderator, note: moderation.hide_and_warn(
+                content=_needs_content(content_of(obj)), moderator=moderator, note=note
+            ),
+        ),
+        moderation_action(
+            "restore",
+            "Restore",
+            lambda obj, moderator, note: moderation.restore(
+                content=_needs_content(content_of(obj)), moderator=moderator, note=note
+            ),
+        ),
+        moderation_action(
+            "suspend",
+            "Suspend the author",
+            lambda obj, moderator, note, length: moderation.suspend(
+                member=author_of(obj),
+                moderator=moderator,
+                length=length,
+                note=note,
+                **({"post": obj} if isinstance(obj, Post) else {}),
+                **({"reply": obj} if isinstance(obj, Reply) else {}),
+                **({"post": obj.post, "reply": obj.reply} if isinstance(obj, QueueItem) else {}),
+            ),
+            member_of=author_of,
+        ),
+    ]
+
+
+def _lift_action(member_of):
+    return moderation_action(
+        "lift_suspension",
+        "Lift the suspension",
+        lambda obj, moderator, note: moderation.lift_suspension(
+            member=member_of(obj), moderator=moderator, note=note
+        ),
+    )
+
+
+class LogInline(admin.TabularInline):
+    """The target's lines of the moderation log, on its own admin page: read-only."""
+
+    model = ModerationAction
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "by", "note", "suspension")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+    verbose_name = "moderation log entry"
+    verbose_name_plural = "moderation log"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("moderator")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PostLogInline(LogInline):
+    fk_name = "post"
+
+
+class ReplyLogInline(LogInline):
+    fk_name = "reply"
+
+
+class MemberLogInline(LogInline):
+    fk_name = "member"
+
+
+class SuspendedFilter(admin.SimpleListFilter):
+    title = "suspended"
+    parameter_name = "suspended"
+
+    def lookups(self, request, model_admin):
+        return [("now", "Suspended now"), ("paused", "Posting paused")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "now":
+            return queryset.filter(suspended_until__gt=timezone.now())
+        if self.value() == "paused":
+            return queryset.filter(posting_paused_at__isnull=False)
+        return queryset
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -62,15 +278,30 @@ class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
     ordering = ("-date_joined",)
     list_display = ("display_name", "handle", "email", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "groups")
+    list_filter = ("is_active", "is_staff", SuspendedFilter, "groups")
     search_fields = ("display_name", "handle", "email")
-    readonly_fields = ("date_joined", "last_login")
+    readonly_fields = (
+        "date_joined", "last_login", "suspended_until", "suspension_note", "posting_paused_at",
+    )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("display_name", "handle", "pronouns", "bio", "time_zone")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Moderation", {"fields": ("suspended_until", "suspension_note", "posting_paused_at")}),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
+    inlines = [MemberLogInline]
+    actions = [
+        moderation_action(
+            "suspend",
+            "Suspend",
+            lambda member, moderator, note, length: moderation.suspend(
+                member=member, moderator=moderator, length=length, note=note
+            ),
+            member_of=lambda member: member,
+        ),
+        _lift_action(lambda member: member),
+    ]
     add_fieldsets = (
         (
             None,
@@ -203,18 +434,6 @@ class SpaceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-def _content_action(service, description, **kwargs):
-    def action(modeladmin, request, queryset):
-        changed = sum(
-            1 for obj in queryset if service(content=obj, moderator=request.user, **kwargs)
-        )
-        modeladmin.message_user(request, f"{description}: {changed} changed.")
-
-    action.short_description = description
-    action.__name__ = f"{service.__name__}_{description.lower().replace(' ', '_')}"
-    return action
-
-
 def _post_flag_action(flag, value, description):
     def action(modeladmin, request, queryset):
         changed = sum(
@@ -237,10 +456,7 @@ class MembersWordsAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     exclude = ("search_vector",)
-    actions = [
-        _content_action(services.hide_content, "Hide"),
-        _content_action(services.restore_content, "Restore"),
-    ]
+    actions = _content_actions(lambda content: content, lambda content: content.author)
 
     def has_add_permission(self, request):
         return False
@@ -262,6 +478,7 @@ class PostAdmin(MembersWordsAdmin):
         "intent",
     )
     list_select_related = ("space", "author")
+    inlines = [PostLogInline]
     search_fields = ("title", "body", "author__display_name", "author__handle", "author__email")
     raw_id_fields = ("author",)
     readonly_fields = (
@@ -292,6 +509,7 @@ class ReplyAdmin(MembersWordsAdmin):
     )
     list_filter = ("is_hidden", "hidden_reason", "is_anonymous")
     list_select_related = ("post", "author")
+    inlines = [ReplyLogInline]
     search_fields = ("body", "author__display_name", "author__handle", "post__title")
     readonly_fields = (
         "body", "post", "author", "is_anonymous", "body_html", "created_at", "edited_at",
@@ -315,44 +533,6 @@ class ReactionAdmin(admin.ModelAdmin):
         return False
 
 
-def _report_action(status, description):
-    def action(modeladmin, request, queryset):
-        changed = sum(
-            1
-            for report in queryset
-            if services.resolve_report(report=report, moderator=request.user, status=status)
-        )
-        modeladmin.message_user(request, f"{description}: {changed} changed.")
-
-    action.short_description = description
-    action.__name__ = f"mark_{status}"
-    return action
-
-
-@admin.action(description="Restore the reported content and dismiss its reports")
-def restore_reported(modeladmin, request, queryset):
-    restored = 0
-    for report in queryset.select_related("post", "reply"):
-        content = report.post or report.reply
-        if content is not None and services.restore_content(
-            content=content, moderator=request.user
-        ):
-            restored += 1
-    modeladmin.message_user(request, f"Restored {restored} item(s).")
-
-
-@admin.action(description="Hide the reported content and resolve its reports")
-def hide_reported(modeladmin, request, queryset):
-    for report in queryset.select_related("post", "reply"):
-        content = report.post or report.reply
-        if content is not None:
-            services.hide_content(content=content, moderator=request.user)
-        services.resolve_report(
-            report=report, moderator=request.user, status=ReportStatus.RESOLVED
-        )
-    modeladmin.message_user(request, "Done.")
-
-
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = (
@@ -374,15 +554,209 @@ class ReportAdmin(admin.ModelAdmin):
         "reporter", "post", "reply", "member", "reason", "details", "created_at",
         "reviewed_at", "reviewed_by", "status",
     )  # fmt: skip
+    # Moderators act in the queue (one row per target), where every action is logged.
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+
+# --- The queue and the log ---------------------------------------------------------
+
+
+class QueueStatusFilter(admin.SimpleListFilter):
+    """Open items unless asked otherwise: the queue is what still waits."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Waiting"), ("closed", "Done"), ("all", "All")]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "open") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if value == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+def _excerpt(item: QueueItem, chars: int) -> str:
+    if item.post_id:
+        return Truncator(f"{item.post.title}: {item.post.body}").chars(chars)
+    if item.reply_id:
+        return Truncator(item.reply.body).chars(chars)
+    return f"{item.member.display_name} (@{item.member.handle}): {item.why or 'their profile'}"
+
+
+def _site_url(item: QueueItem) -> str:
+    from django.urls import reverse
+
+    if item.reply_id:
+        return (
+            f"{reverse('community:post-detail', args=[item.reply.post_id])}#reply-{item.reply_id}"
+        )
+    if item.post_id:
+        return reverse("community:post-detail", args=[item.post_id])
+    return reverse("community:member-detail", args=[item.member.handle])
+
+
+@admin.register(QueueItem)
+class QueueItemAdmin(admin.ModelAdmin):
+    """The moderators' queue: one row per reported or crisis target, crisis first, then
+    harassment, spam and the rest, oldest first within each. Every action asks for a
+    resolution note and is logged. It shows members' words and reports, never anything
+    from prescriptions."""
+
+    list_display = (
+        "priority_label", "kind", "excerpt", "context", "author_name", "report_count", "age",
+    )  # fmt: skip
+    list_display_links = ("excerpt",)
+    list_filter = (QueueStatusFilter, "priority", "is_crisis")
+    list_select_related = ("post", "reply", "member", "author")
+    ordering = ("priority", "opened_at", "id")
+    show_full_result_count = False
+    fields = (
+        "priority_label", "kind", "full_text", "context", "author_name", "report_count",
+        "age", "why", "reports", "log", "closed_at", "closed_by",
+    )  # fmt: skip
+    readonly_fields = fields
     actions = [
-        hide_reported,
-        restore_reported,
-        _report_action(ReportStatus.RESOLVED, "Mark resolved"),
-        _report_action(ReportStatus.DISMISSED, "Dismiss"),
+        moderation_action(
+            "dismiss",
+            "Dismiss: no action needed",
+            lambda item, moderator, note: moderation.dismiss(
+                moderator=moderator,
+                note=note,
+                post=item.post,
+                reply=item.reply,
+                member=item.member,
+            ),
+        ),
+        *_content_actions(lambda item: item.content, lambda item: item.author),
+        _lift_action(lambda item: item.author),
     ]
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="priority", ordering="priority")
+    def priority_label(self, item):
+        return item.get_priority_display()
+
+    @admin.display(description="what")
+    def kind(self, item):
+        return "Post" if item.post_id else "Reply" if item.reply_id else "Member"
+
+    @admin.display(description="content")
+    def excerpt(self, item):
+        return _excerpt(item, 160)
+
+    @admin.display(description="in full")
+    def full_text(self, item):
+        return _excerpt(item, 20_000)
+
+    @admin.display(description="on 4C")
+    def context(self, item):
+        return format_html('<a href="{}">Open it on 4C</a>', _site_url(item))
+
+    @admin.display(description="whose")
+    def author_name(self, item):
+        return f"{item.author.display_name} (@{item.author.handle})"
+
+    @admin.display(description="waiting", ordering="opened_at")
+    def age(self, item):
+        return timesince(item.opened_at)
+
+    @admin.display(description="reports")
+    def reports(self, item):
+        target = {"post": item.post, "reply": item.reply, "member": item.member}
+        rows = Report.objects.filter(
+            **{name: obj for name, obj in target.items() if obj is not None}
+        ).order_by("-created_at")
+        return format_html_join(
+            "",
+            "<p>{} · {} · {}: {}</p>",
+            (
+                (r.created_at.strftime("%Y-%m-%d %H:%M"), r.get_status_display(),
+                 r.get_reason_display(), r.details or "no details")
+                for r in rows
+            ),
+        ) or "None"  # fmt: skip
+
+    @admin.display(description="moderation log")
+    def log(self, item):
+        target = {"post": item.post, "reply": item.reply, "member": item.member}
+        lines = (
+            ModerationAction.objects.filter(
+                **{name: obj for name, obj in target.items() if obj is not None}
+            )
+            .select_related("moderator")
+            .order_by("-created_at", "-id")
+        )
+        return format_html_join(
+            "",
+            "<p>{} · {} · {}: {}</p>",
+            (
+                (a.created_at.strftime("%Y-%m-%d %H:%M"), a.get_action_display(), a.by, a.note)
+                for a in lines
+            ),
+        ) or "Nothing yet"  # fmt: skip
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The moderation log: append-only. Nobody adds, changes or deletes a line here,
+    superusers included (the model refuses too)."""
+
+    list_display = ("created_at", "action", "by", "target", "member", "note", "suspension")
+    list_filter = (
+        "action",
+        "is_automatic",
+        ("moderator", admin.RelatedOnlyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
+    list_select_related = ("moderator", "member", "post", "reply")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+    search_fields = ("note", "member__handle")
+    fields = (
+        "created_at", "action", "by", "member", "post", "reply", "note", "suspension",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="target")
+    def target(self, entry):
+        if entry.reply_id:
+            return f"Reply {entry.reply_id}"
+        if entry.post_id:
+            return f"Post {entry.post_id}"
+        return "Member" if entry.member_id else "Gone"
 
 
 # --- Gatherings -----------------------------------------------------------------

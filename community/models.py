@@ -1,6 +1,6 @@
 import re
 import zoneinfo
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -57,6 +57,10 @@ def available_time_zones() -> frozenset[str]:
     return _TIME_ZONES
 
 
+# A permanent suspension ends at the end of time: one comparison answers "suspended now?".
+SUSPENDED_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -97,6 +101,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Moderation state (community.moderation changes it; the log keeps the history).
+    suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
+    suspension_note = models.TextField(blank=True, editable=False)
+    posting_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -128,6 +136,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def is_suspended(self, at=None) -> bool:
+        """The one suspension rule: suspended until `suspended_until` (SUSPENDED_FOREVER
+        when permanent). A suspended member reads, reports and blocks, never writes."""
+        return self.suspended_until is not None and self.suspended_until > (at or timezone.now())
+
+    @property
+    def suspension_is_permanent(self) -> bool:
+        return self.suspended_until == SUSPENDED_FOREVER
 
     @cached_property
     def has_verified_email(self) -> bool:
@@ -777,6 +794,260 @@ class Report(models.Model):
     @property
     def target(self):
         return self.post or self.reply or self.member
+
+
+# --- The moderators' queue and log ----------------------------------------------
+
+MODERATION_NOTE_MAX = 1000
+
+
+class QueuePriority(models.IntegerChoices):
+    """The queue's order: lower first. Crisis before harassment before spam."""
+
+    CRISIS = 0, "Crisis"
+    HARASSMENT = 1, "Harassment"
+    SPAM = 2, "Spam"
+    OTHER = 3, "Other"
+
+
+# Each reason a member can give, and where it puts the target in the queue: a
+# worry about someone's safety is a crisis; unkind words and shared private
+# details are harassment.
+REPORT_PRIORITY = {
+    ReportReason.SAFETY: QueuePriority.CRISIS,
+    ReportReason.UNKIND: QueuePriority.HARASSMENT,
+    ReportReason.PRIVATE: QueuePriority.HARASSMENT,
+    ReportReason.SPAM: QueuePriority.SPAM,
+    ReportReason.OTHER: QueuePriority.OTHER,
+}
+
+
+class QueueItemQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def for_target(self, *, post=None, reply=None, member=None):
+        return self.filter(**_one_target(post=post, reply=reply, member=member))
+
+
+def _one_target(*, post=None, reply=None, member=None) -> dict:
+    target = {
+        name: obj
+        for name, obj in {"post": post, "reply": reply, "member": member}.items()
+        if obj is not None
+    }
+    if len(target) != 1:
+        raise ValueError("Exactly one post, reply or member.")
+    return target
+
+
+class QueueItem(models.Model):
+    """One row per target (a post, a reply or a member) waiting for a moderator.
+
+    Reports and crisis words open it (or raise its priority and count on it);
+    any moderator action on the target closes it. At most one open row per
+    target, enforced by the database; a later report opens a new one.
+    `author` is whose words or account it is: the person a sanction would reach.
+    """
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="queue_items"
+    )
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, null=True, blank=True, related_name="queue_items"
+    )
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="queue_items"
+    )
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    priority = models.PositiveSmallIntegerField(choices=QueuePriority.choices)
+    is_crisis = models.BooleanField(default=False)
+    report_count = models.PositiveIntegerField(
+        default=0, help_text="How many members reported it (open reports)."
+    )
+    why = models.CharField(max_length=200, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = QueueItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "queue item"
+        indexes = [
+            models.Index(
+                fields=["priority", "opened_at", "id"],
+                name="queue_open_order",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(post__isnull=False, reply__isnull=True, member__isnull=True)
+                    | models.Q(post__isnull=True, reply__isnull=False, member__isnull=True)
+                    | models.Q(post__isnull=True, reply__isnull=True, member__isnull=False)
+                ),
+                name="queue_item_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=models.Q(closed_at__isnull=True, post__isnull=False),
+                name="queue_item_open_once_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["reply"],
+                condition=models.Q(closed_at__isnull=True, reply__isnull=False),
+                name="queue_item_open_once_per_reply",
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(closed_at__isnull=True, member__isnull=False),
+                name="queue_item_open_once_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.post_id:
+            return f"Post {self.post_id}"
+        if self.reply_id:
+            return f"Reply {self.reply_id}"
+        return f"Member {self.member_id}"
+
+    @property
+    def content(self) -> "Post | Reply | None":
+        return self.post or self.reply
+
+    @property
+    def target(self):
+        return self.post or self.reply or self.member
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ModerationActionKind(models.TextChoices):
+    # By a moderator
+    DISMISS = "dismiss", "Dismissed the reports"
+    HIDE = "hide", "Hid"
+    WARN = "warn", "Hid and warned the author"
+    SUSPEND = "suspend", "Suspended"
+    RESTORE = "restore", "Restored"
+    LIFT = "lift", "Lifted a suspension"
+    LOCK = "lock", "Locked"
+    UNLOCK = "unlock", "Unlocked"
+    PIN = "pin", "Pinned"
+    UNPIN = "unpin", "Unpinned"
+    # Automatic
+    AUTO_HIDE = "auto_hide", "Hidden after 3 reports"
+    POSTING_PAUSED = "posting_paused", "Posting paused: 5 items reported in 24 hours"
+    CRISIS_QUEUED = "crisis_queued", "Crisis words: put in the queue"
+    HELD = "held", "Held for review"
+
+
+class SuspensionLength(models.TextChoices):
+    """The ladder, in order: each step is the suggestion after the one before."""
+
+    DAY = "1d", "1 day"
+    WEEK = "1w", "1 week"
+    TWO_WEEKS = "2w", "2 weeks"
+    MONTH = "1m", "1 month"
+    PERMANENT = "permanent", "Permanently"
+
+
+SUSPENSION_DAYS = {
+    SuspensionLength.DAY: 1,
+    SuspensionLength.WEEK: 7,
+    SuspensionLength.TWO_WEEKS: 14,
+    SuspensionLength.MONTH: 30,
+}
+
+
+class ModerationActionQuerySet(models.QuerySet):
+    """Append-only: rows are added, never changed or removed through the ORM.
+
+    (Deleting a member or their words still clears the link on the rows about
+    them: Django does that through the base manager, which this does not guard.)
+    """
+
+    def update(self, **kwargs):
+        raise TypeError("The moderation log is append-only.")
+
+    def delete(self):
+        raise TypeError("The moderation log is append-only.")
+
+
+class ModerationAction(models.Model):
+    """One line of the moderation log: who (a moderator, or 4C itself), what, to
+    which target (a post, a reply, a member), when and why.
+
+    Written by every moderator action and every automatic one
+    (community.moderation.record_action); nobody edits or deletes it, in the admin
+    or through the ORM. It holds nothing from prescriptions: no moods, no check-ins.
+    """
+
+    action = models.CharField(max_length=20, choices=ModerationActionKind.choices)
+    moderator = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_automatic = models.BooleanField(default=False)
+    member = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        help_text="Whose words or account.",
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="moderation_actions"
+    )
+    reply = models.ForeignKey(
+        Reply,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+    )
+    note = models.TextField(max_length=MODERATION_NOTE_MAX, blank=True)
+    suspension = models.CharField(max_length=10, choices=SuspensionLength.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ModerationActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "moderation log entry"
+        verbose_name_plural = "moderation log"
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="moderation_log_recent"),
+            models.Index(fields=["member", "action"], name="moderation_log_member"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_automatic=False) | models.Q(moderator__isnull=True),
+                name="moderation_action_automatic_has_no_moderator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The moderation log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The moderation log is append-only.")
+
+    @property
+    def by(self) -> str:
+        if self.is_automatic:
+            return "4C (automatic)"
+        return self.moderator.display_name if self.moderator else "A former moderator"
 
 
 # --- Gatherings ------------------------------------------------------------------

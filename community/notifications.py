@@ -13,6 +13,10 @@ MENTION = "mention"
 REACTION = "reaction"
 GATHERING_PROMOTED = "gathering_promoted"  # a place opened up from the waiting list
 GATHERING_CANCELLED = "gathering_cancelled"
+CONTENT_HIDDEN = "content_hidden"  # a moderator (or several reports) hid your words
+MODERATION_WARNING = "moderation_warning"  # hidden, with a moderator's note to you
+# Shown to the author although the words they speak of are hidden.
+ABOUT_HIDDEN_WORDS = (CONTENT_HIDDEN, MODERATION_WARNING)
 
 _KINDS: dict[str, str] = {}
 
@@ -27,5 +31,8 @@ def template_for(kind: str) -> str:
     return _KINDS.get(kind, "community/notifications/unknown.html")
 
 
-for _kind in (REPLY, FOLLOWED_REPLY, MENTION, REACTION, GATHERING_PROMOTED, GATHERING_CANCELLED):
+for _kind in (
+    REPLY, FOLLOWED_REPLY, MENTION, REACTION, GATHERING_PROMOTED, GATHERING_CANCELLED,
+    CONTENT_HIDDEN, MODERATION_WARNING,
+):  # fmt: skip
     register_kind(_kind, f"community/notifications/{_kind}.html")

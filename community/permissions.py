@@ -1,5 +1,16 @@
-"""Who may write: signed-in, active members with a confirmed email address who have
-agreed to the current community guidelines."""
+"""Who may write: signed-in, active members with a confirmed email address, who are
+not suspended, and who have agreed to the current community guidelines.
+
+A suspended member (`User.is_suspended`) may still read, use the help page, and use
+the safety tools: report something that worries them, block and unblock. They may
+also do what touches only themselves or gives something back: remove their own words,
+give up a place at a gathering, mark notifications read, manage their calendar link,
+and everything in prescriptions (check-ins and steps are private and reach nobody).
+They may not post, reply, edit, react, follow, take a place, host, or change the
+profile others see. Every write view wears `verified_member_required` (or, for the
+profile, `not_while_suspended`), so every write path asks the same rule
+(`refuse_to_write`).
+"""
 
 from functools import wraps
 
@@ -17,35 +28,43 @@ def can_write(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_verified_email)
 
 
-def refuse_to_write(request, *, guidelines: bool = True):
+def refuse_to_write(request, *, guidelines: bool = True, while_suspended: bool = False):
     """None when this member may write now; otherwise the answer that says what to do
-    first: confirm their address (`ask_to_confirm`), or, with `guidelines`, agree to the
-    current community guidelines (`ask_to_accept_guidelines`).
+    first: confirm their address (`ask_to_confirm`); wait out a suspension
+    (`suspended`), unless `while_suspended` (the safety tools, taking back their own
+    words or place); or, with `guidelines`, agree to the current community guidelines
+    (`ask_to_accept_guidelines`).
 
     `guidelines=False` is for what must stay open to everyone who confirmed their
     address: telling a moderator (a report), taking back your own words or your place,
     cancelling your gathering, following. The help page never asks anything."""
     if not can_write(request.user):
         return ask_to_confirm(request)
+    if not while_suspended and request.user.is_suspended():
+        return suspended(request)
     if guidelines and not request.user.has_accepted_guidelines:
         return ask_to_accept_guidelines(request)
     return None
 
 
-def verified_member_required(view=None, *, guidelines: bool = True):
-    """Lets a member write once their address is confirmed and they have agreed to the
-    current guidelines (`refuse_to_write`); browsing needs none of it.
+def verified_member_required(view=None, *, guidelines: bool = True, while_suspended: bool = False):
+    """Lets a member write once `refuse_to_write` has nothing to say; browsing needs
+    none of it.
 
     A signed-out visitor is sent to log in; an unconfirmed member to their email
     settings, where they can resend the confirmation link, with a kind word about why;
-    a member who hasn't agreed to the guidelines to the guidelines, and back.
-    `@verified_member_required(guidelines=False)` asks only for the address.
+    a suspended member gets the page that says why and until when (403), unless the
+    view is one they may still use (`while_suspended=True`); a member who hasn't agreed
+    to the guidelines goes to the guidelines, and back (`guidelines=False` asks only for
+    the address).
     """
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            refusal = refuse_to_write(request, guidelines=guidelines)
+            refusal = refuse_to_write(
+                request, guidelines=guidelines, while_suspended=while_suspended
+            )
             if refusal is not None:
                 return refusal
             return view(request, *args, **kwargs)
@@ -53,6 +72,30 @@ def verified_member_required(view=None, *, guidelines: bool = True):
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def not_while_suspended(view):
+    """For a page any signed-in member may open, whose POST changes what others see
+    (the profile): a suspended member may look, not change it."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and request.user.is_suspended():
+            return suspended(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def suspended(request):
+    """Tells a suspended member, kindly and clearly, why they can't write and until
+    when: the page, with 403. htmx follows `HX-Redirect` whatever the status, so for
+    htmx the whole page goes to the same words (`community:suspension`) instead of a
+    refusal nobody sees."""
+    response = render(request, "community/suspended.html", {"member": request.user}, status=403)
+    if getattr(request, "htmx", None):
+        response["HX-Redirect"] = reverse("community:suspension")
+    return response
 
 
 def ask_to_confirm(request):

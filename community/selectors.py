@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from community import roles
+from community import notifications, roles
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
@@ -343,13 +343,15 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
 
 
 def visible_notifications(member: User) -> QuerySet[Notification]:
-    """What the inbox shows, and so what the unread count counts."""
+    """What the inbox shows, and so what the unread count counts. News about hidden
+    words leaves the inbox, except the moderators' word to their author about them."""
+    about_hiding = Q(kind__in=notifications.ABOUT_HIDDEN_WORDS)
     return (
         Notification.objects.filter(recipient=member)
-        .exclude(post__is_hidden=True)
+        .exclude(Q(post__is_hidden=True) & ~about_hiding)
         .exclude(post__removed_at__isnull=False)
         .exclude(post__space__is_archived=True)
-        .exclude(reply__is_hidden=True)
+        .exclude(Q(reply__is_hidden=True) & ~about_hiding)
         .exclude(reply__removed_at__isnull=False)
         .exclude(Q(actor_hidden=False) & Block.objects.involving(member, "actor"))
     )

@@ -16,7 +16,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
-from community import guidelines, muting, notifications, roles, safety, signals, text
+# moderation builds on this module and this one calls it: each uses the other only
+# inside functions, so either may be imported first.
+from community import guidelines, moderation, muting, notifications, roles, safety, signals, text
 from community.models import (
     RSVP,
     Block,
@@ -26,7 +28,6 @@ from community.models import (
     Gathering,
     GatheringStatus,
     GuidelinesAcceptance,
-    HiddenReason,
     HiddenSpace,
     Mention,
     MutedWord,
@@ -221,6 +222,7 @@ def create_post(
     """Writes a post in a space; the author follows it. Mentioned members hear of it."""
     if space.is_archived:
         raise SpaceClosed("This space is closed for new posts.")
+    _ensure_may_post(author)
     now = timezone.now()
     twin = _twin(Post, now, author=author, space=space, title=title, body=body)
     if twin is not None:
@@ -288,6 +290,11 @@ def _mark_removed(content: Post | Reply, member: User) -> bool:
     return True
 
 
+def _ensure_may_post(author: User) -> None:
+    if refusal := moderation.posting_refusal(author):
+        raise NotAllowed(refusal)
+
+
 def _ensure_author(obj: Post | Reply, member: User) -> None:
     if obj.author_id != member.pk:
         raise NotAllowed("Only the author can change this.")
@@ -304,6 +311,7 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
         raise PostLocked("This discussion is closed to new replies.")
     if not post.is_published or post.space.is_archived:
         raise NotAllowed("This post can't take replies any more.")
+    _ensure_may_post(author)
     if author.pk == post.author_id:
         # The author replies as they posted: a named reply in their own anonymous
         # thread, or an anonymous one in their named thread (which stays in Needs a
@@ -595,8 +603,10 @@ def report(
 ) -> Report | None:
     """Stores a report for moderators; None when this member's report is already open.
 
-    Content with REPORTS_TO_HIDE distinct open reports is hidden until a
-    moderator reviews it.
+    The target enters the moderators' queue; content with REPORTS_TO_HIDE
+    distinct open reports is hidden until a moderator reviews it, and a member
+    with 5 items reported in 24 hours stops posting until then
+    (`community.moderation.note_report`).
     """
     targets = {"post": post, "reply": reply, "member": member}
     target = {name: obj for name, obj in targets.items() if obj is not None}
@@ -621,15 +631,7 @@ def report(
             )
     except IntegrityError:
         return None
-    if content is not None:
-        open_reports = (
-            Report.objects.filter(status=ReportStatus.OPEN, **target)
-            .values("reporter")
-            .distinct()
-            .count()
-        )
-        if open_reports >= REPORTS_TO_HIDE and not content.is_hidden:
-            _hide(content, HiddenReason.REPORTS)
+    moderation.note_report(report=new, content=content)
     return new
 
 
@@ -663,33 +665,28 @@ def _restore(content: Post | Reply) -> bool:
     return bool(updated)
 
 
-@transaction.atomic
-def hide_content(*, content: Post | Reply, moderator: User) -> bool:
-    """A moderator hides a post or reply. Returns False when it was hidden already."""
-    return _hide(content, HiddenReason.MODERATOR)
+def hide_content(*, content: Post | Reply, moderator: User, note: str = "") -> bool:
+    """A moderator hides a post or reply: `community.moderation.hide` (logged)."""
+    return moderation.hide(content=content, moderator=moderator, note=note)
+
+
+def restore_content(*, content: Post | Reply, moderator: User, note: str = "") -> bool:
+    """A moderator restores hidden content: `community.moderation.restore` (logged)."""
+    return moderation.restore(content=content, moderator=moderator, note=note)
+
+
+FLAG_ACTIONS = {
+    ("is_locked", True): "lock",
+    ("is_locked", False): "unlock",
+    ("is_pinned", True): "pin",
+    ("is_pinned", False): "unpin",
+}
 
 
 @transaction.atomic
-def restore_content(*, content: Post | Reply, moderator: User) -> bool:
-    """A moderator restores hidden content and closes its open reports as dismissed."""
-    restored = _restore(content)
-    field = "post" if isinstance(content, Post) else "reply"
-    Report.objects.filter(status=ReportStatus.OPEN, **{field: content}).update(
-        status=ReportStatus.DISMISSED, reviewed_at=timezone.now(), reviewed_by=moderator
-    )
-    return restored
-
-
-@transaction.atomic
-def resolve_report(*, report: Report, moderator: User, status: str) -> bool:
-    updated = Report.objects.filter(pk=report.pk, status=ReportStatus.OPEN).update(
-        status=status, reviewed_at=timezone.now(), reviewed_by=moderator
-    )
-    return bool(updated)
-
-
-def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool) -> bool:
-    """Locks/unlocks or pins/unpins a post. Returns False when nothing changed."""
+def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool, note: str = "") -> bool:
+    """Locks/unlocks or pins/unpins a post, in the moderation log. Returns False when
+    nothing changed (and logs nothing)."""
     if flag not in ("is_locked", "is_pinned"):
         raise ValueError(flag)
     changed = bool(
@@ -697,6 +694,9 @@ def set_post_flag(*, post: Post, moderator: User, flag: str, value: bool) -> boo
     )
     if changed:
         setattr(post, flag, value)
+        moderation.record_action(
+            action=FLAG_ACTIONS[flag, value], moderator=moderator, post=post, note=note
+        )
         if flag == "is_locked":
             signals.post_changed.send(sender=Post, post=post)
     return changed

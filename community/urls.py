@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/muted-words/", views.muted_words_settings, name="muted-words"),
     path("settings/hidden-spaces/show/", views.hidden_spaces_show, name="hidden-spaces-show"),
     path("guidelines/", views.guidelines_page, name="guidelines"),
+    path("settings/paused/", views.suspension, name="suspension"),
     path("spaces/", views.space_list, name="space-list"),
     path("spaces/<slug:slug>/", views.space_detail, name="space-detail"),
     path("spaces/<slug:slug>/follow/", views.space_follow, name="space-follow"),

@@ -25,7 +25,12 @@ from community.forms import (
     SearchForm,
 )
 from community.models import MUTED_WORD_MAX, MUTED_WORDS_MAX, RSVPStatus
-from community.permissions import can_write, refuse_to_write, verified_member_required
+from community.permissions import (
+    can_write,
+    not_while_suspended,
+    refuse_to_write,
+    verified_member_required,
+)
 from fourc.lib import ratelimit
 from fourc.lib.forms import refuse, say_why, status_of, submitted
 
@@ -63,6 +68,7 @@ def help_now(request):
 
 
 @login_required
+@not_while_suspended
 @ratelimit.limit("profile", PROFILE_LIMIT)
 def profile_settings(request):
     form = ProfileForm(request.POST or None, member=request.user)
@@ -277,7 +283,9 @@ def post_edit(request, pk):
     return render(request, "community/post_form.html", context, status=status_of(form))
 
 
-@verified_member_required(guidelines=False)
+@verified_member_required(
+    guidelines=False, while_suspended=True
+)  # taking back your own words harms no one
 @ratelimit.limit("edit", EDIT_LIMIT)
 def post_delete(request, pk):
     post = selectors.get_own_post(
@@ -335,7 +343,7 @@ def reply_edit(request, pk):
     return render(request, "community/reply_form.html", context, status=status_of(form))
 
 
-@verified_member_required(guidelines=False)
+@verified_member_required(guidelines=False, while_suspended=True)
 @ratelimit.limit("edit", EDIT_LIMIT)
 def reply_delete(request, pk):
     reply = selectors.get_own_reply(
@@ -400,7 +408,7 @@ def _reaction_news(reactions: list[dict], kind: str) -> str:
 # --- Reports ------------------------------------------------------------------
 
 
-@verified_member_required(guidelines=False)
+@verified_member_required(guidelines=False, while_suspended=True)  # a safety tool, for everyone
 @ratelimit.limit("report", REPORT_LIMIT)
 def report(request, target, pk=None, handle=None):
     if target == "post":
@@ -549,6 +557,14 @@ def member_unblock(request, handle):
         return redirect(_next_or(request, reverse("community:blocked")))
     say_why(request, form)
     return _render_member(request, member, status_of(form))
+
+
+@login_required
+def suspension(request):
+    """Why writing is paused and until when; where htmx sends a suspended member."""
+    if not request.user.is_suspended():
+        return redirect("home")
+    return render(request, "community/suspended.html", {"member": request.user})
 
 
 @login_required
@@ -725,7 +741,9 @@ def gathering_rsvp(request, pk):
 
 
 @require_POST
-@verified_member_required(guidelines=False)
+@verified_member_required(
+    guidelines=False, while_suspended=True
+)  # a place given up is one for someone else
 @ratelimit.limit("place", PLACE_LIMIT)
 def gathering_leave(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)

@@ -340,15 +340,19 @@ def test_moderators_hide_and_restore_through_the_admin(client, moderator, member
     enrol_totp(moderator)
     client.force_login(moderator)
 
+    asks = client.post("/admin/community/post/", {"action": "hide", "_selected_action": [post.pk]})
+    assert asks.status_code == 200  # first, the resolution note
+    assert not Post.objects.get(pk=post.pk).is_hidden
     response = client.post(
-        "/admin/community/post/", {"action": "hide_content_hide", "_selected_action": [post.pk]}
+        "/admin/community/post/",
+        {"action": "hide", "_selected_action": [post.pk], "apply": "yes", "note": "Too raw."},
     )
 
     assert response.status_code == 302
     assert Post.objects.get(pk=post.pk).is_hidden
     client.post(
         "/admin/community/post/",
-        {"action": "restore_content_restore", "_selected_action": [post.pk]},
+        {"action": "restore", "_selected_action": [post.pk], "apply": "yes", "note": "Fine."},
     )
     assert not Post.objects.get(pk=post.pk).is_hidden
     assert client.get("/admin/community/report/").status_code == 200

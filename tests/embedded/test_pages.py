@@ -99,5 +99,6 @@ def test_the_moderator_opens_every_list_in_the_admin_searches_it_and_opens_a_row
         answers[url] = client.get(url).status_code
 
     assert len(lists) >= 5
-    assert len(rows) >= len(lists) - 2  # a fresh demo has no reports and no nudges sent yet
+    # A fresh demo has no reports (so an empty queue) and no nudges sent yet.
+    assert len(rows) >= len(lists) - 3
     assert answers == dict.fromkeys(answers, 200)
