@@ -290,7 +290,7 @@ class UserAdmin(BaseUserAdmin):
         ("Moderation", {"fields": ("suspended_until", "suspension_note", "posting_paused_at")}),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
-    inlines = [MemberLogInline]
+    inlines = [MemberLogInline, GuidelinesAcceptanceInline]
     actions = [
         moderation_action(
             "suspend",
@@ -312,7 +312,6 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     filter_horizontal = ("groups",)
-    inlines = [GuidelinesAcceptanceInline]
 
 
 @admin.register(CrisisLine)

@@ -125,6 +125,7 @@ READ_ONLY = {
     "community:unanswered", "community:notifications", "community:search",
     "community:member-detail", "community:gathering-list", "community:gathering-past",
     "community:gathering-detail", "community:gathering-ics", "community:calendar-feed",
+    "community:suspension",
 }  # fmt: skip
 GATED = {
     "community:post-create", "community:post-detail", "community:post-edit",

@@ -419,6 +419,8 @@ ALLOWED_WHILE_SUSPENDED = {
     "gathering-leave",  # a place given up is one for someone else
     "notification-read", "notifications-read-all", "reply-tips-dismiss",  # their own inbox
     "calendar-settings",  # their private feed link
+    "muted-words", "hidden-spaces-show",  # what they themselves see
+    "guidelines",  # agreeing to them is always possible
 }  # fmt: skip
 REFUSED_WHILE_SUSPENDED = {
     "profile-settings", "space-follow", "post-create", "post-detail", "post-edit",
@@ -431,6 +433,7 @@ READ_ONLY = {
     "gathering-detail", "gathering-ics", "calendar-feed",
 }  # fmt: skip
 POST_DATA = {
+    "muted-words": {"words": "spiders"},
     "post-report": {"reason": "unkind"},
     "reply-report": {"reason": "unkind"},
     "member-report": {"reason": "spam"},
