@@ -320,6 +320,7 @@ class HiddenReason(models.TextChoices):
     NOT_HIDDEN = "", "Not hidden"
     REPORTS = "reports", "Several members reported it"
     MODERATOR = "moderator", "A moderator hid it"
+    HELD = "held", "Held for review: it describes a method"
 
 
 class ContentQuerySet(models.QuerySet):
@@ -1332,3 +1333,16 @@ class HiddenSpace(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} hid space {self.space_id} until {self.until}"
+
+
+class ModeratorAlert(models.Model):
+    """One email to the Moderators group about new crisis items, auto-hides and held
+    words: at most one per 15-minute slot (the unique slot decides between two workers)
+    and never with anyone's words in it (community.moderation.alert_moderators)."""
+
+    slot = models.DateTimeField(unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    counts = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Moderators alerted at {self.sent_at:%Y-%m-%d %H:%M}"

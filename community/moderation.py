@@ -17,12 +17,15 @@ One home for each rule here:
 Nothing here reads or shows anything from prescriptions.
 """
 
+from collections import Counter
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from community import notifications, services
+from community import notifications, roles, services
 from community.models import (
     REPORT_PRIORITY,
     SUSPENDED_FOREVER,
@@ -30,6 +33,7 @@ from community.models import (
     HiddenReason,
     ModerationAction,
     ModerationActionKind,
+    ModeratorAlert,
     Notification,
     Post,
     QueueItem,
@@ -379,3 +383,65 @@ def posting_refusal(author: User) -> str:
     """Why this member may not post or reply now ("" when they may): the pause after
     5 reported items in 24 hours, until a moderator looks."""
     return POSTING_PAUSED_MESSAGE if author.posting_paused_at is not None else ""
+
+
+# --- When no moderator is around --------------------------------------------------------
+
+ALERT_EVERY = timedelta(minutes=15)
+ALERTED = (
+    ModerationActionKind.CRISIS_QUEUED,
+    ModerationActionKind.AUTO_HIDE,
+    ModerationActionKind.HELD,
+)
+
+
+def alert_moderators(*, now=None) -> int:
+    """Emails every active moderator with a confirmed address when crisis items,
+    auto-hides or held words came in since the last alert: at most once every 15
+    minutes, with counts and a link to the queue, never anyone's words. Returns how many
+    emails went. Beat ticks it every five minutes; a repeat in the same slot sends
+    nothing (ModeratorAlert's unique slot)."""
+    from allauth.account.models import EmailAddress
+
+    from fourc.lib import emails
+
+    now = now or timezone.now()
+    last = ModeratorAlert.objects.order_by("-sent_at").first()
+    if last is not None and now - last.sent_at < ALERT_EVERY:
+        return 0
+    since = last.sent_at if last is not None else now - ALERT_EVERY
+    new = ModerationAction.objects.filter(
+        action__in=ALERTED, created_at__gt=since, created_at__lte=now
+    )
+    counts = Counter(new.values_list("action", flat=True))
+    if not counts:
+        return 0
+    slot = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+    with transaction.atomic():
+        alert, created = ModeratorAlert.objects.get_or_create(
+            slot=slot, defaults={"sent_at": now, "counts": dict(counts)}
+        )
+    if not created:
+        return 0
+    addresses = EmailAddress.objects.filter(
+        user__groups__name=roles.MODERATORS, user__is_active=True, verified=True, primary=True
+    ).select_related("user")
+    context = {
+        "crisis": counts[ModerationActionKind.CRISIS_QUEUED],
+        "auto_hidden": counts[ModerationActionKind.AUTO_HIDE],
+        "held": counts[ModerationActionKind.HELD],
+        "since": since,
+        "why": "you're one of 4C's moderators, and nobody may have looked yet.",
+        "queue_url": f"{settings.SITE_URL}{reverse('admin:community_queueitem_changelist')}",
+    }
+    messages = [
+        emails.message(
+            emails.render("moderators/alert", {**context, "member": address.user}),
+            to=address.email,
+            message_id=f"<moderators-{alert.pk}-{address.user_id}@{settings.NUDGE_MESSAGE_ID_DOMAIN}>",
+        )
+        for address in addresses
+    ]
+    if messages:
+        emails.mailer().send_messages(messages)
+    return len(messages)

@@ -28,8 +28,10 @@ from community.models import (
     Gathering,
     GatheringStatus,
     GuidelinesAcceptance,
+    HiddenReason,
     HiddenSpace,
     Mention,
+    ModerationActionKind,
     MutedWord,
     Notification,
     Post,
@@ -244,6 +246,7 @@ def create_post(
     Draft.objects.filter(member=author, space=space).delete()  # published: no longer kept
     _update_search_vector(post)
     _record_mentions(author=author, handles=mentioned, post=post, anonymous=is_anonymous)
+    _answer_crisis_words(post, post.title, post.body)
     signals.post_created.send(sender=Post, post=post, author=author)
     return post
 
@@ -268,6 +271,7 @@ def _save_edit(content: Post | Reply, editor: User, changes: dict, **source) -> 
     content.save(update_fields=[*changes, "body_html", "edited_at"])
     _update_search_vector(content)
     _record_mentions(author=editor, handles=mentioned, anonymous=content.is_anonymous, **source)
+    _answer_crisis_words(content, getattr(content, "title", ""), content.body)
     return content
 
 
@@ -341,6 +345,7 @@ def post_reply(*, author: User, post: Post, body: str, is_anonymous: bool = Fals
         author=author, handles=mentioned, reply=reply, anonymous=is_anonymous
     )
     _notify_reply(reply=reply, post=post, skip=mentioned_ids)
+    _answer_crisis_words(reply, reply.body)
     signals.reply_posted.send(sender=Reply, reply=reply, post=post, author=author)
     return reply
 
@@ -633,6 +638,20 @@ def report(
         return None
     moderation.note_report(report=new, content=content)
     return new
+
+
+def _answer_crisis_words(content: Post | Reply, *texts: str) -> None:
+    """Words in crisis (`community/safety.py`) put the post or reply at the top of the
+    moderators' queue, so a person looks soon; words that describe a method are held
+    (hidden until a moderator restores them) and logged as held. Its author saw the
+    support card first (the views) and sees help again after."""
+    found = safety.assess("\n".join(texts))
+    if not found.matched:
+        return
+    target = {"post": content} if isinstance(content, Post) else {"reply": content}
+    if found.describes_method and _hide(content, HiddenReason.HELD):
+        moderation.record_action(action=ModerationActionKind.HELD, **target)
+    moderation.queue_crisis_item(**target)
 
 
 def _hide(content: Post | Reply, reason: str) -> bool:

@@ -161,6 +161,8 @@ def post_create(request, slug):
         except services.CommunityError as error:
             refuse(form, error, status=403)
         else:
+            if post.is_hidden:
+                return _held_for_review(request)
             messages.success(request, "Your post is up. Thank you for sharing.")
             _offer_help_if_needed(request, post.title, post.body)
             return redirect(post)
@@ -194,6 +196,8 @@ def post_detail(request, pk):
         except services.CommunityError as error:
             refuse(form, error, status=403)
         else:
+            if reply.is_hidden:
+                return _held_for_review(request)
             messages.success(request, "Your reply is posted. That kindness matters.")
             _offer_help_if_needed(request, reply.body)
             return redirect(reply.get_absolute_url())
@@ -213,6 +217,20 @@ def _support_card_first(request, *texts: str) -> bool:
     if request.POST.get("post_anyway") == "1":
         return False
     return any(safety.mentions_crisis(text) for text in texts)
+
+
+HELD_FOR_REVIEW = (
+    "We've held your words while a moderator looks at them, soon. This isn't a "
+    "punishment: they describe a way of hurting yourself, and we want everyone here to be "
+    "safe, you included. Please contact one of these now if you can."
+)
+
+
+def _held_for_review(request):
+    """Words that describe a method are held (services._answer_crisis_words): their
+    author is told kindly, on the help page, with the lines in front of them."""
+    messages.warning(request, HELD_FOR_REVIEW)
+    return redirect("community:help")
 
 
 def _with_card(context: dict) -> dict:

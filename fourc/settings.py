@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=env.int("NUDGE_TICK_MINUTES", default=5)),
     },
     "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
+    "moderators-alert": {"task": "community.alert_moderators", "schedule": timedelta(minutes=5)},
 }
 
 # --- Internationalisation ---------------------------------------------------
