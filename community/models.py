@@ -321,6 +321,7 @@ class HiddenReason(models.TextChoices):
     REPORTS = "reports", "Several members reported it"
     MODERATOR = "moderator", "A moderator hid it"
     HELD = "held", "Held for review: it describes a method"
+    FIRST_POST = "first_post", "A new member's first post, waiting for a moderator"
 
 
 class ContentQuerySet(models.QuerySet):
@@ -947,6 +948,7 @@ class ModerationActionKind(models.TextChoices):
     POSTING_PAUSED = "posting_paused", "Posting paused: 5 items reported in 24 hours"
     CRISIS_QUEUED = "crisis_queued", "Crisis words: put in the queue"
     HELD = "held", "Held for review"
+    FIRST_POST_HELD = "first_post_held", "A first post held for review"
 
 
 class SuspensionLength(models.TextChoices):

@@ -147,7 +147,9 @@ def note_report(*, report: Report, content: Post | Reply | None) -> None:
     QueueItem.objects.filter(pk=item.pk).update(report_count=reporters)
     if content is None:
         return
-    if reporters >= services.REPORTS_TO_HIDE and services._hide(content, HiddenReason.REPORTS):
+    if reporters >= services.REPORTS_TO_HIDE and services.hide_automatically(
+        content, HiddenReason.REPORTS
+    ):
         record_action(
             action=ModerationActionKind.AUTO_HIDE,
             note=f"{reporters} members reported it.",
@@ -191,6 +193,21 @@ def queue_crisis_item(*, post: Post | None = None, reply: Reply | None = None) -
         return False
     QueueItem.objects.filter(pk=item.pk).update(is_crisis=True, why="Crisis words")
     record_action(action=ModerationActionKind.CRISIS_QUEUED, **target)
+    return True
+
+
+def hold_first_post(*, post: Post) -> bool:
+    """With "first posts reviewed" on (settings.FIRST_POSTS_REVIEWED, off by default), a
+    new member's first post waits, hidden, in the queue until a moderator restores it
+    (or hides it for good). False when it isn't their first, or the setting is off."""
+    if not settings.FIRST_POSTS_REVIEWED:
+        return False
+    earlier = Post.objects.filter(author=post.author).exclude(pk=post.pk)
+    if earlier.exists() or not services.hide_automatically(post, HiddenReason.FIRST_POST):
+        return False
+    item = _open_item(author=post.author, priority=QueuePriority.OTHER, post=post)
+    QueueItem.objects.filter(pk=item.pk).update(why="A new member's first post")
+    record_action(action=ModerationActionKind.FIRST_POST_HELD, post=post)
     return True
 
 

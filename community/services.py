@@ -247,6 +247,7 @@ def create_post(
     _update_search_vector(post)
     _record_mentions(author=author, handles=mentioned, post=post, anonymous=is_anonymous)
     _answer_crisis_words(post, post.title, post.body)
+    moderation.hold_first_post(post=post)
     signals.post_created.send(sender=Post, post=post, author=author)
     return post
 
@@ -652,6 +653,12 @@ def _answer_crisis_words(content: Post | Reply, *texts: str) -> None:
     if found.describes_method and _hide(content, HiddenReason.HELD):
         moderation.record_action(action=ModerationActionKind.HELD, **target)
     moderation.queue_crisis_item(**target)
+
+
+def hide_automatically(content: Post | Reply, reason: str) -> bool:
+    """Hides without a moderator (held words, a first post waiting): moderation's rules
+    decide when; the counters and caches follow as for any hide."""
+    return _hide(content, reason)
 
 
 def _hide(content: Post | Reply, reason: str) -> bool:

@@ -24,7 +24,7 @@ from community.forms import (
     RSVPForm,
     SearchForm,
 )
-from community.models import MUTED_WORD_MAX, MUTED_WORDS_MAX, RSVPStatus
+from community.models import MUTED_WORD_MAX, MUTED_WORDS_MAX, HiddenReason, RSVPStatus
 from community.permissions import (
     can_write,
     not_while_suspended,
@@ -161,6 +161,13 @@ def post_create(request, slug):
         except services.CommunityError as error:
             refuse(form, error, status=403)
         else:
+            if post.hidden_reason == HiddenReason.FIRST_POST:
+                messages.success(
+                    request,
+                    "Thank you for your first post. A moderator reads new members' first "
+                    "posts before they appear, usually within a day.",
+                )
+                return redirect(space)
             if post.is_hidden:
                 return _held_for_review(request)
             messages.success(request, "Your post is up. Thank you for sharing.")

@@ -184,6 +184,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "4C"
 
+# A new member's first post waits for a moderator before it appears (off by default).
+FIRST_POSTS_REVIEWED = env.bool("FIRST_POSTS_REVIEWED", default=False)
+
 # --- Email ------------------------------------------------------------------
 
 # EMAIL_URL (smtp://user:pass@host:port, consolemail://, ...) becomes Django's
