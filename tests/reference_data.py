@@ -29,6 +29,7 @@ def put_back() -> None:
     for app, name in (
         ("community", "0005_search_indexes_and_moderator_permissions"),
         ("community", "0009_hosts_and_gathering_permissions"),
+        ("community", "0017_moderation"),
         ("prescriptions", "0003_reach_out_and_moderator_permissions"),
     ):
         moderators.permissions.add(
