@@ -5,6 +5,8 @@ cancelled gathering stays in feeds with STATUS:CANCELLED so calendars drop it.
 Join links are never written here: they show on 4C only near the start.
 """
 
+import re
+import unicodedata
 from datetime import UTC
 
 from django.conf import settings
@@ -14,6 +16,28 @@ from icalendar import Calendar, Event
 from community.models import Gathering, GatheringFormat
 
 PRODID = "-//4C//Gatherings//EN"
+
+_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _no_controls(text: str) -> str:
+    """RFC 5545 TEXT allows no control characters but tab: every other one goes,
+    so nothing stored (however old, whatever slipped past a form) breaks a calendar."""
+    return "".join(
+        char for char in text if char == "\t" or unicodedata.category(char) not in ("Cc", "Cs")
+    )
+
+
+def one_line(text: str) -> str:
+    """A single-line field (a title, a place, the calendar's name): line breaks become
+    spaces, other control characters go."""
+    return " ".join(_no_controls(_BREAKS.sub(" ", text)).split())
+
+
+def lines(text: str) -> str:
+    """A multi-line field (the description): line breaks become plain newlines, which
+    the icalendar library escapes as \\n; other control characters go."""
+    return "\n".join(_no_controls(line) for line in _BREAKS.split(text))
 
 
 def _uid(gathering: Gathering) -> str:
@@ -28,12 +52,12 @@ def _event(gathering: Gathering, stamp) -> Event:
     event.add("dtstamp", stamp)
     event.add("dtstart", gathering.starts_at.astimezone(UTC))
     event.add("dtend", gathering.ends_at.astimezone(UTC))
-    event.add("summary", gathering.title)
-    event.add("description", f"{gathering.description}\n\nDetails: {url}")
+    event.add("summary", one_line(gathering.title))
+    event.add("description", f"{lines(gathering.description)}\n\nDetails: {url}")
     if gathering.format == GatheringFormat.ONLINE:
         event.add("location", "Online: the join link appears on 4C 15 minutes before the start")
     else:
-        event.add("location", gathering.place)
+        event.add("location", one_line(gathering.place))
     event.add("url", url)
     event.add("sequence", gathering.sequence)
     event.add("last-modified", gathering.updated_at.astimezone(UTC))
@@ -47,7 +71,7 @@ def build_calendar(gatherings, *, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", one_line(name))
     stamp = timezone.now().astimezone(UTC)
     for gathering in gatherings:
         calendar.add_component(_event(gathering, stamp))

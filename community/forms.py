@@ -15,6 +15,7 @@ from community.models import (
     BODY_MAX,
     CONTENT_WARNING_MAX,
     DISPLAY_NAME_MAX,
+    GATHERING_MAX_CAPACITY,
     GATHERING_MAX_MINUTES,
     HANDLE_MAX,
     MUTED_WORD_MAX,
@@ -29,7 +30,9 @@ from community.models import (
     Space,
     User,
     available_time_zones,
+    gathering_start_error,
     handle_validator,
+    validate_single_line,
 )
 from community.names import validate_display_name, validate_handle_name
 from community.text import validate_has_words, validate_plain_text
@@ -275,6 +278,7 @@ class GatheringForm(forms.Form):
     """Times are entered in the host's own time zone (activated per request)."""
 
     title = member_text_field(max_length=TITLE_MAX, label="Title")
+    title.validators.append(validate_single_line)
     space = forms.ModelChoiceField(
         queryset=Space.objects.filter(is_archived=False),
         label="Space",
@@ -307,9 +311,14 @@ class GatheringForm(forms.Form):
     capacity = forms.IntegerField(
         label="Places (optional)",
         min_value=1,
+        max_value=GATHERING_MAX_CAPACITY,
         required=False,
         help_text="Leave empty for no limit. When it's full, people can join a waiting list.",
-        error_messages={"min_value": "At least one place, or leave it empty for no limit."},
+        error_messages={
+            "min_value": "At least one place, or leave it empty for no limit.",
+            "max_value": f"Up to {GATHERING_MAX_CAPACITY} places, or leave it empty for no limit.",
+            "invalid": "Enter the number of places, such as 12, or leave it empty.",
+        },
     )
     format = forms.ChoiceField(
         label="Where", choices=GatheringFormat.choices, widget=forms.RadioSelect
@@ -336,6 +345,9 @@ class GatheringForm(forms.Form):
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
+        error = gathering_start_error(starts_at)
+        if error:
+            raise forms.ValidationError(error)
         if starts_at <= timezone.now():
             raise forms.ValidationError("Please choose a time in the future.")
         return starts_at

@@ -6,7 +6,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -1056,6 +1056,38 @@ class ModerationAction(models.Model):
 # --- Gatherings ------------------------------------------------------------------
 
 GATHERING_MAX_MINUTES = 8 * 60
+# Bounds every gathering keeps, in the model, the form and the service alike: well
+# inside what PostgreSQL, SQLite and Python's datetime can hold, so no input reaches
+# the database as an overflow (a 500) instead of a clear word.
+GATHERING_MAX_CAPACITY = 500
+GATHERING_MAX_AHEAD = timedelta(days=2 * 365)
+
+
+def gathering_start_error(starts_at) -> str | None:
+    """Why `starts_at` can't be a gathering's start (None: it can). Within two years
+    from now, so a year-9999 start (whatever its zone) never overflows the end time."""
+    try:
+        too_far = starts_at - timezone.now() > GATHERING_MAX_AHEAD
+    except OverflowError:  # so far out its UTC instant doesn't exist
+        too_far = True
+    if too_far:
+        return "Please choose a start within the next two years."
+    return None
+
+
+def validate_gathering_start(starts_at) -> None:
+    error = gathering_start_error(starts_at)
+    if error:
+        raise ValidationError(error)
+
+
+def validate_single_line(value: str) -> None:
+    """Titles are one line: a calendar, an email subject and a page heading all
+    expect one, and a line break there can break a calendar file for everyone."""
+    if any(char in value for char in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise ValidationError("Please keep the title on one line.")
+
+
 JOIN_LINK_OPENS_BEFORE = timedelta(minutes=15)
 ATTENDANCE_CLOSES_AFTER = timedelta(hours=24)
 
@@ -1099,12 +1131,16 @@ class Gathering(models.Model):
 
     space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="gatherings")
     host = models.ForeignKey(User, on_delete=models.PROTECT, related_name="hosted_gatherings")
-    title = models.CharField(max_length=TITLE_MAX)
+    title = models.CharField(max_length=TITLE_MAX, validators=[validate_single_line])
     description = models.TextField(max_length=5000)
-    starts_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[validate_gathering_start])
     duration_minutes = models.PositiveSmallIntegerField()
     ends_at = models.DateTimeField(editable=False)
-    capacity = models.PositiveIntegerField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(GATHERING_MAX_CAPACITY)],
+    )
     format = models.CharField(max_length=16, choices=GatheringFormat.choices)
     join_url = models.URLField(blank=True, max_length=500)
     place = models.CharField(max_length=200, blank=True)

@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
 from django.db.models import (
     Case,
@@ -59,7 +59,14 @@ from community.models import (
     User,
 )
 from community.muting import MutedWords
-from fourc.lib.pagination import Page, decode_cursor, encode_cursor, keyset_page
+from fourc.lib.pagination import (
+    BROKEN,
+    Page,
+    cursor_number,
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+)
 
 NEEDS_A_REPLY_DAYS = 14
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
@@ -462,6 +469,23 @@ def _search_stream(queryset, query, cursor_values, size):
     return list(ranked.order_by("-rank", "-id").values_list("id", "rank")[: size + 1])
 
 
+def _search_start(cursor: str | None) -> list:
+    """Where each stream stopped: [post rank, post id, reply rank, reply id], a pair
+    being [None, None] while its stream hasn't started. Anything else is a 400."""
+    if not cursor:
+        return [None, None, None, None]
+    values = decode_cursor(cursor, 4)
+    start = []
+    for rank, last_id in (values[0:2], values[2:4]):
+        if rank is None and last_id is None:
+            start += [None, None]
+        else:
+            start += [cursor_number(rank), cursor_number(last_id, integer=True)]
+    if start == [None, None, None, None]:  # a next page always has a stream moved on
+        raise BadRequest(BROKEN)
+    return start
+
+
 def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
     """Ranked full-text search over posts and replies the viewer may see.
 
@@ -473,7 +497,7 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
         return Page(items=[])
     if connection.vendor != "postgresql":
         return _search_fallback(member=member, q=q, cursor=cursor, size=size)
-    start = decode_cursor(cursor, 4) if cursor else [None, None, None, None]
+    start = _search_start(cursor)
     query = SearchQuery(q, config="english", search_type="websearch")
     posts_qs = Post.objects.visible_to(member)
     replies_qs = Reply.objects.visible_to(member).filter(post__removed_at__isnull=True)

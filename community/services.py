@@ -20,6 +20,7 @@ from django.utils import timezone
 # inside functions, so either may be imported first.
 from community import guidelines, moderation, muting, notifications, roles, safety, signals, text
 from community.models import (
+    GATHERING_MAX_CAPACITY,
     RSVP,
     Block,
     CalendarToken,
@@ -46,6 +47,8 @@ from community.models import (
     SpaceFollow,
     SpaceRead,
     User,
+    gathering_start_error,
+    validate_single_line,
 )
 
 logger = logging.getLogger(__name__)
@@ -735,6 +738,26 @@ class GatheringClosed(CommunityError):
     pass
 
 
+class GatheringOutOfBounds(CommunityError):
+    """Details outside what a gathering may hold (the form says so first)."""
+
+
+def _check_gathering_bounds(*, title: str, starts_at, capacity) -> None:
+    """The model's bounds, checked before the database sees them: an overflow there
+    would be a 500, not a word the host can act on."""
+    error = gathering_start_error(starts_at)
+    if error:
+        raise GatheringOutOfBounds(error)
+    if capacity is not None and not 1 <= capacity <= GATHERING_MAX_CAPACITY:
+        raise GatheringOutOfBounds(
+            f"Up to {GATHERING_MAX_CAPACITY} places, or leave it empty for no limit."
+        )
+    try:
+        validate_single_line(title)
+    except ValidationError as error:
+        raise GatheringOutOfBounds(error.messages[0]) from error
+
+
 GATHERING_FIELDS = (
     "space", "title", "description", "starts_at", "duration_minutes", "capacity", "format",
     "join_url", "place",
@@ -763,6 +786,7 @@ def create_gathering(
     """Schedules a gathering, with a discussion post for before and after."""
     if not roles.can_host(host):
         raise NotAllowed("Only hosts can create gatherings.")
+    _check_gathering_bounds(title=title, starts_at=starts_at, capacity=capacity)
     if starts_at <= timezone.now():
         raise GatheringClosed("Please choose a start time in the future.")
     gathering = Gathering.objects.create(
@@ -804,6 +828,9 @@ def edit_gathering(*, gathering: Gathering, editor: User, **changes) -> Gatherin
         raise GatheringClosed("This gathering was cancelled.")
     for name, value in changes.items():
         setattr(gathering, name, value)
+    _check_gathering_bounds(
+        title=gathering.title, starts_at=gathering.starts_at, capacity=gathering.capacity
+    )
     gathering.ends_at = _end(gathering.starts_at, gathering.duration_minutes)
     gathering.sequence += 1
     gathering.updated_at = timezone.now()

@@ -5,7 +5,9 @@ forge one. With an index on the ordering columns, page 1,000 costs what
 page 1 costs.
 """
 
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core import signing
@@ -13,6 +15,11 @@ from django.core.exceptions import BadRequest
 from django.db.models import Q, QuerySet
 
 _SIGNER = signing.Signer(salt="fourc.keyset")
+BROKEN = "That page link is broken. Please go back and try again."
+# A signed cursor holds only what encode_cursor wrote: short strings and numbers a
+# 64-bit column can hold. Anything else is refused before it reaches a query.
+_INT_RANGE = range(-(2**63), 2**63)
+_TEXT_MAX = 64
 
 
 @dataclass
@@ -40,10 +47,22 @@ def decode_cursor(cursor: str, length: int) -> list:
     try:
         values = _SIGNER.unsign_object(cursor)
     except (signing.BadSignature, ValueError, TypeError) as error:
-        raise BadRequest("That page link is broken. Please go back and try again.") from error
+        raise BadRequest(BROKEN) from error
     if not isinstance(values, list) or len(values) != length:
-        raise BadRequest("That page link is broken. Please go back and try again.")
+        raise BadRequest(BROKEN)
     return values
+
+
+def cursor_number(value, *, integer: bool = False):
+    """A number from a signed cursor, checked for type and range (a 400 if wrong):
+    an int a 64-bit column holds, or (unless `integer`) a finite float."""
+    if isinstance(value, bool):
+        raise BadRequest(BROKEN)
+    if isinstance(value, int) and value in _INT_RANGE:
+        return value
+    if not integer and isinstance(value, float) and math.isfinite(value):
+        return value
+    raise BadRequest(BROKEN)
 
 
 def _plain(value):
@@ -51,12 +70,27 @@ def _plain(value):
 
 
 def _field_value(model, name: str, raw):
-    if raw is None:
-        return None
+    """The column's value from a signed cursor, or a 400: the ordering columns are
+    never NULL, so None, lists, objects, booleans and out-of-range values are broken."""
+    if isinstance(raw, str):
+        if len(raw) > _TEXT_MAX:
+            raise BadRequest(BROKEN)
+    else:
+        raw = cursor_number(raw)
     try:
-        return model._meta.get_field(name).to_python(raw)
+        value = model._meta.get_field(name).to_python(raw)
     except Exception as error:  # a bad value in a signed cursor: treat as broken
-        raise BadRequest("That page link is broken.") from error
+        raise BadRequest(BROKEN) from error
+    if value is None or (isinstance(value, datetime) and value.utcoffset() is None):
+        raise BadRequest(BROKEN)  # encode_cursor writes instants with their offset
+    if isinstance(value, datetime):
+        try:
+            value = value.astimezone(UTC)  # one a database can hold, not year 10000
+        except OverflowError as error:
+            raise BadRequest(BROKEN) from error
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
+        raise BadRequest(BROKEN)
+    return value
 
 
 def after(queryset: QuerySet, ordering: tuple[str, ...], values: list) -> QuerySet:
