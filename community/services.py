@@ -268,6 +268,7 @@ def _save_edit(content: Post | Reply, editor: User, changes: dict, **source) -> 
     """Saves the author's new words (rendered again, searchable again), marks them
     edited, and notifies anyone newly mentioned."""
     _ensure_author(content, editor)
+    _ensure_space_open(content)
     for name, value in changes.items():
         setattr(content, name, value)
     content.body_html, mentioned = _render(content.body)
@@ -291,6 +292,7 @@ def remove_post(*, post: Post, member: User) -> bool:
 def _mark_removed(content: Post | Reply, member: User) -> bool:
     """Soft-deletes the author's own words; False when they were removed already."""
     _ensure_author(content, member)
+    _ensure_space_open(content)
     if content.removed_at:
         return False
     content.removed_at = timezone.now()
@@ -306,6 +308,16 @@ def _ensure_may_post(author: User) -> None:
 def _ensure_author(obj: Post | Reply, member: User) -> None:
     if obj.author_id != member.pk:
         raise NotAllowed("Only the author can change this.")
+
+
+def _ensure_space_open(content: Post | Reply) -> None:
+    """An archived space is read-only for everyone, authors too: what was said there
+    stays as the space closed with it (no edits, no removals)."""
+    space = content.space if isinstance(content, Post) else content.post.space
+    if space.is_archived:
+        raise SpaceClosed(
+            "This space is closed now, so the posts and replies in it stay as they are."
+        )
 
 
 # --- Replies ------------------------------------------------------------------

@@ -32,7 +32,14 @@ from community.permissions import (
     verified_member_required,
 )
 from fourc.lib import ratelimit
-from fourc.lib.forms import refuse, say_why, status_of, submitted
+from fourc.lib.forms import (
+    refuse,
+    require_form_page,
+    require_page,
+    say_why,
+    status_of,
+    submitted,
+)
 
 REPLY_TIPS_SESSION_KEY = "reply_tips_dismissed"
 
@@ -62,11 +69,13 @@ def _next_or(request, default: str) -> str:
     return default
 
 
+@require_page
 def help_now(request):
     """Crisis lines, one click from every page, for everyone, signed in or not."""
     return render(request, "community/help.html", {"lines": selectors.active_crisis_lines()})
 
 
+@require_form_page
 @login_required
 @not_while_suspended
 @ratelimit.limit("profile", PROFILE_LIMIT)
@@ -89,6 +98,7 @@ def profile_settings(request):
 # --- Spaces -------------------------------------------------------------------
 
 
+@require_page
 def space_list(request):
     hidden = selectors.hidden_spaces(request.user)
     spaces = selectors.spaces_for(request.user).exclude(pk__in=[space.pk for space in hidden])
@@ -97,6 +107,7 @@ def space_list(request):
     )
 
 
+@require_page
 def space_detail(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
     services.note_space_read(member=request.user, space_id=space.pk)
@@ -142,6 +153,7 @@ def space_follow(request, slug):
 # --- Posts --------------------------------------------------------------------
 
 
+@require_form_page
 @verified_member_required
 @ratelimit.limit("post", POST_LIMIT)
 def post_create(request, slug):
@@ -183,6 +195,7 @@ def _reply_form_class(request, post):
     return ReplyForm
 
 
+@require_form_page
 @ratelimit.limit("reply", REPLY_LIMIT)
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
@@ -288,6 +301,7 @@ def _render_post(request, post, form, status=200, *, support_card=False):
     return render(request, "community/post_detail.html", context, status=status)
 
 
+@require_form_page
 @verified_member_required
 @ratelimit.limit("edit", EDIT_LIMIT)
 def post_edit(request, pk):
@@ -300,14 +314,19 @@ def post_edit(request, pk):
     }
     form = PostEditForm(request.POST or None, initial=initial)
     if submitted(request, form):
-        services.edit_post(post=post, editor=request.user, **form.cleaned_data)
-        messages.success(request, "Your changes are saved.")
-        _offer_help_if_needed(request, post.title, post.body)
-        return redirect(post)
+        try:
+            services.edit_post(post=post, editor=request.user, **form.cleaned_data)
+        except services.SpaceClosed as error:
+            refuse(form, error, status=403)
+        else:
+            messages.success(request, "Your changes are saved.")
+            _offer_help_if_needed(request, post.title, post.body)
+            return redirect(post)
     context = {"form": form, "space": post.space, "post": post}
     return render(request, "community/post_form.html", context, status=status_of(form))
 
 
+@require_form_page
 @verified_member_required(
     guidelines=False, while_suspended=True
 )  # taking back your own words harms no one
@@ -325,9 +344,13 @@ def _confirm_removal(request, obj, what: str, remove, *, back):
     only the page that asks is gone once they are removed (the getter's 404)."""
     form = Form(request.POST if request.method == "POST" else None)
     if submitted(request, form):
-        remove(**{what: obj, "member": request.user})
-        messages.success(request, f"Your {what} is removed.")
-        return redirect(back)
+        try:
+            remove(**{what: obj, "member": request.user})
+        except services.SpaceClosed as error:
+            refuse(form, error, status=403)
+        else:
+            messages.success(request, f"Your {what} is removed.")
+            return redirect(back)
     say_why(request, form)
     context = {"what": what, "object": obj}
     return render(request, "community/confirm_delete.html", context, status=status_of(form))
@@ -354,20 +377,26 @@ def post_follow(request, pk):
 # --- Replies ------------------------------------------------------------------
 
 
+@require_form_page
 @verified_member_required
 @ratelimit.limit("edit", EDIT_LIMIT)
 def reply_edit(request, pk):
     reply = selectors.get_own_reply(member=request.user, reply_id=pk)
     form = ReplyEditForm(request.POST or None, initial={"body": reply.body})
     if submitted(request, form):
-        services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
-        messages.success(request, "Your changes are saved.")
-        _offer_help_if_needed(request, reply.body)
-        return redirect(reply.get_absolute_url())
+        try:
+            services.edit_reply(reply=reply, editor=request.user, **form.cleaned_data)
+        except services.SpaceClosed as error:
+            refuse(form, error, status=403)
+        else:
+            messages.success(request, "Your changes are saved.")
+            _offer_help_if_needed(request, reply.body)
+            return redirect(reply.get_absolute_url())
     context = {"form": form, "reply": reply}
     return render(request, "community/reply_form.html", context, status=status_of(form))
 
 
+@require_form_page
 @verified_member_required(guidelines=False, while_suspended=True)
 @ratelimit.limit("edit", EDIT_LIMIT)
 def reply_delete(request, pk):
@@ -433,6 +462,7 @@ def _reaction_news(reactions: list[dict], kind: str) -> str:
 # --- Reports ------------------------------------------------------------------
 
 
+@require_form_page
 @verified_member_required(guidelines=False, while_suspended=True)  # a safety tool, for everyone
 @ratelimit.limit("report", REPORT_LIMIT)
 def report(request, target, pk=None, handle=None):
@@ -470,6 +500,7 @@ def report(request, target, pk=None, handle=None):
 # --- Needs a reply, notifications, search ----------------------------------------
 
 
+@require_page
 def unanswered(request):
     page = selectors.needs_a_reply_page(member=request.user, cursor=request.GET.get("after"))
     selectors.muted_words_for(request.user).mark(page.items)
@@ -481,6 +512,7 @@ def unanswered(request):
     return render(request, "community/unanswered.html", context)
 
 
+@require_page
 @login_required
 def notification_list(request):
     return _render_notifications(request)
@@ -516,6 +548,7 @@ def notifications_read_all(request):
     return _render_notifications(request, status_of(form))
 
 
+@require_page
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
@@ -533,6 +566,7 @@ def search(request):
 # --- Members and blocks ---------------------------------------------------------
 
 
+@require_page
 def member_detail(request, handle):
     return _render_member(request, selectors.get_member(handle=handle))
 
@@ -584,6 +618,7 @@ def member_unblock(request, handle):
     return _render_member(request, member, status_of(form))
 
 
+@require_page
 @login_required
 def suspension(request):
     """Why writing is paused and until when; where htmx sends a suspended member."""
@@ -592,6 +627,7 @@ def suspension(request):
     return render(request, "community/suspended.html", {"member": request.user})
 
 
+@require_page
 @login_required
 def blocked_list(request):
     return render(
@@ -602,6 +638,7 @@ def blocked_list(request):
 # --- Gatherings -----------------------------------------------------------------
 
 
+@require_page
 def gathering_list(request):
     space = None
     if request.GET.get("space"):
@@ -619,6 +656,7 @@ def gathering_list(request):
     )
 
 
+@require_page
 def gathering_past(request):
     page = selectors.past_gatherings(cursor=request.GET.get("after"))
     return render(request, "community/gathering_past.html", {"page": page})
@@ -628,6 +666,7 @@ def _gathering_form_data(form) -> dict:
     return {name: form.cleaned_data[name] for name in services.GATHERING_FIELDS}
 
 
+@require_form_page
 @verified_member_required
 @ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_create(request):
@@ -647,6 +686,7 @@ def gathering_create(request):
     return render(request, "community/gathering_form.html", context, status=status_of(form))
 
 
+@require_form_page
 @verified_member_required
 @ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_edit(request, pk):
@@ -667,6 +707,7 @@ def gathering_edit(request, pk):
     return render(request, "community/gathering_form.html", context, status=status_of(form))
 
 
+@require_form_page
 @verified_member_required(guidelines=False)
 @ratelimit.limit("gathering", GATHERING_LIMIT)
 def gathering_cancel(request, pk):
@@ -687,6 +728,7 @@ def gathering_cancel(request, pk):
     return render(request, "community/gathering_cancel.html", context, status=status_of(form))
 
 
+@require_page
 def gathering_detail(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     return _render_gathering(request, gathering)
@@ -811,6 +853,7 @@ def gathering_attended(request, pk):
     return _render_gathering(request, gathering, status=status_of(form))
 
 
+@require_page
 def gathering_ics(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     response = HttpResponse(
@@ -821,6 +864,7 @@ def gathering_ics(request, pk):
     return response
 
 
+@require_page
 def calendar_feed(request, token):
     member = selectors.get_calendar_member(token=token)
     response = HttpResponse(
@@ -831,6 +875,7 @@ def calendar_feed(request, token):
     return response
 
 
+@require_form_page
 @login_required
 @ratelimit.limit("calendar", CALENDAR_LIMIT)
 def calendar_settings(request):
@@ -862,6 +907,7 @@ GUIDELINES_LIMIT = (30, 3600)
 MUTED_WORDS_LIMIT = (60, 3600)
 
 
+@require_form_page
 @ratelimit.limit("guidelines", GUIDELINES_LIMIT)
 def guidelines_page(request):
     """The community guidelines, for everyone. A signed-in member who hasn't agreed to the
@@ -896,6 +942,7 @@ def _safe_next(request, target: str) -> str:
     return ""
 
 
+@require_form_page
 @login_required
 @ratelimit.limit("muted-words", MUTED_WORDS_LIMIT)
 def muted_words_settings(request):

@@ -8,11 +8,12 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from community import selectors
+from fourc.lib.forms import require_page
 from fourc.tasks import ping
 from prescriptions import selectors as prescription_selectors
 from prescriptions.forms import CheckInForm, ConsentForm
@@ -22,6 +23,7 @@ CELERY_CHECK_TTL = 10  # seconds: probes can't turn the check into a task flood
 CELERY_CHECK_TIMEOUT = 3  # seconds to wait for a worker's answer
 
 
+@require_page
 def home(request):
     context = {}
     if request.user.is_authenticated:
@@ -67,9 +69,10 @@ def _celery_answers() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
-    """200 when the database answers, 503 otherwise; `?celery=1` adds a worker round trip."""
+    """200 when the database answers, 503 otherwise; `?celery=1` adds a worker round trip.
+    HEAD answers the same (probes often ask with HEAD); the server drops the body."""
     checks = {"database": "ok" if _database_answers() else "unavailable"}
     if request.GET.get("celery") == "1":
         checks["celery"] = "ok" if _celery_answers() else "unavailable"

@@ -5,12 +5,19 @@ from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from community import roles
 from community import selectors as community_selectors
 from fourc.lib import ratelimit
-from fourc.lib.forms import refuse, say_why, status_of, submitted
+from fourc.lib.forms import (
+    refuse,
+    require_form_page,
+    require_page,
+    say_why,
+    status_of,
+    submitted,
+)
 from prescriptions import crisis, insights, selectors, services
 from prescriptions.forms import (
     CheckInForm,
@@ -56,6 +63,7 @@ def _answer(request, prescription, form):
     return render(request, "prescriptions/feed.html", context, status=status)
 
 
+@require_form_page
 @login_required
 @ratelimit.limit("check-in", CHECK_IN_LIMIT)
 def check_in(request):
@@ -102,6 +110,7 @@ def consent(request):
     return _render_check_in(request, carried, form, status_of(form))
 
 
+@require_form_page
 @login_required
 @ratelimit.limit("health-data", HEALTH_DATA_LIMIT)
 def health_data(request):
@@ -123,6 +132,7 @@ def health_data(request):
     )
 
 
+@require_page
 @login_required
 def feed(request):
     return render(request, "prescriptions/feed.html", _feed_context(request))
@@ -256,6 +266,7 @@ def reached_out(request, pk):
 # --- Insights and the wellbeing check ----------------------------------------------
 
 
+@require_page
 @login_required
 def insights_page(request):
     now = timezone.now()
@@ -309,8 +320,8 @@ def tell_link_worker(request):
 # --- "Not for me", in the member's hands --------------------------------------------
 
 
+@require_form_page
 @login_required
-@require_http_methods(["GET", "POST"])
 @ratelimit.limit("step", STEP_LIMIT)
 def not_for_me(request):
     """The steps the member said "not for me" to in the last 90 days, each with "Offer it
@@ -335,6 +346,7 @@ def not_for_me(request):
     )
 
 
+@require_form_page
 @login_required
 @ratelimit.limit("wellbeing", WELLBEING_LIMIT)
 def wellbeing(request):
@@ -373,8 +385,8 @@ def wellbeing(request):
 # logs what it shows with services.log_access.
 
 
+@require_form_page
 @login_required
-@require_http_methods(["GET", "POST"])
 @ratelimit.limit("link-worker", LINK_WORKER_LIMIT)
 def member_settings(request):
     """Invite a link worker by handle, stop their access, and see every access. The
@@ -431,8 +443,8 @@ def _say_invited(request, consent, *, already: set[str]) -> None:
         )
 
 
+@require_page
 @login_required
-@require_http_methods(["GET"])
 def caseload(request):
     """The members who have given this link worker access, each with a gentle flag
     when their mood has been sinking this week (two queries, however many)."""
@@ -450,8 +462,8 @@ def caseload(request):
     )
 
 
+@require_form_page
 @login_required
-@require_http_methods(["GET", "POST"])
 @ratelimit.limit("suggest", SUGGESTION_LIMIT)
 def member_view(request, handle):
     """One member's steps and mood trend (never notes), and a form to suggest a step."""

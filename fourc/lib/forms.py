@@ -5,6 +5,7 @@ no, and the `status_of` the page that shows it again (README, "Views")."""
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.views.decorators.http import require_http_methods, require_safe
 
 from fourc.lib import ratelimit
 
@@ -56,3 +57,9 @@ def say_why(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.info(request, error)
+
+
+# The methods a view answers (README, "Views"); anything else is a 405. A page is read
+# with GET (HEAD too); a page with a form also takes its POST; an action is a POST only.
+require_page = require_safe
+require_form_page = require_http_methods(["GET", "HEAD", "POST"])

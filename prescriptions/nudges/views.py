@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from community import selectors as community_selectors
 from fourc.lib import ratelimit
-from fourc.lib.forms import say_why, status_of, submitted
+from fourc.lib.forms import require_form_page, say_why, status_of, submitted
 from prescriptions.models import NudgeKind
 from prescriptions.nudges import services
 from prescriptions.nudges.forms import BreakForm, PreferencesForm
@@ -23,8 +23,8 @@ from prescriptions.nudges.forms import BreakForm, PreferencesForm
 PREFERENCES_LIMIT = (60, 3600)
 
 
+@require_form_page
 @login_required
-@require_http_methods(["GET", "POST"])
 @ratelimit.limit("nudge-preferences", PREFERENCES_LIMIT)
 def preferences(request):
     prefs = services.preferences_for(request.user)
@@ -57,8 +57,8 @@ def _page(request, prefs, form, break_form=None) -> dict:
     }
 
 
-@login_required
 @require_POST
+@login_required
 @ratelimit.limit("nudge-preferences", PREFERENCES_LIMIT)
 def take_a_break(request):
     form = BreakForm(request.POST)
@@ -77,8 +77,8 @@ def take_a_break(request):
     )
 
 
-@login_required
 @require_POST
+@login_required
 @ratelimit.limit("nudge-preferences", PREFERENCES_LIMIT)
 def end_break(request):
     if services.end_break(member=request.user):
@@ -94,7 +94,7 @@ def _break_words(days: int) -> str:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])  # the one-click POST carries no CSRF token
 def stop(request, token):
     """GET: the choices. POST: stop this kind (the one-click POST too), or a break."""
     try:

@@ -1,8 +1,10 @@
+import html
+
 import pytest
 from django.urls import reverse
 
 from community import services
-from community.models import Post, Space
+from community.models import Post, Reply, Space
 
 NEW_POST = "/spaces/low-energy/new/"
 
@@ -190,6 +192,77 @@ def test_an_archived_space_is_closed(member_client, member, space, make_post):
 
     assert member_client.get("/spaces/low-energy/").status_code == 404
     assert member_client.get(post.get_absolute_url()).status_code == 404
+
+
+CLOSED = "This space is closed now, so the posts and replies in it stay as they are."
+
+
+@pytest.fixture
+def archived(member, other_member, space, make_post):
+    """The member's post and reply in a space that was archived afterwards."""
+    post = make_post(member, title="Before it closed")
+    reply = services.post_reply(author=member, post=make_post(other_member), body="Same here.")
+    Space.objects.filter(pk=space.pk).update(is_archived=True)
+    return post, reply
+
+
+def _as_stored(post, reply):
+    post.refresh_from_db()
+    reply.refresh_from_db()
+    return (post.title, post.body, post.edited_at, post.removed_at), (
+        reply.body,
+        reply.edited_at,
+        reply.removed_at,
+    )
+
+
+@pytest.mark.django_db
+def test_an_archived_space_refuses_edits_and_keeps_what_was_typed(member_client, archived):
+    post, reply = archived
+    before = _as_stored(post, reply)
+
+    post_edit = member_client.post(
+        f"/posts/{post.pk}/edit/", post_data(title="A new title", body="New words")
+    )
+    reply_edit = member_client.post(f"/replies/{reply.pk}/edit/", {"body": "Other words"})
+
+    assert (post_edit.status_code, reply_edit.status_code) == (403, 403)
+    assert CLOSED in html.unescape(post_edit.content.decode())
+    assert "New words" in post_edit.content.decode()
+    assert CLOSED in html.unescape(reply_edit.content.decode())
+    assert "Other words" in reply_edit.content.decode()
+    assert _as_stored(post, reply) == before
+
+
+@pytest.mark.django_db
+def test_an_archived_space_refuses_deletes(member_client, archived):
+    post, reply = archived
+    before = _as_stored(post, reply)
+
+    post_delete = member_client.post(f"/posts/{post.pk}/delete/")
+    reply_delete = member_client.post(f"/replies/{reply.pk}/delete/")
+
+    assert (post_delete.status_code, reply_delete.status_code) == (403, 403)
+    assert CLOSED in html.unescape(post_delete.content.decode())
+    assert CLOSED in html.unescape(reply_delete.content.decode())
+    assert _as_stored(post, reply) == before
+
+
+@pytest.mark.django_db
+def test_the_services_refuse_changes_in_an_archived_space(member, archived):
+    post = Post.objects.get(pk=archived[0].pk)  # as a view reads them: the space closed
+    reply = Reply.objects.get(pk=archived[1].pk)
+
+    with pytest.raises(services.SpaceClosed):
+        services.edit_post(
+            post=post, editor=member, title="t", body="b", intent=post.intent, content_warning=""
+        )
+    with pytest.raises(services.SpaceClosed):
+        services.remove_post(post=post, member=member)
+    with pytest.raises(services.SpaceClosed):
+        services.edit_reply(reply=reply, editor=member, body="b")
+    with pytest.raises(services.SpaceClosed):
+        services.remove_reply(reply=reply, member=member)
 
 
 @pytest.mark.django_db
