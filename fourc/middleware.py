@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from prescriptions.nudges.services import note_visit
 
@@ -62,3 +63,29 @@ class NoteVisitMiddleware:
                 note_visit(member=user)
                 request.session[self.SESSION_KEY] = today
         return self.get_response(request)
+
+
+class PrivacyHeadersMiddleware:
+    """What search engines and browsers may keep.
+
+    - `X-Robots-Tag: noindex` on every page except the landing page, the help page and
+      the guidelines: members' words are for members, not for search results.
+    - `Cache-Control: private, no-store` on every answer to a signed-in member: their
+      steps, moods, notes, notifications and settings never stay in a shared
+      computer's cache or come back with the Back button after they log out.
+    """
+
+    INDEXABLE = frozenset({"home", "community:help", "community:guidelines"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.view_name not in self.INDEXABLE:
+            response.headers.setdefault("X-Robots-Tag", "noindex")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

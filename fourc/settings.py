@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "fourc.middleware.MemberTimeZoneMiddleware",
     "fourc.middleware.NoteVisitMiddleware",
+    "fourc.middleware.PrivacyHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fourc.middleware.InvalidFormStatusMiddleware",
 ]
