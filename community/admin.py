@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
@@ -399,7 +399,7 @@ class CrisisPhraseAdmin(admin.ModelAdmin):
             request.method == "POST"
             and "sentence" in request.POST
             and "index" not in request.POST
-            and ACTION_CHECKBOX_NAME not in request.POST
+            and helpers.ACTION_CHECKBOX_NAME not in request.POST
         )
         if testing:
             form = SentenceForm(request.POST)
@@ -598,8 +598,6 @@ def _excerpt(item: QueueItem, chars: int) -> str:
 
 
 def _site_url(item: QueueItem) -> str:
-    from django.urls import reverse
-
     if item.reply_id:
         return (
             f"{reverse('community:post-detail', args=[item.reply.post_id])}#reply-{item.reply_id}"
@@ -613,8 +611,8 @@ def _site_url(item: QueueItem) -> str:
 class QueueItemAdmin(admin.ModelAdmin):
     """The moderators' queue: one row per reported or crisis target, crisis first, then
     harassment, spam and the rest, oldest first within each. Every action asks for a
-    resolution note and is logged. It shows members' words and reports, never anything
-    from prescriptions."""
+    resolution note and is logged. It shows members' words and reports, never any
+    health data (check-ins, moods, notes, steps)."""
 
     list_display = (
         "priority_label", "kind", "excerpt", "context", "author_name", "report_count", "age",

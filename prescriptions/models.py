@@ -447,6 +447,15 @@ class NudgeStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# The preference that turns each kind on or off.
+WANTS_FIELD = {
+    NudgeKind.DAILY_STEP: "daily_step",
+    NudgeKind.WEEKLY: "weekly",
+    NudgeKind.GATHERING: "gatherings",
+    NudgeKind.DIGEST: "digest",
+    NudgeKind.WELCOME_BACK: "welcome_back",
+    NudgeKind.LINK_WORKER: "link_worker",
+}
 DAILY_CAP_DEFAULT = 2
 DAILY_CAP_MAX = 10
 
@@ -510,14 +519,7 @@ class NudgePreferences(models.Model):
         return f"Email preferences of {self.member_id}"
 
     def wants(self, kind: str) -> bool:
-        return {
-            NudgeKind.DAILY_STEP: self.daily_step,
-            NudgeKind.WEEKLY: self.weekly,
-            NudgeKind.GATHERING: self.gatherings,
-            NudgeKind.DIGEST: self.digest,
-            NudgeKind.WELCOME_BACK: self.welcome_back,
-            NudgeKind.LINK_WORKER: self.link_worker,
-        }[kind]
+        return getattr(self, WANTS_FIELD[kind])
 
 
 class NudgeLog(models.Model):

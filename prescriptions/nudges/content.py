@@ -56,6 +56,9 @@ WHY = {
 }
 
 
+NOTHING_NEW = "nothing new"  # a skip reason: e.g. every reply in a digest read meanwhile
+
+
 class Skip(Exception):
     """Nothing worth sending (e.g. every reply in a digest was read meanwhile)."""
 
@@ -114,7 +117,7 @@ def build(log: NudgeLog, *, now, in_crisis: bool, batch: Batch | None = None):
     try:
         name, context = CONTEXT[log.kind](log, now=now, in_crisis=in_crisis, batch=batch)
     except Skip as why:
-        return None, str(why) or "nothing new"
+        return None, str(why) or NOTHING_NEW
     return _email(log, name, context), None
 
 
@@ -287,7 +290,7 @@ def _weekly(log, *, now, in_crisis, batch):
 def _gathering(log, *, now, in_crisis, batch):
     gathering = Gathering.objects.select_related("space").filter(pk=log.about_id).first()
     if gathering is None or gathering.is_cancelled or gathering.starts_at <= now:
-        raise Skip("nothing new")
+        raise Skip(NOTHING_NEW)
     tz = log.member.tzinfo
     starts = gathering.starts_at.astimezone(tz)
     soon = gathering.starts_at - now <= timedelta(hours=1, minutes=5)
@@ -317,7 +320,7 @@ def _digest(log, *, now, in_crisis, batch):
         unread = unread.filter(created_at__gt=log.since)
     found = list(unread[: DIGEST_SHOWN + 1])
     if not found:
-        raise Skip("nothing new")
+        raise Skip(NOTHING_NEW)
     items = [_notification_lines(n) for n in found[:DIGEST_SHOWN]]
     counts = Counter(n.kind for n in found)
     replies = counts[notifications.REPLY] + counts[notifications.FOLLOWED_REPLY]
@@ -357,7 +360,7 @@ def _link_worker(log, *, now, in_crisis, batch):
         .first()
     )
     if step is None or not step.is_open:
-        raise Skip("nothing new")
+        raise Skip(NOTHING_NEW)
     return "link_worker", {
         "link_worker": step.prescriber.display_name,
         "step_title": step.activity.title,

@@ -87,12 +87,7 @@ LATE, QUIET, BREAK, OFF, CAP, HELD = (
     "daily cap",
     "held",
 )
-NO_ADDRESS, CLOSED, NOTHING_NEW, GAVE_UP = (
-    "no confirmed address",
-    "account closed",
-    "nothing new",
-    "gave up",
-)
+NO_ADDRESS, CLOSED, GAVE_UP = "no confirmed address", "account closed", "gave up"
 REFUSED, MAIL_SERVER = "refused by the mail server", "mail server"  # failed
 
 

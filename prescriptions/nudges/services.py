@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from community import services as community
 from community.models import User
-from prescriptions.models import NudgeKind, NudgePreferences
+from prescriptions.models import WANTS_FIELD, NudgeKind, NudgePreferences
 from prescriptions.nudges import schedule
 
 BREAK_DAYS = (1, 3, 7, 30)
@@ -134,14 +134,7 @@ def end_break(*, member: User, now=None) -> bool:
 @transaction.atomic
 def unsubscribe(*, member: User, kind: str, now=None) -> bool:
     """Turns one kind off. False when it was already off."""
-    field = {
-        NudgeKind.DAILY_STEP: "daily_step",
-        NudgeKind.WEEKLY: "weekly",
-        NudgeKind.GATHERING: "gatherings",
-        NudgeKind.DIGEST: "digest",
-        NudgeKind.WELCOME_BACK: "welcome_back",
-        NudgeKind.LINK_WORKER: "link_worker",
-    }[NudgeKind(kind)]
+    field = WANTS_FIELD[NudgeKind(kind)]
     prefs = _locked(member)
     if not getattr(prefs, field):
         return False
