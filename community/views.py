@@ -29,6 +29,7 @@ from community.permissions import (
     can_write,
     not_while_suspended,
     refuse_to_write,
+    sign_in_to_read,
     verified_member_required,
 )
 from fourc.lib import ratelimit
@@ -110,6 +111,8 @@ def space_list(request):
 @require_page
 def space_detail(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
+    if refusal := sign_in_to_read(request, space):
+        return refusal
     services.note_space_read(member=request.user, space_id=space.pk)
     return _render_space(request, space)
 
@@ -199,6 +202,8 @@ def _reply_form_class(request, post):
 @ratelimit.limit("reply", REPLY_LIMIT)
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+    if refusal := sign_in_to_read(request, post.space):
+        return refusal
     services.note_space_read(member=request.user, space_id=post.space_id)
     if request.method == "POST" and (refusal := refuse_to_write(request)):
         return refusal
@@ -501,6 +506,7 @@ def report(request, target, pk=None, handle=None):
 
 
 @require_page
+@login_required
 def unanswered(request):
     page = selectors.needs_a_reply_page(member=request.user, cursor=request.GET.get("after"))
     selectors.muted_words_for(request.user).mark(page.items)
@@ -549,6 +555,7 @@ def notifications_read_all(request):
 
 
 @require_page
+@login_required
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
@@ -567,6 +574,7 @@ def search(request):
 
 
 @require_page
+@login_required
 def member_detail(request, handle):
     return _render_member(request, selectors.get_member(handle=handle))
 
@@ -639,6 +647,7 @@ def blocked_list(request):
 
 
 @require_page
+@login_required
 def gathering_list(request):
     space = None
     if request.GET.get("space"):
@@ -657,6 +666,7 @@ def gathering_list(request):
 
 
 @require_page
+@login_required
 def gathering_past(request):
     page = selectors.past_gatherings(cursor=request.GET.get("after"))
     return render(request, "community/gathering_past.html", {"page": page})
@@ -729,6 +739,7 @@ def gathering_cancel(request, pk):
 
 
 @require_page
+@login_required
 def gathering_detail(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     return _render_gathering(request, gathering)
@@ -854,6 +865,7 @@ def gathering_attended(request, pk):
 
 
 @require_page
+@login_required
 def gathering_ics(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     response = HttpResponse(
