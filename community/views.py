@@ -120,7 +120,9 @@ def space_detail(request, slug):
 def _render_space(request, space, status=200):
     page = selectors.space_posts(space=space, member=request.user, cursor=request.GET.get("after"))
     gatherings = (
-        [] if request.GET.get("after") else selectors.space_upcoming_gatherings(space=space)
+        selectors.space_upcoming_gatherings(space=space)
+        if request.user.is_authenticated and not request.GET.get("after")
+        else []  # gatherings are for members, even in a space open to visitors
     )
     muted = selectors.muted_words_for(request.user)
     muted.mark(page.items)
