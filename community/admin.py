@@ -426,9 +426,9 @@ class CrisisPhraseAdmin(admin.ModelAdmin):
 
 @admin.register(Space)
 class SpaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "order", "is_archived", "created_at")
-    list_editable = ("order", "is_archived")
-    list_filter = ("is_archived",)
+    list_display = ("name", "slug", "order", "is_public", "is_archived", "created_at")
+    list_editable = ("order", "is_public", "is_archived")
+    list_filter = ("is_public", "is_archived")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
 

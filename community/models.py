@@ -257,6 +257,14 @@ class Space(models.Model):
     is_archived = models.BooleanField(
         default=False, help_text="Archived spaces are read-only and leave the lists."
     )
+    is_public = models.BooleanField(
+        "open to visitors",
+        default=False,
+        help_text=(
+            "Visitors who aren't signed in may read this space and its posts (read-only). "
+            "Everything members write is for members unless a moderator opens its space."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

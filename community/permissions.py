@@ -24,6 +24,21 @@ from django_htmx.http import HttpResponseClientRedirect
 from community.guidelines import context as guidelines_context
 
 
+def can_read(user, space) -> bool:
+    """What members write is for members: reading a space, its posts and replies needs
+    a signed-in member, unless a moderator opened the space to visitors
+    (`Space.is_public`). Profiles, search, gatherings and Needs a reply are for members
+    only (`login_required`)."""
+    return bool(user.is_authenticated or space.is_public)
+
+
+def sign_in_to_read(request, space):
+    """None when this person may read `space`; otherwise the way to log in and back."""
+    if can_read(request.user, space):
+        return None
+    return redirect_to_login(request.get_full_path())
+
+
 def can_write(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_verified_email)
 

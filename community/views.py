@@ -29,6 +29,7 @@ from community.permissions import (
     can_write,
     not_while_suspended,
     refuse_to_write,
+    sign_in_to_read,
     verified_member_required,
 )
 from fourc.lib import ratelimit
@@ -110,6 +111,8 @@ def space_list(request):
 @require_page
 def space_detail(request, slug):
     space = selectors.get_space(member=request.user, slug=slug)
+    if refusal := sign_in_to_read(request, space):
+        return refusal
     services.note_space_read(member=request.user, space_id=space.pk)
     return _render_space(request, space)
 
@@ -117,7 +120,9 @@ def space_detail(request, slug):
 def _render_space(request, space, status=200):
     page = selectors.space_posts(space=space, member=request.user, cursor=request.GET.get("after"))
     gatherings = (
-        [] if request.GET.get("after") else selectors.space_upcoming_gatherings(space=space)
+        selectors.space_upcoming_gatherings(space=space)
+        if request.user.is_authenticated and not request.GET.get("after")
+        else []  # gatherings are for members, even in a space open to visitors
     )
     muted = selectors.muted_words_for(request.user)
     muted.mark(page.items)
@@ -199,6 +204,8 @@ def _reply_form_class(request, post):
 @ratelimit.limit("reply", REPLY_LIMIT)
 def post_detail(request, pk):
     post = selectors.get_post_for_viewer(member=request.user, post_id=pk)
+    if refusal := sign_in_to_read(request, post.space):
+        return refusal
     services.note_space_read(member=request.user, space_id=post.space_id)
     if request.method == "POST" and (refusal := refuse_to_write(request)):
         return refusal
@@ -501,6 +508,7 @@ def report(request, target, pk=None, handle=None):
 
 
 @require_page
+@login_required
 def unanswered(request):
     page = selectors.needs_a_reply_page(member=request.user, cursor=request.GET.get("after"))
     selectors.muted_words_for(request.user).mark(page.items)
@@ -549,6 +557,7 @@ def notifications_read_all(request):
 
 
 @require_page
+@login_required
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
@@ -567,6 +576,7 @@ def search(request):
 
 
 @require_page
+@login_required
 def member_detail(request, handle):
     return _render_member(request, selectors.get_member(handle=handle))
 
@@ -639,6 +649,7 @@ def blocked_list(request):
 
 
 @require_page
+@login_required
 def gathering_list(request):
     space = None
     if request.GET.get("space"):
@@ -657,6 +668,7 @@ def gathering_list(request):
 
 
 @require_page
+@login_required
 def gathering_past(request):
     page = selectors.past_gatherings(cursor=request.GET.get("after"))
     return render(request, "community/gathering_past.html", {"page": page})
@@ -729,6 +741,7 @@ def gathering_cancel(request, pk):
 
 
 @require_page
+@login_required
 def gathering_detail(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     return _render_gathering(request, gathering)
@@ -854,6 +867,7 @@ def gathering_attended(request, pk):
 
 
 @require_page
+@login_required
 def gathering_ics(request, pk):
     gathering = selectors.get_gathering(gathering_id=pk)
     response = HttpResponse(

@@ -61,6 +61,7 @@ def test_needs_a_reply_leaves_out_blocked_members_both_ways(member, other_member
 def test_the_page_shows_replies_and_reactions_separately(client, member, other_member, make_post):
     post = make_post(other_member, title="Anyone else?")
     services.set_reaction(member=member, kind="me_too", on=True, post=post)
+    client.force_login(member)
 
     content = client.get("/unanswered/").content.decode()
 
@@ -120,6 +121,7 @@ def test_search_finds_posts_and_replies_ranked_with_highlights(
     reply_post = make_post(other_member, title="Hobbies?", body="What keeps you going?")
     services.post_reply(author=member, post=reply_post, body="Gardening, always gardening.")
     make_post(member, title="Unrelated", body="Cups of tea.")
+    client.force_login(other_member)
 
     response = client.get("/search/", {"q": "gardening"})
 
@@ -177,15 +179,16 @@ def test_search_pages_through_posts_and_replies_without_repeats(member, other_me
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("q", ["", "   ", "&&&", "'", '"', "!!", "a:b|c", "x" * 200])
-def test_odd_search_queries_never_fail(client, member, make_post, q):
+def test_odd_search_queries_never_fail(member_client, member, make_post, q):
     make_post(member)
+    client = member_client
 
     assert client.get("/search/", {"q": q}).status_code == 200
 
 
 @pytest.mark.django_db
-def test_a_search_query_with_control_characters_is_refused_kindly(client):
-    response = client.get("/search/", {"q": "tea\x00cake"})
+def test_a_search_query_with_control_characters_is_refused_kindly(member_client):
+    response = member_client.get("/search/", {"q": "tea\x00cake"})
 
     assert response.status_code == 400
     assert b"hidden control character" in response.content
@@ -195,10 +198,13 @@ def test_a_search_query_with_control_characters_is_refused_kindly(client):
 
 
 @pytest.mark.django_db
-def test_a_member_page_shows_profile_and_named_posts_but_never_email(client, member, make_post):
+def test_a_member_page_shows_profile_and_named_posts_but_never_email(
+    client, member, other_member, make_post
+):
     services.update_profile(member=member, pronouns="she/her", bio="Tea and rain.")
     make_post(member, title="Named post")
     make_post(member, title="Anonymous post", is_anonymous=True)
+    client.force_login(other_member)
 
     content = client.get("/members/maya/").content.decode()
 

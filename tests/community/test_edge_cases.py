@@ -195,5 +195,6 @@ def test_profile_text_refuses_control_characters(member_client):
 @pytest.mark.parametrize(
     "url", ["/gatherings/?space=%00", "/gatherings/?space=a%00b", "/spaces/%00/"]
 )
-def test_nul_in_a_space_slug_is_a_404_not_a_500(client, url):
+def test_nul_in_a_space_slug_is_a_404_not_a_500(member_client, url):
+    client = member_client
     assert client.get(url).status_code == 404

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from community import services
 from community.models import CalendarToken, RSVPStatus
-from tests.factories import GatheringFactory, RSVPFactory
+from tests.factories import GatheringFactory, RSVPFactory, UserFactory
 
 CREATED = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 START = datetime(2027, 3, 15, 18, 0, tzinfo=UTC)
@@ -70,8 +70,15 @@ def _assert_strict(raw: bytes) -> Calendar:
     return calendar
 
 
+def _get_ics(client, gathering):
+    """The gathering's own .ics, as a member downloads it: signed in afresh, at the
+    test's (travelled) time, since the download is for members."""
+    client.force_login(UserFactory())
+    return client.get(f"/gatherings/{gathering.pk}/calendar.ics")
+
+
 def _download(client, gathering):
-    response = client.get(f"/gatherings/{gathering.pk}/calendar.ics")
+    response = _get_ics(client, gathering)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     return response.content
@@ -94,7 +101,7 @@ def test_the_ics_download_is_one_confirmed_event_at_the_stored_utc_instants(
     gathering = EveningCheckIn(host=link_worker, space=space)
 
     with time_machine.travel(CREATED, tick=False):
-        response = client.get(f"/gatherings/{gathering.pk}/calendar.ics")
+        response = _get_ics(client, gathering)
 
     assert response.status_code == 200
     assert response["Content-Type"].split(";")[0] == "text/calendar"
@@ -181,8 +188,8 @@ def test_the_uid_is_stable_across_downloads_and_edits_and_unique_per_gathering(
 
 
 @pytest.mark.django_db
-def test_an_unknown_gathering_has_no_calendar(client, db):
-    assert client.get("/gatherings/999999/calendar.ics").status_code == 404
+def test_an_unknown_gathering_has_no_calendar(member_client):
+    assert member_client.get("/gatherings/999999/calendar.ics").status_code == 404
 
 
 @pytest.mark.django_db

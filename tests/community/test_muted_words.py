@@ -6,7 +6,13 @@ import pytest
 from community import selectors, services
 from community.models import MUTED_WORD_MAX, MUTED_WORDS_MAX, MutedWord
 from community.muting import MutedWords
-from tests.factories import PostFactory, ReplyFactory, SpaceFactory, SpaceFollowFactory
+from tests.factories import (
+    PostFactory,
+    ReplyFactory,
+    SpaceFactory,
+    SpaceFollowFactory,
+    UserFactory,
+)
 from tests.queries import assert_same_queries_for_one_and_many
 
 URL = "/settings/muted-words/"
@@ -210,7 +216,15 @@ def test_a_members_own_words_never_fold(member_client, muted, space, other_membe
 
 
 @pytest.mark.django_db
-def test_other_members_and_visitors_see_the_words_unfolded(client, muted, sams_posts, space):
+@pytest.mark.parametrize("viewer", ["another member", "a visitor"])
+def test_other_members_and_visitors_see_the_words_unfolded(
+    client, muted, sams_posts, space, viewer
+):
+    if viewer == "a visitor":
+        space.is_public = True
+        space.save(update_fields=["is_public"])
+    else:
+        client.force_login(UserFactory())
     page = client.get(space.get_absolute_url()).content.decode()
 
     assert FOLD not in page

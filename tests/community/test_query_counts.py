@@ -111,7 +111,7 @@ def fill_space(space, moderator):
 def test_space_page_costs_the_same_for_1_and_50_posts(
     viewer, moderator, django_assert_num_queries
 ):
-    space = SpaceFactory(slug="calm")
+    space = SpaceFactory(slug="calm", is_public=True)
 
     page = assert_same_queries_for_one_and_many(
         viewer, "/spaces/calm/", fill_space(space, moderator), django_assert_num_queries
@@ -129,7 +129,7 @@ def test_space_page_costs_the_same_for_1_and_50_posts(
 def test_the_second_page_of_a_space_costs_the_first_page_less_its_extras(
     viewer, moderator, django_assert_num_queries
 ):
-    space = SpaceFactory(slug="calm")
+    space = SpaceFactory(slug="calm", is_public=True)
     add_item = fill_space(space, moderator)
     for i in range(MANY):
         add_item(i)
@@ -169,7 +169,9 @@ def fill_post(post, member):
 def test_post_page_costs_the_same_for_1_and_50_replies(
     viewer, member, other_member, django_assert_num_queries
 ):
-    post = new_post(0, space=SpaceFactory(slug="calm"), author=other_member, is_anonymous=False)
+    post = new_post(
+        0, space=SpaceFactory(slug="calm", is_public=True), author=other_member, is_anonymous=False
+    )
     url = f"/posts/{post.pk}/"
 
     page = assert_same_queries_for_one_and_many(
@@ -186,7 +188,9 @@ def test_post_page_costs_the_same_for_1_and_50_replies(
 def test_the_second_page_of_replies_costs_what_the_first_does(
     viewer, member, other_member, django_assert_num_queries
 ):
-    post = new_post(0, space=SpaceFactory(slug="calm"), author=other_member, is_anonymous=False)
+    post = new_post(
+        0, space=SpaceFactory(slug="calm", is_public=True), author=other_member, is_anonymous=False
+    )
     url = f"/posts/{post.pk}/"
     add_item = fill_post(post, member)
     for i in range(MANY + 10):
@@ -207,7 +211,7 @@ def test_the_second_page_of_replies_costs_what_the_first_does(
 
 @pytest.mark.django_db
 def test_needs_a_reply_costs_the_same_for_1_and_50_waiting_posts(
-    viewer, member, django_assert_num_queries
+    member_client, member, django_assert_num_queries
 ):
     def add_item(i):
         post = new_post(i, space=SpaceFactory(slug=f"room-{i}"))
@@ -216,7 +220,7 @@ def test_needs_a_reply_costs_the_same_for_1_and_50_waiting_posts(
             services.set_reaction(member=member, kind="hear", on=True, post=post)
 
     page = assert_same_queries_for_one_and_many(
-        viewer, "/unanswered/", add_item, django_assert_num_queries
+        member_client, "/unanswered/", add_item, django_assert_num_queries
     )
 
     assert page.count('class="card post-card"') == 25
@@ -232,7 +236,7 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
     client, member, django_assert_num_queries
 ):
     client.force_login(member)
-    space = SpaceFactory(slug="calm")
+    space = SpaceFactory(slug="calm", is_public=True)
 
     def add_item(i):
         """One notification for Maya, from a new member, of the i-th kind in turn."""
@@ -268,7 +272,7 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
 
 @pytest.mark.django_db
 def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
-    viewer, django_assert_num_queries
+    member_client, django_assert_num_queries
 ):
     def add_item(i):
         """A matching post and a matching reply: results load posts and replies apart, so
@@ -286,7 +290,7 @@ def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
         )
 
     page = assert_same_queries_for_one_and_many(
-        viewer, "/search/?q=lighthouse", add_item, django_assert_num_queries
+        member_client, "/search/?q=lighthouse", add_item, django_assert_num_queries
     )
 
     assert page.count('<li class="card">') == 25
@@ -302,7 +306,7 @@ def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
 
 @pytest.mark.django_db
 def test_member_page_costs_the_same_for_1_and_50_posts(
-    viewer, other_member, django_assert_num_queries
+    member_client, other_member, django_assert_num_queries
 ):
     def add_item(i):
         new_post(
@@ -310,7 +314,7 @@ def test_member_page_costs_the_same_for_1_and_50_posts(
         )
 
     page = assert_same_queries_for_one_and_many(
-        viewer, "/members/sam/", add_item, django_assert_num_queries
+        member_client, "/members/sam/", add_item, django_assert_num_queries
     )
 
     assert page.count('class="card post-card"') == 20

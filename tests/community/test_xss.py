@@ -180,7 +180,12 @@ def test_the_check_passes_the_sites_own_markup_and_escaped_payloads():
 
 
 @pytest.mark.django_db
-def test_the_check_passes_the_sites_own_pages(client):
+def test_the_check_passes_the_sites_own_pages(client, member):
+    for url in ("/", "/spaces/", "/help/", "/guidelines/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_no_active_html(response.content.decode())
+    client.force_login(member)
     for url in ("/", "/spaces/", "/unanswered/", "/search/", "/help/"):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -234,11 +239,14 @@ def test_member_text_never_becomes_active_html_on_any_page(member, other_member,
     maya, sam = member, other_member
     visitor, as_sam, as_maya = Client(), _logged_in(sam), _logged_in(maya)
     # Searched for before anything is written, so the page says it found nothing.
-    searched_for = _page(visitor, "/search/", data={"q": vector})
+    searched_for = _page(as_sam, "/search/", data={"q": vector})
     assert "Nothing matched" in searched_for
 
     space = Space.objects.create(
-        slug="low-energy", name="Low-energy days", description="For the slow days."
+        slug="low-energy",
+        name="Low-energy days",
+        description="For the slow days.",
+        is_public=True,  # so a visitor reads the posts too
     )
     services.follow_space(member=sam, space=space)
     services.update_profile(
@@ -266,7 +274,7 @@ def test_member_text_never_becomes_active_html_on_any_page(member, other_member,
     services.set_reaction(member=sam, kind="strength", on=True, post=waiting)
 
     pages = {
-        "search for the payload (visitor)": searched_for,
+        "search before anything is written (Sam)": searched_for,
         "post page (visitor)": _page(visitor, f"/posts/{waiting.pk}/"),
         "answered post page (visitor)": _page(visitor, f"/posts/{answered.pk}/"),
         "post page (Sam)": _page(as_sam, f"/posts/{waiting.pk}/"),
@@ -277,7 +285,7 @@ def test_member_text_never_becomes_active_html_on_any_page(member, other_member,
         "notifications (Maya)": _page(as_maya, "/notifications/"),
         "search results (Sam)": _page(as_sam, "/search/", data={"q": SEARCH_WORD}),
         "search for the payload (Sam)": _page(as_sam, "/search/", data={"q": vector}),
-        "member page (visitor)": _page(visitor, "/members/maya/"),
+        "member page (Sam)": _page(as_sam, "/members/maya/"),
         "home (Sam)": _page(as_sam, "/"),
         "home (Maya)": _page(as_maya, "/"),
         "edit post (Maya)": _page(as_maya, f"/posts/{answered.pk}/edit/"),
@@ -298,7 +306,7 @@ def test_member_text_never_becomes_active_html_on_any_page(member, other_member,
     assert 'class="snippet"' in pages["search results (Sam)"]
     assert 'class="cw-note"' in pages["needs a reply (Sam)"]
     assert 'class="cw-note"' in pages["home (Sam)"]
-    assert html.escape(vector[:DISPLAY_NAME_MAX]) in pages["member page (visitor)"]
+    assert html.escape(vector[:DISPLAY_NAME_MAX]) in pages["member page (Sam)"]
     for name, page in pages.items():
         _assert_page_safe(name, page, vector)
 

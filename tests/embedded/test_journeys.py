@@ -6,7 +6,7 @@ reply completes, and keyset pages."""
 import re
 from datetime import datetime
 
-from tests.embedded.conftest import MEMBER, VISITOR
+from tests.embedded.conftest import MEMBER
 
 # Demo spaces (community/demo.py): Maya follows these three...
 MAYAS_SPACES = ["morning-tea", "low-energy-days", "small-wins"]
@@ -37,7 +37,7 @@ def open_steps(feed: str) -> dict[str, str]:
 
 
 def test_search_finds_a_demo_post_on_sqlite(as_role):
-    client = as_role(VISITOR)
+    client = as_role(MEMBER)
 
     found = client.get("/search/?q=TREACLE wading")
     nothing = client.get("/search/?q=xylophone")
