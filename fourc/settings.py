@@ -270,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
     "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
     "moderators-alert": {"task": "community.alert_moderators", "schedule": timedelta(minutes=5)},
 }
+# Where beat remembers its last runs (`make run`); the Procfile's beat passes its own --schedule.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Internationalisation ---------------------------------------------------
 

@@ -5,9 +5,9 @@ bin/run exports DEBUG=true and sets none of DATABASE_URL, REDIS_URL or EMAIL_URL
 email. This module puts that environment back (bin/test exports the PostgreSQL and
 Redis addresses for the main suite) and refuses to run on anything else.
 
-The one override a test run needs: the broker's and results' folders move from
-var/celery/ to a folder of this run, shared with the worker the suite starts
-(FOURC_EMBEDDED_CELERY_DIR, removed when the run ends), so a developer's own
+The one override a test run needs: the broker's and results' folders, and beat's
+schedule file, move from var/ to a folder of this run, shared with the worker the suite
+starts (FOURC_EMBEDDED_CELERY_DIR, removed when the run ends), so a developer's own
 `make run` worker never takes the suite's messages, and the suite's worker never
 works through the heartbeats beat left queued under var/. Everything else is what
 pytest-django and Django's test set-up do by themselves: the test database is an
@@ -25,8 +25,11 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ["DEBUG"] = "true"
-for _name in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "CELERY_TASK_ALWAYS_EAGER"):
+for _name in ("REDIS_URL", "EMAIL_URL", "SECRET_KEY", "CELERY_TASK_ALWAYS_EAGER"):
     os.environ.pop(_name, None)
+# A SQLite file stays: the test of bin/run gives the processes it starts one of their own.
+if not os.environ.get("DATABASE_URL", "").startswith("sqlite:"):
+    os.environ.pop("DATABASE_URL", None)
 if "FOURC_EMBEDDED_CELERY_DIR" not in os.environ:  # else: the worker this run started
     os.environ["FOURC_EMBEDDED_CELERY_DIR"] = tempfile.mkdtemp(prefix="fourc-embedded-celery-")
     atexit.register(shutil.rmtree, os.environ["FOURC_EMBEDDED_CELERY_DIR"], ignore_errors=True)
@@ -61,3 +64,4 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "control_folder": str(_celery_dir / "control"),
 }
 CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
+CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "celerybeat-schedule")
