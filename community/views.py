@@ -61,13 +61,9 @@ CALENDAR_LIMIT = (20, 3600)
 
 
 def _next_or(request, default: str) -> str:
-    """The `next` field when it points inside 4C, else `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    """The `next` field when it is a path inside 4C, else `default`. Only a path:
+    `redirect` would read a bare word such as "home" or "0" as a view's name."""
+    return _safe_next(request, request.POST.get("next", "")) or default
 
 
 @require_page

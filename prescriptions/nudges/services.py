@@ -216,11 +216,14 @@ def stop_token(*, member: User, kind: str) -> str:
 
 def read_stop_token(token: str) -> tuple[User, str]:
     """The member and kind a token is for; BadToken when it was changed, is too old,
-    or its member is gone."""
+    its member is gone, or it holds anything but what stop_token writes."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         kind = NudgeKind(data["k"])
-        member = User.objects.get(pk=int(data["m"]), is_active=True)
+        member_id = data["m"]
+        if type(member_id) is not int:  # not 1.5, True, or Infinity (int() would overflow)
+            raise BadToken
+        member = User.objects.get(pk=member_id, is_active=True)
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
         raise BadToken from None
     return member, kind

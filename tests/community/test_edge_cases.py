@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from community import selectors, services
 from community.models import Notification, Post, Reply
-from tests.factories import UserFactory
+from tests.factories import NotificationFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -198,3 +198,27 @@ def test_profile_text_refuses_control_characters(member_client):
 def test_nul_in_a_space_slug_is_a_404_not_a_500(member_client, url):
     client = member_client
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target", ["0", "home", "community:help", "help", "https://evil.example/"]
+)
+def test_a_next_that_is_not_a_path_inside_4c_goes_to_the_usual_page(member_client, member, target):
+    """`next=0` was a 500: redirect() read a bare word as the name of a view."""
+    notification = NotificationFactory(recipient=member)
+
+    tips = member_client.post("/reply-tips/dismiss/", {"next": target})
+    shown = member_client.post("/settings/hidden-spaces/show/", {"next": target})
+    read = member_client.post(f"/notifications/{notification.pk}/read/", {"next": target})
+
+    assert (tips.status_code, tips["Location"]) == (302, "/")
+    assert (shown.status_code, shown["Location"]) == (302, "/")
+    assert (read.status_code, read["Location"]) == (302, "/notifications/")
+
+
+@pytest.mark.django_db
+def test_a_next_path_inside_4c_is_followed(member_client):
+    response = member_client.post("/reply-tips/dismiss/", {"next": "/help/"})
+
+    assert response["Location"] == "/help/"

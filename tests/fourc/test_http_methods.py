@@ -6,11 +6,12 @@ import logging
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.urls import include, path
 
 from community.models import Space
 from prescriptions.models import NudgeKind
 from prescriptions.nudges import services as nudges
+from tests import urlwalk
 from tests.factories import (
     CalendarTokenFactory,
     GatheringFactory,
@@ -19,48 +20,24 @@ from tests.factories import (
     ReplyFactory,
 )
 
-# Django's admin and allauth bring their own views and their own method rules.
-NOT_OURS = ("admin/", "accounts/")
-
-
-def _patterns(resolver, prefix="", namespace=""):
-    """(name, route, URL keywords) of every named URL pattern, walked from the resolver
-    so a new view is covered without touching this test."""
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if route.startswith(NOT_OURS):
-            continue
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _patterns(pattern, route, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", route, set(pattern.pattern.regex.groupindex)
-
 
 @pytest.fixture
 def our_urls(member, other_member, space, make_post):
     """Every URL of 4C's own views, by name, built with real objects."""
     post = make_post(member, title="My words")
-    reply = ReplyFactory(post=post, author=member)
-    by_prefix = {
-        "community:post-": {"pk": post.pk},
-        "community:reply-": {"pk": reply.pk},
-        "community:gathering-": {"pk": GatheringFactory(space=space).pk},
-        "community:notification-": {"pk": NotificationFactory(recipient=member, post=post).pk},
-        "prescriptions:": {"pk": PrescriptionFactory(member=member).pk},
-    }
-    tokens = {
-        "community:calendar-feed": CalendarTokenFactory(member=member).token,
-        "prescriptions:nudge-stop": nudges.stop_token(member=member, kind=NudgeKind.values[0]),
-    }
-    urls = {}
-    for name, _route, keys in _patterns(get_resolver()):
-        values = {"slug": space.slug, "handle": other_member.handle, "token": tokens.get(name)}
-        for prefix, found in by_prefix.items():
-            if name.startswith(prefix):
-                values.update(found)
-        urls[name] = reverse(name, kwargs={key: values[key] for key in keys})
-    return urls
+    return urlwalk.our_urls(
+        urlwalk.Objects(
+            slug=space.slug,
+            handle=other_member.handle,
+            post=post.pk,
+            reply=ReplyFactory(post=post, author=member).pk,
+            gathering=GatheringFactory(space=space).pk,
+            notification=NotificationFactory(recipient=member, post=post).pk,
+            prescription=PrescriptionFactory(member=member).pk,
+            calendar_token=CalendarTokenFactory(member=member).token,
+            stop_token=nudges.stop_token(member=member, kind=NudgeKind.values[0]),
+        )
+    )
 
 
 @pytest.mark.django_db

@@ -11,10 +11,12 @@ a fixed number of queries.
 """
 
 import html
+import math
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.core import signing
 from django.forms.models import model_to_dict
 from django.test import Client
 
@@ -146,6 +148,22 @@ def test_a_tampered_token_gets_a_clear_400_page_and_changes_nothing(
     page = text(response)
     assert "This link doesn't work" in page
     assert "Nothing has changed." in page
+    assert stored(wants_daily) == before
+
+
+@pytest.mark.parametrize("member_id", [math.inf, -math.inf, math.nan, 1.5, True, "1", None, [1]])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_signed_token_with_anything_but_a_member_id_is_a_400_not_a_500(
+    wants_daily, mail_client, member_id, method
+):
+    """Infinity was a 500: int() overflowed. Only what stop_token writes is a member."""
+    token = signing.dumps({"m": member_id, "k": NudgeKind.DAILY_STEP}, salt=services.TOKEN_SALT)
+    before = stored(wants_daily)
+
+    response = getattr(mail_client, method)(f"/emails/stop/{token}/", {"stop": "1"})
+
+    assert response.status_code == 400
+    assert "This link doesn't work" in text(response)
     assert stored(wants_daily) == before
 
 
