@@ -1248,7 +1248,16 @@ class RSVP(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.status} {self.gathering_id}"
+        # A private place is named only to the host: not here either (the admin shows it).
+        who = PRIVATE_PLACE if self.is_private else f"member {self.member_id}"
+        return f"{who} ({self.status}) at gathering {self.gathering_id}"
+
+
+PRIVATE_PLACE = "a private place"
+# Rows whose very link to a member may be private (a private place at a gathering): no
+# admin filter, search or ordering passes through them (fourc.admin holds every model
+# admin to it).
+PRIVATE_RELATIONS = (RSVP,)
 
 
 class CalendarToken(models.Model):
