@@ -576,7 +576,9 @@ class NudgeLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.period} for {self.member_id}"
+        # The admin titles its page with this: a nudge that tells of health names no one.
+        whose = "a member" if self.tells_of_health else f"member {self.member_id}"
+        return f"{self.kind} {self.period} for {whose}"
 
     @property
     def tells_of_health(self) -> bool:
