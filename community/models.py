@@ -1254,10 +1254,6 @@ class RSVP(models.Model):
 
 
 PRIVATE_PLACE = "a private place"
-# Rows whose very link to a member may be private (a private place at a gathering): no
-# admin filter, search or ordering passes through them (fourc.admin holds every model
-# admin to it).
-PRIVATE_RELATIONS = (RSVP,)
 
 
 class CalendarToken(models.Model):
@@ -1305,6 +1301,13 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.member_id}"
+
+
+# Rows whose very link to a member may be private: a private place at a gathering, and a
+# draft (the support card offers it for words that sound like crisis). No admin filter,
+# search or ordering passes through them, and no delete confirmation lists them
+# (fourc.admin holds every model admin to it).
+PRIVATE_RELATIONS = (RSVP, Draft)
 
 
 # --- Guidelines and member controls ------------------------------------------------

@@ -8,8 +8,9 @@ The walks read `admin.site._registry`, so an admin added later is walked too; an
 admin registered later, on any 4C admin site, is held to the same rule.
 
 The cast: Maya uses every health feature (check-ins, wellbeing, a step, a link worker,
-nudges that tell of them) and holds a private place; Lee gave consent and withdrew it;
-Sam uses none of it and holds a public place. Every filter below WOULD tell them apart.
+nudges that tell of them), holds a private place and kept a draft; Lee gave consent and
+withdrew it; Sam uses none of it and holds a public place. Every filter below WOULD tell
+them apart.
 """
 
 import html
@@ -149,6 +150,7 @@ def cast(member, other_member, moderator, link_worker, host):
     evenings, quiet = SpaceFactory(name="Evenings"), SpaceFactory(name="Quiet corner")
     gathering = GatheringFactory(host=ade, space=evenings, title="Tea and talk")
     private = RSVPFactory(gathering=gathering, member=maya, is_private=True)
+    community.save_draft(member=maya, space=evenings, body="Words I kept for myself.")
     public = RSVPFactory(gathering=gathering, member=sam)
     GatheringFactory(host=jordan, space=quiet, title="Walk and talk")
 
@@ -281,6 +283,7 @@ def test_no_changelist_filters_by_a_path_through_health_data_or_a_private_place(
         "check_ins__isnull", "health_consents__isnull", "wellbeing_surveys__isnull",
         "prescriptions__isnull", "link_worker_consents__isnull", "caseload_consents__isnull",
         "link_worker_accesses__isnull", "nudge_logs__isnull", "rsvps__isnull",
+        "drafts__isnull",
     ):  # fmt: skip
         assert key in telling[User]
 
@@ -397,6 +400,7 @@ def test_a_members_admin_pages_are_the_same_with_or_without_health_data(
 
     give_health_data(member, link_worker)
     community.rsvp(gathering=gathering, member=member, is_private=True)
+    community.save_draft(member=member, space=gathering.space, body="Kept for myself.")
 
     after = [normalised(moderator_client.get(url)) for url in urls]
     assert after == before
