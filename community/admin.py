@@ -14,6 +14,7 @@ from community import moderation, roles, safety, services
 from community.models import (
     BODY_MAX,
     MODERATION_NOTE_MAX,
+    PRIVATE_PLACE,
     RSVP,
     CrisisLine,
     CrisisPhrase,
@@ -760,14 +761,24 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
 
 class RSVPInline(admin.TabularInline):
+    """The places, read-only. A private place is named only to the host: here it reads
+    "a private place" (its row's title too: RSVP.__str__)."""
+
     model = RSVP
     extra = 0
-    fields = ("member", "status", "is_private", "waitlisted_at", "attended_at")
+    fields = ("holder", "status", "waitlisted_at", "attended_at")
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member")
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="who")
+    def holder(self, rsvp):
+        return PRIVATE_PLACE if rsvp.is_private else rsvp.member
 
 
 @admin.action(description="Cancel the selected gatherings (members are told)")

@@ -1256,7 +1256,12 @@ class RSVP(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.status} {self.gathering_id}"
+        # A private place is named only to the host: not here either (the admin shows it).
+        who = PRIVATE_PLACE if self.is_private else f"member {self.member_id}"
+        return f"{who} ({self.status}) at gathering {self.gathering_id}"
+
+
+PRIVATE_PLACE = "a private place"
 
 
 class CalendarToken(models.Model):
@@ -1304,6 +1309,13 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.member_id}"
+
+
+# Rows whose very link to a member may be private: a private place at a gathering, and a
+# draft (the support card offers it for words that sound like crisis). No admin filter,
+# search or ordering passes through them, and no delete confirmation lists them
+# (fourc.admin holds every model admin to it).
+PRIVATE_RELATIONS = (RSVP, Draft)
 
 
 # --- Guidelines and member controls ------------------------------------------------

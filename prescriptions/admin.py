@@ -1,13 +1,15 @@
 """The activity catalogue, and the nudge log (read-only). Check-ins, moods, notes and
-prescriptions are health data: they are deliberately not registered here."""
+prescriptions are health data: they are never registered (fourc.admin refuses them)."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models.constants import LOOKUP_SEP
 
 from community.models import Intent
 from prescriptions import targets
 from prescriptions.models import (
     CRISIS_SLUG,
+    TELLS_OF_HEALTH,
     Activity,
     CommunityAction,
     NudgeLog,
@@ -133,10 +135,12 @@ class ActivityAdmin(admin.ModelAdmin):
 @admin.register(NudgeLog)
 class NudgeLogAdmin(admin.ModelAdmin):
     """Read-only: kinds, periods, statuses and reason codes. No email text, no mood: a
-    nudge held back for someone's wellbeing says only "held"."""
+    nudge held back for someone's wellbeing says only "held". A nudge that tells of health
+    use or a link worker (TELLS_OF_HEALTH) names no one, and nothing picks out a member's
+    such nudges: there is no filter by member, and a search (by handle) leaves them out."""
 
     list_display = (
-        "member",
+        "whose",
         "kind",
         "period",
         "status",
@@ -165,6 +169,21 @@ class NudgeLogAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "week": nudge_selectors.week_of_nudges()}
         return super().changelist_view(request, extra_context)
+
+    def lookup_allowed(self, lookup, value, request):
+        if lookup.split(LOOKUP_SEP)[0] in ("member", "member_id"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            queryset = queryset.exclude(TELLS_OF_HEALTH)
+        return queryset, may_have_duplicates
+
+    @admin.display(description="member")
+    def whose(self, log):
+        return "a member" if log.tells_of_health else log.member
 
     @admin.action(description="Send the selected failed nudges again", permissions=["view"])
     def resend(self, request, queryset):

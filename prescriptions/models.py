@@ -447,6 +447,16 @@ class NudgeStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# The reason code of a nudge held back for the member's wellbeing (nothing cheerful to
+# someone in crisis): the only code that says so, and no more than that.
+HELD = "held"
+# The nudges that tell of health use or a link worker just by being there: a daily step
+# or a week looking back (the member checks in and takes steps), a link worker's step,
+# and any nudge held for the member's wellbeing. The admin never says whose they are.
+TELLING_KINDS = (NudgeKind.DAILY_STEP, NudgeKind.WEEKLY, NudgeKind.LINK_WORKER)
+TELLS_OF_HEALTH = models.Q(kind__in=TELLING_KINDS) | models.Q(reason=HELD)
+
+
 # The preference that turns each kind on or off.
 WANTS_FIELD = {
     NudgeKind.DAILY_STEP: "daily_step",
@@ -566,9 +576,36 @@ class NudgeLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.period} for {self.member_id}"
+        # The admin titles its page with this: a nudge that tells of health names no one.
+        whose = "a member" if self.tells_of_health else f"member {self.member_id}"
+        return f"{self.kind} {self.period} for {whose}"
+
+    @property
+    def tells_of_health(self) -> bool:
+        """TELLS_OF_HEALTH, for this row."""
+        return self.kind in TELLING_KINDS or self.reason == HELD
 
     @property
     def message_id(self) -> str:
         """Stable across retries, so a mail server can drop a repeat."""
         return f"<nudge-{self.pk}@{settings.NUDGE_MESSAGE_ID_DOMAIN}>"
+
+
+# --- What the admin never reaches (fourc.admin holds every model admin to it) -------------
+
+# Health data and link-worker relations. No admin registers them or shows them inline, and
+# no admin filter, search, ordering or autocomplete reaches them, at any depth. The email
+# preferences are here too: they say who asked for a daily step, a week looking back or
+# their mood by email.
+HEALTH_MODELS = (
+    Consent,
+    CheckIn,
+    Prescription,
+    WellbeingSurvey,
+    LinkWorkerConsent,
+    LinkWorkerAccess,
+    NudgePreferences,
+)
+# Not health data, but some rows tell of it (TELLS_OF_HEALTH): its own admin leaves those
+# rows unnamed, and no other admin reaches it.
+HEALTH_TELLING_MODELS = (NudgeLog,)

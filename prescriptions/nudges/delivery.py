@@ -34,6 +34,7 @@ from community import selectors as community
 from community.models import User
 from prescriptions import crisis, targets
 from prescriptions.models import (
+    HELD,
     NudgeKind,
     NudgeLog,
     NudgePreferences,
@@ -78,15 +79,8 @@ STORED = {
     NudgeKind.WELCOME_BACK: "welcome_back_due_at",
 }
 # Skip reasons a moderator may read in the admin. None names a mood or a crisis:
-# "held" covers the wellbeing rules (nothing cheerful to someone in crisis).
-LATE, QUIET, BREAK, OFF, CAP, HELD = (
-    "late",
-    "quiet hours",
-    "on a break",
-    "turned off",
-    "daily cap",
-    "held",
-)
+# HELD ("held") covers the wellbeing rules (nothing cheerful to someone in crisis).
+LATE, QUIET, BREAK, OFF, CAP = "late", "quiet hours", "on a break", "turned off", "daily cap"
 NO_ADDRESS, CLOSED, GAVE_UP = "no confirmed address", "account closed", "gave up"
 REFUSED, MAIL_SERVER = "refused by the mail server", "mail server"  # failed
 
