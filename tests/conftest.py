@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 
 from community import safety
 from tests import reference_data as migration_data
@@ -63,6 +64,14 @@ def link_worker(db):
 def host(db):
     """Ade, a member a moderator trusted to host gatherings."""
     return HostFactory(email="ade@example.org", display_name="Ade", handle="ade")
+
+
+@pytest.fixture
+def host_client(host):
+    """A second browser, signed in as Ade the host (`client` stays free for another)."""
+    browser = Client()
+    browser.force_login(host)
+    return browser
 
 
 @pytest.fixture

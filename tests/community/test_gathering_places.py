@@ -110,11 +110,6 @@ def input_value(page: str, name: str) -> str:
 
 
 @pytest.fixture
-def host_client(host):
-    return client_for(host)
-
-
-@pytest.fixture
 def gathering(host, space):
     return GatheringFactory(host=host, space=space)
 

@@ -258,12 +258,6 @@ def test_another_constraint_saying_no_is_not_taken_for_a_repeat(member):
 # --- Gatherings ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def host_client(client, host):
-    client.force_login(host)
-    return client
-
-
 def test_the_same_gathering_sent_twice_schedules_one(host_client, space):
     data = gathering_data(space, submit_key=key_in(host_client.get(NEW_GATHERING)))
 
