@@ -36,6 +36,7 @@ from community.models import (
 )
 from community.names import validate_display_name, validate_handle_name
 from community.text import validate_has_words, validate_plain_text
+from fourc.lib.once import SubmitKeyField
 
 
 @functools.cache
@@ -228,10 +229,12 @@ class PostForm(forms.Form):
         required=False,
         help_text="Moderators can still see who wrote it, to keep everyone safe.",
     )
+    submit_key = SubmitKeyField()
 
 
 class PostEditForm(PostForm):
     is_anonymous = None
+    submit_key = None
 
 
 class ReplyForm(forms.Form):
@@ -336,6 +339,7 @@ class GatheringForm(forms.Form):
         required=False,
         help_text="Somewhere easy to find, with step-free access if you can.",
     )
+    submit_key = SubmitKeyField()
 
     def clean_join_url(self) -> str:
         url = self.cleaned_data["join_url"]
@@ -359,6 +363,10 @@ class GatheringForm(forms.Form):
         if data.get("format") == GatheringFormat.IN_PERSON and not data.get("place"):
             self.add_error("place", "Say where people should come.")
         return data
+
+
+class GatheringEditForm(GatheringForm):
+    submit_key = None
 
 
 class RSVPForm(forms.Form):

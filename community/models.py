@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from community.names import validate_display_name, validate_handle_name
 from community.safety import PHRASE_MAX, Family, validate_phrase
+from fourc.lib import once
 
 DISPLAY_NAME_MAX = 50
 HANDLE_MIN = 3
@@ -427,6 +428,7 @@ class Post(models.Model):
     # When someone other than the author first replied; null means "needs a reply".
     first_reply_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    submit_key = once.key_field()  # the form's one-time key: a repeat finds this post
 
     objects = PostQuerySet.as_manager()
 
@@ -456,6 +458,7 @@ class Post(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(title=""), name="post_title_not_empty"),
+            once.unique_key("author", name="post_submitted_once"),
         ]
 
     def __str__(self) -> str:
@@ -1162,6 +1165,7 @@ class Gathering(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    submit_key = once.key_field()  # the form's one-time key: a repeat finds this gathering
 
     objects = GatheringQuerySet.as_manager()
 
@@ -1182,6 +1186,7 @@ class Gathering(models.Model):
                 condition=models.Q(capacity__isnull=True) | models.Q(capacity__gte=1),
                 name="gathering_capacity_positive",
             ),
+            once.unique_key("host", name="gathering_submitted_once"),
         ]
 
     def __str__(self) -> str:

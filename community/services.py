@@ -50,6 +50,7 @@ from community.models import (
     gathering_start_error,
     validate_single_line,
 )
+from fourc.lib import once
 
 logger = logging.getLogger(__name__)
 
@@ -223,17 +224,28 @@ def create_post(
     intent: str,
     content_warning: str = "",
     is_anonymous: bool = False,
+    submit_key: str | None = None,
 ) -> Post:
-    """Writes a post in a space; the author follows it. Mentioned members hear of it."""
+    """Writes a post in a space; the author follows it. Mentioned members hear of it.
+
+    Once per submit (`fourc.lib.once`): a repeat of `submit_key`, however soon or
+    late, returns the first post and does nothing else. A submit without a key counts
+    the same words by the same author within a minute as the repeat."""
+    if (first := once.made(Post, submit_key, author=author)) is not None:
+        return first
     if space.is_archived:
         raise SpaceClosed("This space is closed for new posts.")
     _ensure_may_post(author)
     now = timezone.now()
-    twin = _twin(Post, now, author=author, space=space, title=title, body=body)
-    if twin is not None:
-        return twin  # a double submit: the post is already up
+    if submit_key is None:
+        twin = _twin(Post, now, author=author, space=space, title=title, body=body)
+        if twin is not None:
+            return twin  # a double submit: the post is already up
     body_html, mentioned = _render(body)
-    post = Post.objects.create(
+    post, created = once.create(
+        Post,
+        submit_key,
+        owner="author",
         space=space,
         author=author,
         title=title,
@@ -245,6 +257,8 @@ def create_post(
         created_at=now,
         last_activity_at=now,
     )
+    if not created:
+        return post  # the same submit, a moment ago, in another request
     PostFollow.objects.get_or_create(member=author, post=post)
     Draft.objects.filter(member=author, space=space).delete()  # published: no longer kept
     _update_search_vector(post)
@@ -794,14 +808,23 @@ def create_gathering(
     capacity: int | None = None,
     join_url: str = "",
     place: str = "",
+    submit_key: str | None = None,
 ) -> Gathering:
-    """Schedules a gathering, with a discussion post for before and after."""
+    """Schedules a gathering, with a discussion post for before and after.
+
+    Once per submit (`fourc.lib.once`): a repeat of `submit_key` returns the first
+    gathering and does nothing else."""
+    if (first := once.made(Gathering, submit_key, host=host)) is not None:
+        return first
     if not roles.can_host(host):
         raise NotAllowed("Only hosts can create gatherings.")
     _check_gathering_bounds(title=title, starts_at=starts_at, capacity=capacity)
     if starts_at <= timezone.now():
         raise GatheringClosed("Please choose a start time in the future.")
-    gathering = Gathering.objects.create(
+    gathering, created = once.create(
+        Gathering,
+        submit_key,
+        owner="host",
         host=host,
         space=space,
         title=title,
@@ -814,6 +837,9 @@ def create_gathering(
         join_url=join_url,
         place=place,
     )
+    if not created:
+        return gathering  # the same submit, a moment ago, in another request
+    # Its body names this gathering, so no earlier post is ever taken for its twin.
     gathering.discussion = create_post(
         author=host,
         space=space,

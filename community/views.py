@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from community import calendar, guidelines, roles, safety, selectors, services
 from community.forms import (
+    GatheringEditForm,
     GatheringForm,
     MutedWordsForm,
     PostEditForm,
@@ -684,7 +685,11 @@ def gathering_create(request):
     form = GatheringForm(request.POST or None, initial=initial)
     if submitted(request, form):
         try:
-            gathering = services.create_gathering(host=request.user, **_gathering_form_data(form))
+            gathering = services.create_gathering(
+                host=request.user,
+                submit_key=form.cleaned_data["submit_key"],
+                **_gathering_form_data(form),
+            )
         except services.CommunityError as error:
             refuse(form, error, status=409)
         else:
@@ -700,7 +705,7 @@ def gathering_create(request):
 def gathering_edit(request, pk):
     gathering = selectors.get_hosted_gathering(member=request.user, gathering_id=pk)
     initial = {name: getattr(gathering, name) for name in services.GATHERING_FIELDS}
-    form = GatheringForm(request.POST or None, initial=initial)
+    form = GatheringEditForm(request.POST or None, initial=initial)
     if submitted(request, form):
         try:
             services.edit_gathering(

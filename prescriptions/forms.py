@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from community.text import validate_plain_text
+from fourc.lib.once import SubmitKeyField
 from prescriptions import selectors, services
 from prescriptions.models import (
     ENERGY_MAX,
@@ -84,6 +85,7 @@ class CheckInForm(forms.Form):
         help_text="Only you see this. Not other members, not moderators.",
         validators=[validate_plain_text],
     )
+    submit_key = SubmitKeyField()
 
     def clean_energy(self):
         energy = self.cleaned_data["energy"]

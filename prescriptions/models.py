@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from community.models import Gathering, GatheringFormat, Post
+from fourc.lib import once
 
 MOOD_MIN, MOOD_MAX = 0, 10
 ENERGY_MIN, ENERGY_MAX = 1, 5
@@ -183,6 +184,7 @@ class CheckIn(models.Model):
     # Crisis language was found (in the note or a recent post): the feed shows help, not steps.
     in_crisis = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    submit_key = once.key_field()  # the form's one-time key: a repeat finds this check-in
 
     class Meta:
         indexes = [models.Index(fields=["member", "-created_at", "-id"], name="checkin_member")]
@@ -194,6 +196,7 @@ class CheckIn(models.Model):
                 condition=models.Q(energy__gte=ENERGY_MIN, energy__lte=ENERGY_MAX),
                 name="checkin_energy",
             ),
+            once.unique_key("member", name="checkin_submitted_once"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from community import roles
 from community.handles import is_handle, normalise_handle
 from community.models import HANDLE_MAX, HANDLE_MIN, Notification, Post, Reply, SpaceRead, User
 from community.text import validate_plain_text
+from fourc.lib import once
 from prescriptions import engine, selectors, targets
 from prescriptions.models import (
     CONSENT_VERSION,
@@ -103,17 +104,25 @@ def record_check_in(
     urge: str = "",
     note: str = "",
     seed: int | None = None,
+    submit_key: str | None = None,
 ) -> tuple[CheckIn, engine.Plan]:
     """Stores a check-in (consent first) and today's suggestions from the engine.
 
     Earlier suggestions the member didn't take up expire; planned ones stay.
+    Once per submit (`fourc.lib.once`): a repeat of `submit_key` returns the first
+    check-in, with no new suggestions (they came the first time), and changes nothing.
     """
     User.objects.select_for_update().get(pk=member.pk)  # one check-in at a time per member
+    if (first := once.made(CheckIn, submit_key, member=member)) is not None:
+        return _made_already(first)
     if not selectors.has_consent(member):
         raise NeedsConsent("Please agree to keeping your check-ins first.")
-    check_in = CheckIn.objects.create(
-        member=member, mood=mood, energy=energy, urge=urge, note=note
-    )
+    check_in, created = once.create(
+        CheckIn, submit_key, owner="member",
+        member=member, mood=mood, energy=energy, urge=urge, note=note,
+    )  # fmt: skip
+    if not created:
+        return _made_already(check_in)
     # The engine's untaken suggestions make way; a link worker's stay until done or skipped.
     Prescription.objects.filter(
         member=member, status=Status.SUGGESTED, prescriber__isnull=True
@@ -140,6 +149,11 @@ def record_check_in(
         ]
     )
     return check_in, plan
+
+
+def _made_already(check_in: CheckIn) -> tuple[CheckIn, engine.Plan]:
+    """A repeated check-in's answer: the first one, and nothing new to suggest."""
+    return check_in, engine.Plan(in_crisis=check_in.in_crisis, suggestions=())
 
 
 # --- Doing them --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 
 from community import safety
+from tests import reference_data as migration_data
 from tests.factories import (
     PASSWORD,
     HostFactory,
@@ -65,6 +67,14 @@ def host(db):
 
 
 @pytest.fixture
+def host_client(host):
+    """A second browser, signed in as Ade the host (`client` stays free for another)."""
+    browser = Client()
+    browser.force_login(host)
+    return browser
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 
@@ -95,3 +105,21 @@ def make_post(space):
         return PostFactory(author=author, **fields)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def _reference_data_after_the_flush(django_db_setup, django_db_blocker):
+    """Puts the reference data back after a module's transactional tests: a module
+    fixture's teardown runs after the test's own flush (a test fixture's would run before)."""
+    yield
+    with django_db_blocker.unblock():
+        migration_data.put_back()
+        connection.close()  # opened outside any test: nothing else would close it
+
+
+@pytest.fixture
+def reference_data(_reference_data_after_the_flush, transactional_db):
+    """For a test in real transactions (threads racing, each with its own connection):
+    the reference data, whatever an earlier transactional test flushed, and put back
+    after the module for the tests that follow."""
+    migration_data.put_back()

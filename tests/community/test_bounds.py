@@ -42,12 +42,6 @@ def _details(space, **changes) -> dict:
     return data | changes
 
 
-@pytest.fixture
-def host_client(client, host):
-    client.force_login(host)
-    return client
-
-
 def _page(response) -> str:
     return html.unescape(response.content.decode())
 

@@ -28,7 +28,6 @@ from community.models import (
     Post,
     RSVPStatus,
 )
-from tests import reference_data as migration_data
 from tests.factories import (
     DESCRIPTION,
     JOIN_URL,
@@ -108,11 +107,6 @@ def input_value(page: str, name: str) -> str:
     assert tag, f"no input named {name}"
     value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
     return value.group(1) if value else ""
-
-
-@pytest.fixture
-def host_client(host):
-    return client_for(host)
 
 
 @pytest.fixture
@@ -399,26 +393,6 @@ def test_with_htmx_a_refused_place_is_the_section_saying_why_with_a_409(
 
 
 # --- 3. The last place under concurrency ---------------------------------------
-
-
-def _put_back_reference_data():
-    migration_data.put_back()
-
-
-@pytest.fixture(scope="module")
-def _reference_data_after_the_flush(django_db_setup, django_db_blocker):
-    """Puts the reference data back after this module's transactional tests: a module
-    fixture's teardown runs after the test's own flush (a test fixture's would run before)."""
-    yield
-    with django_db_blocker.unblock():
-        _put_back_reference_data()
-        connection.close()  # opened outside any test: nothing else would close it
-
-
-@pytest.fixture
-def reference_data(_reference_data_after_the_flush, transactional_db):
-    """The reference data, whatever an earlier transactional test flushed."""
-    _put_back_reference_data()
 
 
 def race(gathering, members) -> list[BaseException]:
