@@ -9,10 +9,12 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
 from community.models import Space
+from community.yourdata import download_token
 from prescriptions.models import NudgeKind
 from prescriptions.nudges import services as nudges
 from tests.factories import (
     CalendarTokenFactory,
+    DataExportFactory,
     GatheringFactory,
     NotificationFactory,
     PrescriptionFactory,
@@ -51,6 +53,7 @@ def our_urls(member, other_member, space, make_post):
     }
     tokens = {
         "community:calendar-feed": CalendarTokenFactory(member=member).token,
+        "community:your-data-download": download_token(DataExportFactory(member=member)),
         "prescriptions:nudge-stop": nudges.stop_token(member=member, kind=NudgeKind.values[0]),
     }
     urls = {}
