@@ -8,6 +8,7 @@ import gzip
 import io
 import logging
 import secrets
+from contextlib import nullcontext
 from datetime import UTC, timedelta
 
 from django.conf import settings
@@ -1146,9 +1147,11 @@ def build_data_export(*, export_id: int) -> DataExport | None:
     if export is None or export.is_ready:
         return export
     packed = io.BytesIO()
-    # One transaction: a consistent read, and server-side cursors that work behind a
-    # transaction-pooling PgBouncer.
-    with transaction.atomic(), gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=6) as out:
+    # PostgreSQL reads through server-side cursors (.iterator()), kept inside one
+    # transaction so they work behind a transaction-pooling PgBouncer. SQLite has no such
+    # cursors, and its transaction would hold the write lock for the whole build.
+    reading = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with reading, gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=6) as out:
         size = yourdata.write(export.member, out)
     now = timezone.now()
     with transaction.atomic():
