@@ -1409,3 +1409,59 @@ class ModeratorAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Moderators alerted at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+# --- Your data ----------------------------------------------------------------------
+
+# How long a ready copy may be downloaded: its link and the row itself.
+DATA_EXPORT_LIFETIME = timedelta(hours=24)
+# A copy still being prepared after this was lost by a worker: it may be asked for again.
+DATA_EXPORT_GIVE_UP_AFTER = timedelta(hours=1)
+
+
+class DataExport(models.Model):
+    """A copy of everything 4C holds about a member (community/yourdata.py), asked for on
+    /settings/data/ and built by a task.
+
+    The copy is gzip-compressed JSON kept in the row: the worker that builds it and the
+    web process that serves it need to share nothing but the database, on SQLite and
+    PostgreSQL alike (no media folder shared between hosts, no object store). One copy is
+    prepared at a time per member (the database decides between two taps at once); a
+    ready copy can be downloaded for DATA_EXPORT_LIFETIME, then the sweep deletes it."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    data = models.BinaryField(default=b"", editable=False)  # gzip-compressed JSON
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of JSON, unpacked.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["member", "-requested_at"], name="data_export_member"),
+            models.Index(fields=["expires_at"], name="data_export_expiry"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(ready_at__isnull=True),
+                name="data_export_one_in_preparation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data export {self.pk} of {self.member_id}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ready_at is not None
+
+    def has_expired(self, at) -> bool:
+        return self.expires_at is not None and at >= self.expires_at
+
+    def state(self, at) -> str:
+        """ "preparing", "lost" (a worker lost it: it may be asked for again), "ready" or
+        "expired"."""
+        if self.ready_at is None:
+            return "lost" if at - self.requested_at > DATA_EXPORT_GIVE_UP_AFTER else "preparing"
+        return "expired" if self.has_expired(at) else "ready"

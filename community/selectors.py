@@ -42,6 +42,7 @@ from community.models import (
     Block,
     CalendarToken,
     CrisisLine,
+    DataExport,
     Draft,
     Gathering,
     GatheringStatus,
@@ -680,3 +681,18 @@ def places_needing_reminder(*, at, lead: str) -> QuerySet[RSVP]:
         gathering__starts_at__lte=at + window,
         member__is_active=True,
     ).select_related("gathering", "member")
+
+
+# --- Your data --------------------------------------------------------------------------
+
+
+def latest_data_export(member: User) -> DataExport | None:
+    """The member's newest copy of their data (being prepared, ready or expired), without
+    the copy itself."""
+    return DataExport.objects.defer("data").filter(member=member).order_by("-requested_at").first()
+
+
+def ready_data_export(*, member: User, export_id: int) -> DataExport | None:
+    """The member's own ready copy `export_id`, with its data; None when there is none
+    (never someone else's)."""
+    return DataExport.objects.filter(member=member, pk=export_id, ready_at__isnull=False).first()

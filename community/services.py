@@ -4,27 +4,45 @@ Each runs in a transaction; counters move with F() in the same transaction;
 notifications and signals go out only after the change is written.
 """
 
+import gzip
+import io
 import logging
 import secrets
+from contextlib import nullcontext
 from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 
 # moderation builds on this module and this one calls it: each uses the other only
 # inside functions, so either may be imported first.
-from community import guidelines, moderation, muting, notifications, roles, safety, signals, text
+from community import (
+    guidelines,
+    moderation,
+    muting,
+    notifications,
+    roles,
+    safety,
+    signals,
+    text,
+    yourdata,
+)
 from community.models import (
+    DATA_EXPORT_GIVE_UP_AFTER,
+    DATA_EXPORT_LIFETIME,
     GATHERING_MAX_CAPACITY,
     RSVP,
     Block,
     CalendarToken,
     CrisisPhrase,
+    DataExport,
     Draft,
     Gathering,
     GatheringStatus,
@@ -1115,3 +1133,111 @@ def retire_crisis_phrase(*, phrase: CrisisPhrase, by: User) -> bool:
             safety.forget()
     phrase.is_active = False
     return bool(retired)
+
+
+# --- Your data: a copy of everything 4C holds about a member ------------------------------
+
+
+def request_data_export(*, member: User, now=None) -> tuple[DataExport, bool]:
+    """Asks for a copy of everything 4C holds about the member; a task builds it once this
+    commits (`build_data_export`) and emails them. One copy is prepared at a time: while
+    one is, a repeat (a double tap, a second tab) returns it and False, changing nothing;
+    the partial unique constraint decides between two taps at once. A copy a worker lost
+    (still not ready after DATA_EXPORT_GIVE_UP_AFTER) is replaced by the new one."""
+    from community.tasks import build_data_export as build
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        DataExport.objects.filter(
+            member=member, ready_at__isnull=True, requested_at__lt=now - DATA_EXPORT_GIVE_UP_AFTER
+        ).delete()
+        try:
+            with transaction.atomic():
+                export = DataExport.objects.create(member=member, requested_at=now)
+        except IntegrityError:
+            waiting = DataExport.objects.defer("data").get(member=member, ready_at__isnull=True)
+            return waiting, False
+        transaction.on_commit(lambda: build.delay(export.pk))
+    return export, True
+
+
+def build_data_export(*, export_id: int) -> DataExport | None:
+    """Builds the copy asked for: every area of community.yourdata, written as JSON and
+    gzip-compressed into the row, ready to download for DATA_EXPORT_LIFETIME. The member's
+    earlier copies are deleted with it: one copy at a time.
+
+    Returns the ready export. A repeat (a retried or redelivered task) finds it ready and
+    builds nothing; None when it is gone (expired, replaced after a lost worker, or the
+    account deleted). The conditional UPDATE makes two builds at once end with one copy."""
+    export = DataExport.objects.defer("data").select_related("member").filter(pk=export_id).first()
+    if export is None or export.is_ready:
+        return export
+    packed = io.BytesIO()
+    # PostgreSQL reads through server-side cursors (.iterator()), kept inside one
+    # transaction so they work behind a transaction-pooling PgBouncer. SQLite has no such
+    # cursors, and its transaction would hold the write lock for the whole build.
+    reading = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with reading, gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=6) as out:
+        size = yourdata.write(export.member, out)
+    now = timezone.now()
+    with transaction.atomic():
+        made_ready = DataExport.objects.filter(pk=export.pk, ready_at__isnull=True).update(
+            data=packed.getvalue(),
+            size=size,
+            ready_at=now,
+            expires_at=now + DATA_EXPORT_LIFETIME,
+        )
+        if not made_ready:  # another build finished first: its copy stands
+            return (
+                DataExport.objects.defer("data")
+                .select_related("member")
+                .filter(pk=export.pk)
+                .first()
+            )
+        DataExport.objects.filter(member_id=export.member_id).exclude(pk=export.pk).delete()
+    export.ready_at, export.expires_at, export.size = now, now + DATA_EXPORT_LIFETIME, size
+    return export
+
+
+def email_data_export_ready(*, export: DataExport) -> None:
+    """Tells the member their copy is ready: a link to download it (they sign in first)
+    and until when it works, in their own time. Nothing from the copy is in the email:
+    no health data, no words. A retry sends the same Message-ID, so a mail server can
+    drop a repeat."""
+    from fourc.lib import emails
+
+    member = export.member
+
+    def absolute(path: str) -> str:
+        return f"{settings.SITE_URL}{path}"
+
+    token = yourdata.download_token(export)
+    context = {
+        "member": member,
+        "download_url": absolute(reverse("community:your-data-download", args=[token])),
+        "page_url": absolute(reverse("community:your-data")),
+        "password_url": absolute(reverse("account_change_password")),
+        "help_url": absolute(reverse("community:help")),
+        "expires_at": export.expires_at,
+        "zone": export.expires_at.astimezone(member.tzinfo).tzname(),
+        "why": "you asked 4C for a copy of your data.",
+    }
+    with timezone.override(member.tzinfo):  # times in the email in the member's own zone
+        rendered = emails.render("yourdata/ready", context)
+    message = emails.message(
+        rendered,
+        to=member.email,
+        message_id=f"<data-export-{export.pk}@{settings.NUDGE_MESSAGE_ID_DOMAIN}>",
+    )
+    emails.mailer().send_messages([message])
+
+
+def sweep_data_exports(*, now=None) -> int:
+    """Deletes every copy past its 24 hours, and every one a worker lost. Returns how
+    many. Safe to run twice at once: a row is deleted once."""
+    now = now or timezone.now()
+    deleted, _ = DataExport.objects.filter(
+        Q(expires_at__lte=now)
+        | Q(ready_at__isnull=True, requested_at__lt=now - DATA_EXPORT_GIVE_UP_AFTER)
+    ).delete()
+    return deleted

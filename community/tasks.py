@@ -1,8 +1,10 @@
 """Celery entry points for the community: thin, they call services."""
 
+import smtplib
+
 from celery import shared_task
 
-from community import moderation
+from community import moderation, services
 
 
 @shared_task(name="community.alert_moderators", ignore_result=True)
@@ -10,3 +12,30 @@ def alert_moderators() -> int:
     """Emails the Moderators group about new crisis items and auto-hides, at most every
     15 minutes (a repeat in the same slot sends nothing)."""
     return moderation.alert_moderators()
+
+
+# A long history takes a while to write: more time than a nudge batch, still bounded.
+@shared_task(
+    name="community.build_data_export",
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def build_data_export(export_id: int) -> bool:
+    """Builds a member's copy of their data, then emails them that it's ready. A retry
+    (the mail server failing for now) or a redelivered task finds the copy built and only
+    sends the email again, with the same Message-ID."""
+    export = services.build_data_export(export_id=export_id)
+    if export is None:
+        return False
+    services.email_data_export_ready(export=export)
+    return True
+
+
+@shared_task(name="community.sweep_data_exports", ignore_result=True)
+def sweep_data_exports() -> int:
+    """Deletes the copies past their 24 hours, and those a worker lost."""
+    return services.sweep_data_exports()

@@ -52,4 +52,8 @@ urlpatterns = [
         name="calendar-feed",
     ),
     path("settings/calendar/", views.calendar_settings, name="calendar-settings"),
+    path("settings/data/", views.your_data, name="your-data"),
+    path(
+        "settings/data/download/<str:token>/", views.your_data_download, name="your-data-download"
+    ),
 ]

@@ -3,14 +3,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from community import calendar, guidelines, roles, safety, selectors, services
+from community import calendar, guidelines, roles, safety, selectors, services, yourdata
 from community.forms import (
     GatheringEditForm,
     GatheringForm,
@@ -989,3 +989,77 @@ def hidden_spaces_show(request):
     else:
         say_why(request, form)
     return redirect(_next_or(request, reverse("home")))
+
+
+# --- Your data ------------------------------------------------------------------------------
+
+DATA_EXPORT_LIMIT = (5, 3600)
+DELETE_ACCOUNT_PATH = "/settings/delete-account/"
+
+
+def _delete_account_url() -> str | None:
+    """The page to delete an account, when 4C has one."""
+    try:
+        resolve(DELETE_ACCOUNT_PATH)
+    except Resolver404:
+        return None
+    return DELETE_ACCOUNT_PATH
+
+
+@require_form_page
+@login_required
+@ratelimit.limit("data-export", DATA_EXPORT_LIMIT)
+def your_data(request):
+    """What 4C holds about the member, and "Prepare my data": a copy built by a task,
+    downloadable for 24 hours. One copy is prepared at a time."""
+    form = Form(request.POST if request.method == "POST" else None)  # only a button
+    if submitted(request, form):
+        _export, asked = services.request_data_export(member=request.user)
+        messages.success(
+            request,
+            "Thank you. We're preparing your copy, and we'll email you when it's ready."
+            if asked
+            else "Your copy is already being prepared. We'll email you when it's ready.",
+        )
+        return redirect("community:your-data")
+    say_why(request, form)
+    export = selectors.latest_data_export(request.user)
+    state = export.state(timezone.now()) if export else None
+    context = {
+        "form": form,
+        "areas": yourdata.areas(),
+        "export": export,
+        "state": state,
+        "download_url": reverse(
+            "community:your-data-download", args=[yourdata.download_token(export)]
+        )
+        if state == "ready"
+        else None,
+        "delete_account_url": _delete_account_url(),
+    }
+    return render(request, "community/your_data.html", context, status=status_of(form))
+
+
+@require_page
+@login_required
+def your_data_download(request, token):
+    """The member's copy as a JSON file, for them alone (signed in, their own link), for
+    24 hours. Someone else's link is a 404; an expired one, or one a newer copy replaced,
+    a calm page (410) that says how to make a new one."""
+    found = yourdata.read_download_token(token)
+    if found is None or found[0] != request.user.pk:
+        raise Http404
+    _member_id, export_id, expired = found
+    export = (
+        None if expired else selectors.ready_data_export(member=request.user, export_id=export_id)
+    )
+    if export is None or export.has_expired(timezone.now()):
+        return render(request, "community/your_data_expired.html", status=410)
+    day = timezone.localdate(export.ready_at).isoformat()
+    response = StreamingHttpResponse(yourdata.unpack(export.data), content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="4c-data-{request.user.handle}-{day}.json"'
+    )
+    response["Content-Length"] = export.size
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
     "moderators-alert": {"task": "community.alert_moderators", "schedule": timedelta(minutes=5)},
+    # Copies of members' data are kept 24 hours; this deletes them soon after.
+    "data-exports-sweep": {
+        "task": "community.sweep_data_exports",
+        "schedule": timedelta(minutes=15),
+    },
 }
 # Where beat remembers its last runs (`make run`); the Procfile's beat passes its own --schedule.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -7,7 +7,10 @@ class PrescriptionsConfig(AppConfig):
 
     def ready(self):
         from community import notifications
-        from prescriptions import receivers  # noqa: F401 - connects the signal receivers
+        from prescriptions import (
+            receivers,  # noqa: F401 - connects the signal receivers
+            yourdata,  # noqa: F401 - registers its areas of a member's data
+        )
         from prescriptions.selectors import MOOD_SINKING_SHARED
 
         notifications.register_kind(

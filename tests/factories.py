@@ -20,6 +20,7 @@ from community.models import (
     Block,
     CalendarToken,
     CrisisLine,
+    DataExport,
     Gathering,
     GatheringFormat,
     Mention,
@@ -326,6 +327,22 @@ class CalendarTokenFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *, member, **kwargs):
         return community.regenerate_calendar_token(member=member)
+
+
+class DataExportFactory(factory.django.DjangoModelFactory):
+    """A member's copy of their data, asked for and built (ready: the task's work done
+    here, without the email); `ready=False` leaves it being prepared."""
+
+    class Meta:
+        model = DataExport
+
+    member = factory.SubFactory(UserFactory)
+    ready = True
+
+    @classmethod
+    def _create(cls, model_class, *, member, ready, **kwargs):
+        export, _ = community.request_data_export(member=member)
+        return community.build_data_export(export_id=export.pk) if ready else export
 
 
 # --- Prescriptions ----------------------------------------------------------------

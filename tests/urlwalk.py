@@ -64,6 +64,7 @@ class Objects:
     prescription: int
     calendar_token: str
     stop_token: str
+    data_token: str  # a member's data download link
 
     def kwargs(self, route: Route) -> dict:
         by_prefix = {
@@ -76,6 +77,7 @@ class Objects:
         tokens = {
             "community:calendar-feed": self.calendar_token,
             "prescriptions:nudge-stop": self.stop_token,
+            "community:your-data-download": self.data_token,
         }
         values = {"slug": self.slug, "handle": self.handle, "token": tokens.get(route.name)}
         for prefix, pk in by_prefix.items():

@@ -118,14 +118,14 @@ OPEN_WRITES = {
     "community:member-block", "community:member-unblock", "community:reply-tips-dismiss",
     "community:notification-read", "community:notifications-read-all",
     "community:calendar-settings", "community:profile-settings", "community:muted-words",
-    "community:hidden-spaces-show", "community:guidelines",
+    "community:hidden-spaces-show", "community:guidelines", "community:your-data",
 }  # fmt: skip
 READ_ONLY = {
     "community:help", "community:blocked", "community:space-list", "community:space-detail",
     "community:unanswered", "community:notifications", "community:search",
     "community:member-detail", "community:gathering-list", "community:gathering-past",
     "community:gathering-detail", "community:gathering-ics", "community:calendar-feed",
-    "community:suspension",
+    "community:suspension", "community:your-data-download",
 }  # fmt: skip
 GATED = {
     "community:post-create", "community:post-detail", "community:post-edit",

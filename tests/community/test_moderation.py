@@ -22,8 +22,10 @@ from community.models import (
     SuspensionLength,
     User,
 )
+from community.yourdata import download_token
 from tests.factories import (
     CalendarTokenFactory,
+    DataExportFactory,
     GatheringFactory,
     NotificationFactory,
     ReplyFactory,
@@ -420,6 +422,7 @@ ALLOWED_WHILE_SUSPENDED = {
     "notification-read", "notifications-read-all", "reply-tips-dismiss",  # their own inbox
     "calendar-settings",  # their private feed link
     "muted-words", "hidden-spaces-show",  # what they themselves see
+    "your-data",  # a copy of what 4C holds about them
     "guidelines",  # agreeing to them is always possible
 }  # fmt: skip
 REFUSED_WHILE_SUSPENDED = {
@@ -430,7 +433,7 @@ REFUSED_WHILE_SUSPENDED = {
 READ_ONLY = {
     "help", "suspension", "blocked", "space-list", "space-detail", "unanswered",
     "notifications", "search", "member-detail", "gathering-list", "gathering-past",
-    "gathering-detail", "gathering-ics", "calendar-feed",
+    "gathering-detail", "gathering-ics", "calendar-feed", "your-data-download",
 }  # fmt: skip
 POST_DATA = {
     "muted-words": {"words": "spiders"},
@@ -470,6 +473,8 @@ def community_urls(member, other_member, space, make_post):
     for pattern in get_resolver("community.urls").url_patterns:
         name, keys = pattern.name, set(pattern.pattern.regex.groupindex)
         values = {"slug": space.slug, "handle": other_member.handle, "token": token.token}
+        if name == "your-data-download":
+            values["token"] = download_token(DataExportFactory(member=member))
         for prefix, found in by_prefix.items():
             if name.startswith(prefix):
                 values.update(found)

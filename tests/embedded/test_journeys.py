@@ -1,11 +1,16 @@
 """The SQLite branches a newcomer meets first: search (the icontains fallback), the
 home page's followed spaces (no LATERAL join), a check-in whose targets come from the
 prepared queries (fourc/lib/prepared.py: SQLite's timestamps), through to the step a
-reply completes, and keyset pages."""
+reply completes, keyset pages, and a copy of Maya's data kept in SQLite."""
 
+import json
 import re
 from datetime import datetime
 
+from django.core import mail
+
+from community import tasks
+from community.models import DataExport
 from tests.embedded.conftest import MEMBER
 
 # Demo spaces (community/demo.py): Maya follows these three...
@@ -115,3 +120,24 @@ def test_maya_pages_back_through_her_notifications(as_role):
     assert len(times[0]) == 25
     assert times[1]
     assert times[0] + times[1] == sorted(times[0] + times[1], reverse=True)
+
+
+def test_maya_downloads_a_copy_of_her_data_kept_in_sqlite(as_role):
+    """The copy lives in the database, so the embedded default needs no shared folder:
+    asked for on the page, built as the worker builds it, downloaded from the email."""
+    client = as_role(MEMBER)
+
+    asked = client.post("/settings/data/")
+    export = DataExport.objects.get(member__handle="maya", ready_at__isnull=True)
+    assert tasks.build_data_export(export.pk) is True  # the worker's part, once committed
+
+    assert asked.status_code == 302
+    [message] = mail.outbox
+    url = re.search(r"/settings/data/download/[^/\s]+/", message.body).group(0)
+    response = client.get(url)
+    assert response.status_code == 200
+    copy = json.loads(b"".join(response.streaming_content))
+    assert copy["member"] == "maya"
+    assert len(copy["areas"]["posts"]) >= 1
+    assert len(copy["areas"]["check_ins"]) >= 3
+    assert "Download your data" in client.get("/settings/data/").content.decode()

@@ -26,6 +26,7 @@ FOR_MEMBERS = [
     "/wellbeing/",
     "/link-workers/",
     "/settings/profile/",
+    "/settings/data/",
 ]
 CASELOAD, MAYA_FOR_HER_LINK_WORKER = "/link-workers/members/", "/link-workers/members/maya/"
 ADMIN = "/admin/"

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from community import roles
 from community import services as community
 from community.models import SpaceRead
+from community.yourdata import download_token
 from fourc.lib.pagination import _SIGNER, BROKEN
 from prescriptions import services as prescriptions
 from prescriptions.models import (
@@ -45,6 +46,7 @@ from tests import htmlforms, urlwalk
 from tests.factories import (
     BlockFactory,
     CalendarTokenFactory,
+    DataExportFactory,
     GatheringFactory,
     LinkWorkerConsentFactory,
     LinkWorkerFactory,
@@ -149,6 +151,8 @@ def _build_world() -> World:
     prescriptions.record_check_in(member=kit, mood=1, energy=1, note=CRISIS_WORDS)
     their_step = PrescriptionFactory(member=sam)
 
+    data_token = download_token(DataExportFactory(member=maya))
+
     def objects(handle):
         return urlwalk.Objects(
             slug=space.slug,
@@ -160,6 +164,7 @@ def _build_world() -> World:
             prescription=step.pk,
             calendar_token=CalendarTokenFactory(member=maya).token,
             stop_token=nudges.stop_token(member=maya, kind=NudgeKind.DAILY_STEP),
+            data_token=data_token,
         )
 
     people = {}

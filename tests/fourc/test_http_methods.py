@@ -9,11 +9,13 @@ from django.test import Client, override_settings
 from django.urls import include, path
 
 from community.models import Space
+from community.yourdata import download_token
 from prescriptions.models import NudgeKind
 from prescriptions.nudges import services as nudges
 from tests import urlwalk
 from tests.factories import (
     CalendarTokenFactory,
+    DataExportFactory,
     GatheringFactory,
     NotificationFactory,
     PrescriptionFactory,
@@ -36,6 +38,7 @@ def our_urls(member, other_member, space, make_post):
             prescription=PrescriptionFactory(member=member).pk,
             calendar_token=CalendarTokenFactory(member=member).token,
             stop_token=nudges.stop_token(member=member, kind=NudgeKind.values[0]),
+            data_token=download_token(DataExportFactory(member=member)),
         )
     )
 

@@ -26,7 +26,8 @@ def test_members_words_are_never_indexed(client, member, make_post, space):
 
 @pytest.mark.parametrize(
     "url", ["/", "/check-in/", "/prescriptions/", "/insights/", "/settings/health-data/",
-            "/notifications/", "/settings/notifications/", "/settings/profile/"],
+            "/notifications/", "/settings/notifications/", "/settings/profile/",
+            "/settings/data/"],
 )  # fmt: skip
 def test_nothing_a_signed_in_member_sees_is_stored_by_the_browser(member_client, url):
     response = member_client.get(url)

@@ -429,6 +429,8 @@ def _writing_view(name, *, member, other_member, link_worker, host, space, make_
         return member, "block", 30, "/members/sam/unblock/", {}, None
     if name == "calendar":
         return member, "calendar", 20, "/settings/calendar/", {"action": "regenerate"}, None
+    if name == "data-export":
+        return member, "data-export", 5, "/settings/data/", {}, None
     if name == "notification-read":
         note = NotificationFactory(recipient=member)
         assert Notification.objects.filter(pk=note.pk).exists()
@@ -487,7 +489,7 @@ WRITING_VIEWS = [
     "invite", "revoke", "suggest", "profile", "space-follow", "post-follow", "post-delete",
     "reply-delete", "block", "unblock", "calendar", "notification-read",
     "notifications-read-all", "gathering-create", "gathering-edit", "gathering-cancel",
-    "rsvp", "leave", "attended",
+    "rsvp", "leave", "attended", "data-export",
 ]  # fmt: skip
 
 
@@ -497,6 +499,7 @@ def _everything(models=None):
         RSVP,
         Block,
         CalendarToken,
+        DataExport,
         Gathering,
         Notification,
         SpaceFollow,
@@ -506,7 +509,7 @@ def _everything(models=None):
 
     models = models or [
         User, Post, Reply, Block, CalendarToken, Gathering, RSVP, Notification, SpaceFollow,
-        CheckIn, Consent, Prescription, WellbeingSurvey, LinkWorkerConsent,
+        CheckIn, Consent, Prescription, WellbeingSurvey, LinkWorkerConsent, DataExport,
     ]  # fmt: skip
     return {m.__name__: sorted(map(repr, m.objects.values())) for m in models}
 
