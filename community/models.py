@@ -3,8 +3,10 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -1384,3 +1386,38 @@ class ModeratorAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Moderators alerted at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class MemberSession(AbstractBaseSession):
+    """Django's database session, with the member it belongs to: the same table
+    (`django_session`, which django.contrib.sessions keeps) and one column more, so every
+    session of a member can be found and ended at once (community.sessions). A session
+    belongs to whoever is signed in with it, or is part-way through signing in (allauth
+    keeps the address there until then)."""
+
+    member_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "django_session"
+        managed = False  # migration 0022_member_sessions adds the column to Django's table
+
+    @classmethod
+    def get_session_store_class(cls):
+        from community.sessions import SessionStore
+
+        return SessionStore
+
+    @staticmethod
+    def member_in(data: dict) -> int | None:
+        """The member a session's data belongs to, if any."""
+        signing_in = data.get("account_login") or {}
+        for value in (
+            data.get(SESSION_KEY),
+            data.get("account_authentication_methods_user"),
+            signing_in.get("user_pk") if isinstance(signing_in, dict) else None,
+        ):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                continue
+        return None

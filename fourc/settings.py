@@ -132,7 +132,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions that know their member (community/sessions.py): ended all at once.
+SESSION_ENGINE = "community.sessions"
 
 # --- Accounts ---------------------------------------------------------------
 
