@@ -107,6 +107,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
     suspension_note = models.TextField(blank=True, editable=False)
     posting_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Deleting the account (community.deletion changes it; AccountDeletion keeps the record):
+    # while set, the account is paused until then, and the member sees only the page that
+    # says so, with "Keep my account" (fourc.middleware.AccountDeletionPendingMiddleware).
+    deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -138,6 +142,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def has_profile(self) -> bool:
+        """Whether their name may link to their page (selectors.get_member opens only
+        active members'): a former member's, or a closed account's, links nowhere."""
+        return self.is_active
 
     def is_suspended(self, at=None) -> bool:
         """The one suspension rule: suspended until `suspended_until` (SUSPENDED_FOREVER
@@ -244,6 +254,8 @@ BODY_MAX = 20_000
 CONTENT_WARNING_MAX = 120
 REPORT_DETAILS_MAX = 1000
 ANONYMOUS_NAME = "A member"
+# The name a deleted account's kept words show (community.deletion): its row keeps it.
+FORMER_MEMBER_NAME = "A former member"
 
 
 class Space(models.Model):
@@ -1386,6 +1398,82 @@ class ModeratorAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Moderators alerted at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+# --- Deleting an account (community/deletion.py) -------------------------------------------
+
+
+class DeletionMode(models.TextChoices):
+    """What happens to a member's posts and replies when their account is deleted."""
+
+    DELETE = "delete", "Delete my posts and replies"
+    KEEP = "keep", "Keep them, shown as from a former member"
+
+
+class AccountDeletionQuerySet(models.QuerySet):
+    def open(self):
+        """Asked for, and neither undone nor done yet (confirmed or not)."""
+        return self.filter(undone_at__isnull=True, done_at__isnull=True)
+
+    def pending(self):
+        """Confirmed: the account is paused until `due_at`."""
+        return self.open().filter(confirmed_at__isnull=False)
+
+    def due(self, at):
+        return self.pending().filter(due_at__lte=at)
+
+
+class AccountDeletion(models.Model):
+    """A member's request to delete their account, and what became of it.
+
+    Asked for with their password (`requested_at`), confirmed from the email's link
+    (`confirmed_at`: their health data is erased then, and `due_at` is seven days on),
+    then undone by the member (`undone_at`) or carried out (`done_at`). The member row
+    stays, emptied of everything that named them: the record names nobody. At most one
+    open request per member, enforced by the database."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_deletions")
+    mode = models.CharField(max_length=8, choices=DeletionMode.choices)
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountDeletionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="account_deletion_due",
+                condition=models.Q(
+                    confirmed_at__isnull=False, undone_at__isnull=True, done_at__isnull=True
+                ),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(undone_at__isnull=True, done_at__isnull=True),
+                name="account_deletion_one_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_at__isnull=True, due_at__isnull=True)
+                | models.Q(confirmed_at__isnull=False, due_at__isnull=False),
+                name="account_deletion_confirmed_has_due",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=DeletionMode.values), name="account_deletion_mode"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deletion of {self.member_id} ({self.get_mode_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.confirmed_at is not None and self.undone_at is None and self.done_at is None
 
 
 class MemberSession(AbstractBaseSession):

@@ -39,6 +39,7 @@ from community import notifications, roles
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
+    AccountDeletion,
     Block,
     CalendarToken,
     CrisisLine,
@@ -680,3 +681,8 @@ def places_needing_reminder(*, at, lead: str) -> QuerySet[RSVP]:
         gathering__starts_at__lte=at + window,
         member__is_active=True,
     ).select_related("gathering", "member")
+
+
+def pending_deletion(member) -> AccountDeletion | None:
+    """The member's confirmed request to delete their account, while it waits."""
+    return AccountDeletion.objects.pending().filter(member=member).first()

@@ -52,4 +52,15 @@ urlpatterns = [
         name="calendar-feed",
     ),
     path("settings/calendar/", views.calendar_settings, name="calendar-settings"),
+    path("settings/delete-account/", views.account_delete, name="account-delete"),
+    path(
+        "settings/delete-account/confirm/<str:token>/",
+        views.account_delete_confirm,
+        name="account-delete-confirm",
+    ),
+    path(
+        "settings/delete-account/scheduled/",
+        views.account_deletion_scheduled,
+        name="account-deletion-scheduled",
+    ),
 ]

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "fourc.middleware.PrivacyHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fourc.middleware.InvalidFormStatusMiddleware",
+    "fourc.middleware.AccountDeletionPendingMiddleware",
 ]
 
 ROOT_URLCONF = "fourc.urls"
@@ -270,6 +271,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
     "moderators-alert": {"task": "community.alert_moderators", "schedule": timedelta(minutes=5)},
+    "accounts-erase": {"task": "community.erase_due_accounts", "schedule": timedelta(minutes=15)},
 }
 
 # --- Internationalisation ---------------------------------------------------

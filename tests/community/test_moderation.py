@@ -23,6 +23,7 @@ from community.models import (
     User,
 )
 from tests.factories import (
+    PASSWORD,
     CalendarTokenFactory,
     GatheringFactory,
     NotificationFactory,
@@ -421,7 +422,12 @@ ALLOWED_WHILE_SUSPENDED = {
     "calendar-settings",  # their private feed link
     "muted-words", "hidden-spaces-show",  # what they themselves see
     "guidelines",  # agreeing to them is always possible
+    "account-delete",  # asking to delete their account: an email, nothing else yet
 }  # fmt: skip
+# Confirming from the emailed link and the page of an account waiting to be deleted:
+# open to a suspended member too, walked in test_account_deletion.py (confirming signs
+# the member out, which would end this walk).
+ACCOUNT_DELETION = {"account-delete-confirm", "account-deletion-scheduled"}
 REFUSED_WHILE_SUSPENDED = {
     "profile-settings", "space-follow", "post-create", "post-detail", "post-edit",
     "post-follow", "post-react", "reply-edit", "reply-react", "gathering-create",
@@ -433,6 +439,7 @@ READ_ONLY = {
     "gathering-detail", "gathering-ics", "calendar-feed",
 }  # fmt: skip
 POST_DATA = {
+    "account-delete": {"mode": "keep", "password": PASSWORD},
     "muted-words": {"words": "spiders"},
     "post-report": {"reason": "unkind"},
     "reply-report": {"reason": "unkind"},
@@ -481,7 +488,9 @@ def community_urls(member, other_member, space, make_post):
 
 @pytest.mark.django_db
 def test_every_url_is_either_read_only_refused_or_allowed_while_suspended(community_urls):
-    assert set(community_urls) == READ_ONLY | REFUSED_WHILE_SUSPENDED | ALLOWED_WHILE_SUSPENDED
+    assert set(community_urls) == (
+        READ_ONLY | REFUSED_WHILE_SUSPENDED | ALLOWED_WHILE_SUSPENDED | ACCOUNT_DELETION
+    )
     assert not READ_ONLY & (REFUSED_WHILE_SUSPENDED | ALLOWED_WHILE_SUSPENDED)
 
 

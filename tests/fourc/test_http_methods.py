@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
+from community import deletion
 from community.models import Space
 from prescriptions.models import NudgeKind
 from prescriptions.nudges import services as nudges
@@ -52,6 +53,9 @@ def our_urls(member, other_member, space, make_post):
     tokens = {
         "community:calendar-feed": CalendarTokenFactory(member=member).token,
         "prescriptions:nudge-stop": nudges.stop_token(member=member, kind=NudgeKind.values[0]),
+        "community:account-delete-confirm": deletion.confirmation_token(
+            deletion.request_deletion(member=member, mode="keep")
+        ),
     }
     urls = {}
     for name, _route, keys in _patterns(get_resolver()):
