@@ -41,7 +41,9 @@ from community.models import (
 )
 from community.sessions import SessionStore
 from community.tasks import erase_due_accounts
-from prescriptions.models import CheckIn, NudgePreferences, Prescription
+from prescriptions.models import CheckIn, NudgeLog, NudgePreferences, Prescription
+from prescriptions.nudges import delivery
+from prescriptions.nudges import services as nudges
 from tests.everywhere import EMAIL, HANDLE, NAME, member_with_data_everywhere
 from tests.factories import (
     PASSWORD,
@@ -434,6 +436,18 @@ def test_no_email_reaches_a_member_while_their_account_waits(
 
     assert [m.to for m in mail.outbox] == [[moderator.email]]
     assert not NudgePreferences.objects.filter(member=member).exists()
+
+
+def test_no_nudge_goes_while_the_account_waits_even_if_preferences_come_back(
+    member_client, member, capture
+):
+    confirmed(member_client, capture)
+    member.refresh_from_db()
+    prefs = nudges.update_preferences(member=member, daily_step=True)  # e.g. an old stop link
+
+    delivery.dispatch(now=prefs.daily_due_at + timedelta(minutes=1), enqueue=lambda ids: None)
+
+    assert not NudgeLog.objects.filter(member=member).exists()
 
 
 # --- After the wait --------------------------------------------------------------------------
