@@ -23,6 +23,7 @@ from community.models import (
     PRONOUNS_MAX,
     REPORT_DETAILS_MAX,
     TITLE_MAX,
+    DeletionMode,
     GatheringFormat,
     Intent,
     ReactionKind,
@@ -434,3 +435,38 @@ class MutedWordsForm(forms.Form):
                 f"{len(words)}. Could you choose the ones that matter most?"
             )
         return words
+
+
+class AccountDeletionForm(forms.Form):
+    """The member's choice for their posts and replies, and their password: asking to
+    delete an account takes knowing it, not only an open session."""
+
+    mode = forms.ChoiceField(
+        label="Your posts and replies",
+        choices=DeletionMode.choices,
+        widget=forms.RadioSelect,
+        help_text="If you delete them, a post others replied in stays as “Removed by the "
+        "author”, so their replies still make sense.",
+        error_messages={
+            "required": "Please choose what happens to your posts and replies.",
+            "invalid_choice": "Please choose one of the two.",
+        },
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="So we know it's you.",
+        error_messages={"required": "Please type your password, so we know it's you."},
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.member.check_password(password):
+            raise forms.ValidationError("That password doesn't match. Please try again.")
+        return password

@@ -3,8 +3,10 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -106,6 +108,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
     suspension_note = models.TextField(blank=True, editable=False)
     posting_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Deleting the account (community.deletion changes it; AccountDeletion keeps the record):
+    # while set, the account is paused until then, and the member sees only the page that
+    # says so, with "Keep my account" (fourc.middleware.AccountDeletionPendingMiddleware).
+    deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -137,6 +143,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def has_profile(self) -> bool:
+        """Whether their name may link to their page (selectors.get_member opens only
+        active members'): a former member's, or a closed account's, links nowhere."""
+        return self.is_active
 
     def is_suspended(self, at=None) -> bool:
         """The one suspension rule: suspended until `suspended_until` (SUSPENDED_FOREVER
@@ -243,6 +255,8 @@ BODY_MAX = 20_000
 CONTENT_WARNING_MAX = 120
 REPORT_DETAILS_MAX = 1000
 ANONYMOUS_NAME = "A member"
+# The name a deleted account's kept words show (community.deletion): its row keeps it.
+FORMER_MEMBER_NAME = "A former member"
 
 
 class Space(models.Model):
@@ -1465,3 +1479,114 @@ class DataExport(models.Model):
         if self.ready_at is None:
             return "lost" if at - self.requested_at > DATA_EXPORT_GIVE_UP_AFTER else "preparing"
         return "expired" if self.has_expired(at) else "ready"
+
+
+# --- Deleting an account (community/deletion.py) -------------------------------------------
+
+
+class DeletionMode(models.TextChoices):
+    """What happens to a member's posts and replies when their account is deleted."""
+
+    DELETE = "delete", "Delete my posts and replies"
+    KEEP = "keep", "Keep them, shown as from a former member"
+
+
+class AccountDeletionQuerySet(models.QuerySet):
+    def open(self):
+        """Asked for, and neither undone nor done yet (confirmed or not)."""
+        return self.filter(undone_at__isnull=True, done_at__isnull=True)
+
+    def pending(self):
+        """Confirmed: the account is paused until `due_at`."""
+        return self.open().filter(confirmed_at__isnull=False)
+
+    def due(self, at):
+        return self.pending().filter(due_at__lte=at)
+
+
+class AccountDeletion(models.Model):
+    """A member's request to delete their account, and what became of it.
+
+    Asked for with their password (`requested_at`), confirmed from the email's link
+    (`confirmed_at`: their health data is erased then, and `due_at` is seven days on),
+    then undone by the member (`undone_at`) or carried out (`done_at`). The member row
+    stays, emptied of everything that named them: the record names nobody. At most one
+    open request per member, enforced by the database."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_deletions")
+    mode = models.CharField(max_length=8, choices=DeletionMode.choices)
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountDeletionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="account_deletion_due",
+                condition=models.Q(
+                    confirmed_at__isnull=False, undone_at__isnull=True, done_at__isnull=True
+                ),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(undone_at__isnull=True, done_at__isnull=True),
+                name="account_deletion_one_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_at__isnull=True, due_at__isnull=True)
+                | models.Q(confirmed_at__isnull=False, due_at__isnull=False),
+                name="account_deletion_confirmed_has_due",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=DeletionMode.values), name="account_deletion_mode"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deletion of {self.member_id} ({self.get_mode_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.confirmed_at is not None and self.undone_at is None and self.done_at is None
+
+
+class MemberSession(AbstractBaseSession):
+    """Django's database session, with the member it belongs to: the same table
+    (`django_session`, which django.contrib.sessions keeps) and one column more, so every
+    session of a member can be found and ended at once (community.sessions). A session
+    belongs to whoever is signed in with it, or is part-way through signing in (allauth
+    keeps the address there until then)."""
+
+    member_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "django_session"
+        managed = False  # migration 0025_member_sessions adds the column to Django's table
+
+    @classmethod
+    def get_session_store_class(cls):
+        from community.sessions import SessionStore
+
+        return SessionStore
+
+    @staticmethod
+    def member_in(data: dict) -> int | None:
+        """The member a session's data belongs to, if any."""
+        signing_in = data.get("account_login") or {}
+        for value in (
+            data.get(SESSION_KEY),
+            data.get("account_authentication_methods_user"),
+            signing_in.get("user_pk") if isinstance(signing_in, dict) else None,
+        ):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                continue
+        return None

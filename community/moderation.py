@@ -441,7 +441,11 @@ def alert_moderators(*, now=None) -> int:
     if not created:
         return 0
     addresses = EmailAddress.objects.filter(
-        user__groups__name=roles.MODERATORS, user__is_active=True, verified=True, primary=True
+        user__groups__name=roles.MODERATORS,
+        user__is_active=True,
+        user__deletion_due_at__isnull=True,  # a moderator leaving 4C hears nothing more
+        verified=True,
+        primary=True,
     ).select_related("user")
     context = {
         "crisis": counts[ModerationActionKind.CRISIS_QUEUED],

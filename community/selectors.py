@@ -39,6 +39,7 @@ from community import notifications, roles
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
+    AccountDeletion,
     Block,
     CalendarToken,
     CrisisLine,
@@ -696,3 +697,11 @@ def ready_data_export(*, member: User, export_id: int) -> DataExport | None:
     """The member's own ready copy `export_id`, with its data; None when there is none
     (never someone else's)."""
     return DataExport.objects.filter(member=member, pk=export_id, ready_at__isnull=False).first()
+
+
+# --- Deleting an account ------------------------------------------------------------------
+
+
+def pending_deletion(member) -> AccountDeletion | None:
+    """The member's confirmed request to delete their account, while it waits."""
+    return AccountDeletion.objects.pending().filter(member=member).first()

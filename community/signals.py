@@ -23,3 +23,12 @@ gathering_attended = Signal()
 # sender: Notification; kwargs: recipient_ids (a set). Sent when replies,
 # mentions or news of a gathering reach members (reactions don't: they're quiet).
 notified = Signal()
+# sender: User; kwargs: member. The member confirmed deleting their account: what only
+# they should have (their health data) goes now, before the seven days' wait. Sent again
+# when the account is erased, so a repeat must find nothing left and change nothing.
+member_erasing = Signal()
+# sender: User; kwargs: member. The member chose "Keep my account" during the wait.
+member_stayed = Signal()
+# sender: User; kwargs: member. The account is erased: the row is a former member now, and
+# listeners take its name out of what others keep (a link worker's name on steps).
+member_erased = Signal()

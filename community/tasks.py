@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from community import moderation, services
+from community import deletion, moderation, services
 
 
 @shared_task(name="community.alert_moderators", ignore_result=True)
@@ -39,3 +39,11 @@ def build_data_export(export_id: int) -> bool:
 def sweep_data_exports() -> int:
     """Deletes the copies past their 24 hours, and those a worker lost."""
     return services.sweep_data_exports()
+
+
+@shared_task(name="community.erase_due_accounts", ignore_result=True)
+def erase_due_accounts() -> int:
+    """Erases the accounts whose seven days' wait is over (a batch each tick; the next tick
+    takes the rest). Safe to run twice at once, or again: each account is taken with
+    SKIP LOCKED and marked done in its own transaction."""
+    return deletion.erase_due()

@@ -56,4 +56,15 @@ urlpatterns = [
     path(
         "settings/data/download/<str:token>/", views.your_data_download, name="your-data-download"
     ),
+    path("settings/delete-account/", views.account_delete, name="account-delete"),
+    path(
+        "settings/delete-account/confirm/<str:token>/",
+        views.account_delete_confirm,
+        name="account-delete-confirm",
+    ),
+    path(
+        "settings/delete-account/scheduled/",
+        views.account_deletion_scheduled,
+        name="account-deletion-scheduled",
+    ),
 ]

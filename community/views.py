@@ -1,17 +1,20 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from community import calendar, guidelines, roles, safety, selectors, services, yourdata
+from community import calendar, deletion, guidelines, roles, safety, selectors, services, yourdata
 from community.forms import (
+    AccountDeletionForm,
     GatheringEditForm,
     GatheringForm,
     MutedWordsForm,
@@ -994,16 +997,6 @@ def hidden_spaces_show(request):
 # --- Your data ------------------------------------------------------------------------------
 
 DATA_EXPORT_LIMIT = (5, 3600)
-DELETE_ACCOUNT_PATH = "/settings/delete-account/"
-
-
-def _delete_account_url() -> str | None:
-    """The page to delete an account, when 4C has one."""
-    try:
-        resolve(DELETE_ACCOUNT_PATH)
-    except Resolver404:
-        return None
-    return DELETE_ACCOUNT_PATH
 
 
 @require_form_page
@@ -1035,7 +1028,7 @@ def your_data(request):
         )
         if state == "ready"
         else None,
-        "delete_account_url": _delete_account_url(),
+        "delete_account_url": reverse("community:account-delete"),
     }
     return render(request, "community/your_data.html", context, status=status_of(form))
 
@@ -1063,3 +1056,101 @@ def your_data_download(request, token):
     response["Content-Length"] = export.size
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Deleting an account (community/deletion.py) -------------------------------------------
+
+DELETION_LIMIT = (10, 3600)  # asking, confirming and keeping, together
+
+
+def _deletion_context(**context) -> dict:
+    return {
+        "grace_days": deletion.GRACE.days,
+        "link_hours": deletion.LINK_HOURS,
+        "data_url": reverse("community:your-data"),
+        **context,
+    }
+
+
+@require_form_page
+@login_required
+@ratelimit.limit("account-deletion", DELETION_LIMIT)
+def account_delete(request):
+    """What deleting the account does, the choice for posts and replies, and the password.
+    Sending it only emails a link: nothing is deleted before that link is used."""
+    form = AccountDeletionForm(request.POST or None, member=request.user)
+    if submitted(request, form):
+        deletion.request_deletion(member=request.user, mode=form.cleaned_data["mode"])
+        messages.success(
+            request,
+            f"We've sent a link to {request.user.email}. It works for {deletion.LINK_HOURS} "
+            "hours. Nothing is deleted until you use it.",
+        )
+        return redirect("community:account-delete")
+    context = _deletion_context(form=form)
+    return render(request, "community/account_delete.html", context, status=status_of(form))
+
+
+@require_form_page
+@login_required
+@ratelimit.limit("account-deletion", DELETION_LIMIT)
+def account_delete_confirm(request, token):
+    """The emailed link, for the member who asked, signed in: GET asks once more, POST
+    confirms (health data erased now, signed out everywhere, the rest in seven days)."""
+    try:
+        asked = deletion.read_link(token, member=request.user)
+    except deletion.NotYourLink:
+        return _link_problem(request, "not_yours", 403)
+    except deletion.BadLink:
+        return _link_problem(request, "broken", 400)
+    if asked.undone_at is not None:
+        return _link_problem(request, "kept", 409)
+    form = Form(request.POST if request.method == "POST" else None)  # only a button
+    if submitted(request, form):
+        try:
+            deletion.confirm(deletion=asked)  # a repeat changes nothing and says the same
+        except deletion.AlreadyKept:
+            return _link_problem(request, "kept", 409)
+        asked.refresh_from_db()
+        due = date_format(timezone.localtime(asked.due_at), "l j F Y")
+        logout(request)  # every other session of theirs ended with it
+        messages.info(
+            request,
+            f"Your account will be deleted on {due}. Your health data is erased, and "
+            "you're signed out everywhere. If you change your mind before then, sign "
+            "in and choose “Keep my account”.",
+        )
+        return redirect("home")
+    say_why(request, form)
+    context = _deletion_context(form=form, asked=asked, due_at=timezone.now() + deletion.GRACE)
+    return render(
+        request, "community/account_delete_confirm.html", context, status=status_of(form)
+    )
+
+
+def _link_problem(request, problem: str, status: int):
+    """A confirmation link that can't be used: changed or too old (400), another
+    member's (403), or from before they kept their account (409). Nothing changes."""
+    context = _deletion_context(problem=problem)
+    return render(request, "community/account_delete_link.html", context, status=status)
+
+
+@require_form_page
+@login_required
+@ratelimit.limit("account-deletion", DELETION_LIMIT)
+def account_deletion_scheduled(request):
+    """While the account waits to be deleted, the only page its member sees: when, what
+    then, and "Keep my account" (a POST), which undoes it."""
+    form = Form(request.POST if request.method == "POST" else None)  # only a button
+    if submitted(request, form):
+        deletion.keep_account(member=request.user)  # a repeat lands where the first did
+        messages.success(request, "Your account is staying. Welcome back.")
+        return redirect("home")
+    if request.user.deletion_due_at is None:
+        return redirect("home")
+    say_why(request, form)
+    pending = selectors.pending_deletion(request.user)
+    context = _deletion_context(form=form, due_at=request.user.deletion_due_at, pending=pending)
+    return render(
+        request, "community/account_deletion_scheduled.html", context, status=status_of(form)
+    )

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from community.deletion import answer_while_pending
 from prescriptions.nudges.services import note_visit
 
 
@@ -89,3 +90,18 @@ class PrivacyHeadersMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AccountDeletionPendingMiddleware:
+    """A member whose account waits to be deleted sees only the page that says when, with
+    "Keep my account" (and the help page, the guidelines, their data, signing out):
+    `community.deletion.answer_while_pending` decides, from their own row."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        return answer_while_pending(request)

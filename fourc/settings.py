@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "fourc.middleware.PrivacyHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fourc.middleware.InvalidFormStatusMiddleware",
+    "fourc.middleware.AccountDeletionPendingMiddleware",
 ]
 
 ROOT_URLCONF = "fourc.urls"
@@ -132,7 +133,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions that know their member (community/sessions.py): ended all at once.
+SESSION_ENGINE = "community.sessions"
 
 # --- Accounts ---------------------------------------------------------------
 
@@ -274,6 +276,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.sweep_data_exports",
         "schedule": timedelta(minutes=15),
     },
+    "accounts-erase": {"task": "community.erase_due_accounts", "schedule": timedelta(minutes=15)},
 }
 # Where beat remembers its last runs (`make run`); the Procfile's beat passes its own --schedule.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -88,3 +88,21 @@ def member_saved(sender, *, instance, created, update_fields=None, **kwargs):
 @receiver(signals.notified, dispatch_uid="prescriptions.nudges.notified")
 def digest_due(sender, *, recipient_ids, **kwargs):
     nudges.notifications_arrived(member_ids=recipient_ids)
+
+
+# --- A member deleting their account (community.deletion) -----------------------------
+
+
+@receiver(signals.member_erasing, dispatch_uid="prescriptions.member_erasing")
+def erase_health_data(sender, *, member, **kwargs):
+    services.erase_health_data(member=member)
+
+
+@receiver(signals.member_stayed, dispatch_uid="prescriptions.member_stayed")
+def email_defaults_again(sender, *, member, **kwargs):
+    nudges.preferences_for(member)  # erased with the rest; the dispatcher needs a row
+
+
+@receiver(signals.member_erased, dispatch_uid="prescriptions.member_erased")
+def forget_link_worker(sender, *, member, **kwargs):
+    services.forget_link_worker(member=member)

@@ -36,6 +36,7 @@ from prescriptions.models import (
     Status,
     WellbeingSurvey,
 )
+from prescriptions.nudges import services as nudges
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,38 @@ def withdraw_consent(*, member: User) -> int:
     SpaceRead.objects.filter(member=member).delete()
     erased, _ = CheckIn.objects.filter(member=member).delete()
     return erased
+
+
+# --- A member deleting their account (community.deletion) --------------------------------
+
+
+@transaction.atomic
+def erase_health_data(*, member: User) -> None:
+    """Everything prescriptions keeps about the member, erased when they confirm
+    deleting their account, before the wait: check-ins (moods, notes), steps (and their
+    "not for me"), wellbeing answers, consent records, the link workers they invited and
+    the log of their looks, a "this week is hard" note to a link worker, and their email
+    preferences and history (so no email reaches them while they wait). A repeat finds
+    nothing and changes nothing."""
+    Prescription.objects.filter(member=member).delete()
+    CheckIn.objects.filter(member=member).delete()
+    WellbeingSurvey.objects.filter(member=member).delete()
+    Consent.objects.filter(member=member).delete()
+    LinkWorkerConsent.objects.filter(member=member).delete()
+    LinkWorkerAccess.objects.filter(member=member).delete()
+    Notification.objects.filter(actor=member, kind=selectors.MOOD_SINKING_SHARED).delete()
+    nudges.forget_member(member=member)
+    targets.forget(targets.IN_CRISIS)
+
+
+@transaction.atomic
+def forget_link_worker(*, member: User) -> None:
+    """When an account is erased, as a link worker: the members who invited them no longer
+    have them, their look log says "a link worker who has left 4C", and the steps they
+    suggested no longer carry their name (the steps stay: they are the members')."""
+    LinkWorkerConsent.objects.filter(link_worker=member).delete()
+    LinkWorkerAccess.objects.filter(link_worker=member).update(link_worker=None)
+    Prescription.objects.filter(prescriber=member).update(reason="From your link worker.")
 
 
 # --- Check-ins and the engine ----------------------------------------------------------

@@ -65,6 +65,7 @@ class Objects:
     calendar_token: str
     stop_token: str
     data_token: str  # a member's data download link
+    deletion_token: str  # a member's link to confirm deleting their account
 
     def kwargs(self, route: Route) -> dict:
         by_prefix = {
@@ -78,6 +79,7 @@ class Objects:
             "community:calendar-feed": self.calendar_token,
             "prescriptions:nudge-stop": self.stop_token,
             "community:your-data-download": self.data_token,
+            "community:account-delete-confirm": self.deletion_token,
         }
         values = {"slug": self.slug, "handle": self.handle, "token": tokens.get(route.name)}
         for prefix, pk in by_prefix.items():

@@ -187,7 +187,7 @@ def _plan(kind: str, prefs: NudgePreferences, *, now, claim) -> NudgeLog | None:
     field = STORED[kind]
     due = getattr(prefs, field)
     log = NudgeLog(member=member, kind=kind, due_at=due, claim=claim)
-    if not member.is_active or not prefs.wants(kind):
+    if not member.is_active or member.deletion_due_at or not prefs.wants(kind):
         setattr(prefs, field, None)
         return None
     if prefs.paused_until and prefs.paused_until > now:
@@ -439,7 +439,7 @@ class _Checks:
         member, now = log.member, self.now
         prefs = member.nudge_preferences
         tz = member.tzinfo
-        if not member.is_active:
+        if not member.is_active or member.deletion_due_at:  # closed, or closing
             return CLOSED
         if log.member_id not in self.confirmed:
             return NO_ADDRESS

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from community import services as community
 from community.models import User
-from prescriptions.models import WANTS_FIELD, NudgeKind, NudgePreferences
+from prescriptions.models import WANTS_FIELD, NudgeKind, NudgeLog, NudgePreferences
 from prescriptions.nudges import schedule
 
 BREAK_DAYS = (1, 3, 7, 30)
@@ -49,6 +49,14 @@ def preferences_for(member: User) -> NudgePreferences:
         _reschedule(prefs, now=timezone.now())
         prefs.save()
     return prefs
+
+
+def forget_member(*, member: User) -> None:
+    """Erases the member's email preferences and history (their account is being deleted):
+    with no preferences, the dispatcher finds nothing due for them. `preferences_for`
+    stores the defaults again if they keep their account."""
+    NudgeLog.objects.filter(member=member).delete()
+    NudgePreferences.objects.filter(member=member).delete()
 
 
 def quiet_of(prefs: NudgePreferences) -> schedule.Quiet:

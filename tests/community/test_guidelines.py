@@ -119,6 +119,8 @@ OPEN_WRITES = {
     "community:notification-read", "community:notifications-read-all",
     "community:calendar-settings", "community:profile-settings", "community:muted-words",
     "community:hidden-spaces-show", "community:guidelines", "community:your-data",
+    "community:account-delete", "community:account-delete-confirm",
+    "community:account-deletion-scheduled",
 }  # fmt: skip
 READ_ONLY = {
     "community:help", "community:blocked", "community:space-list", "community:space-detail",

@@ -24,6 +24,7 @@ from community.models import (
 )
 from community.yourdata import download_token
 from tests.factories import (
+    PASSWORD,
     CalendarTokenFactory,
     DataExportFactory,
     GatheringFactory,
@@ -424,7 +425,12 @@ ALLOWED_WHILE_SUSPENDED = {
     "muted-words", "hidden-spaces-show",  # what they themselves see
     "your-data",  # a copy of what 4C holds about them
     "guidelines",  # agreeing to them is always possible
+    "account-delete",  # asking to delete their account: an email, nothing else yet
 }  # fmt: skip
+# Confirming from the emailed link and the page of an account waiting to be deleted:
+# open to a suspended member too, walked in test_account_deletion.py (confirming signs
+# the member out, which would end this walk).
+ACCOUNT_DELETION = {"account-delete-confirm", "account-deletion-scheduled"}
 REFUSED_WHILE_SUSPENDED = {
     "profile-settings", "space-follow", "post-create", "post-detail", "post-edit",
     "post-follow", "post-react", "reply-edit", "reply-react", "gathering-create",
@@ -436,6 +442,7 @@ READ_ONLY = {
     "gathering-detail", "gathering-ics", "calendar-feed", "your-data-download",
 }  # fmt: skip
 POST_DATA = {
+    "account-delete": {"mode": "keep", "password": PASSWORD},
     "muted-words": {"words": "spiders"},
     "post-report": {"reason": "unkind"},
     "reply-report": {"reason": "unkind"},
@@ -486,7 +493,9 @@ def community_urls(member, other_member, space, make_post):
 
 @pytest.mark.django_db
 def test_every_url_is_either_read_only_refused_or_allowed_while_suspended(community_urls):
-    assert set(community_urls) == READ_ONLY | REFUSED_WHILE_SUSPENDED | ALLOWED_WHILE_SUSPENDED
+    assert set(community_urls) == (
+        READ_ONLY | REFUSED_WHILE_SUSPENDED | ALLOWED_WHILE_SUSPENDED | ACCOUNT_DELETION
+    )
     assert not READ_ONLY & (REFUSED_WHILE_SUSPENDED | ALLOWED_WHILE_SUSPENDED)
 
 

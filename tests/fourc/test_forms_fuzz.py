@@ -28,7 +28,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
-from community import roles
+from community import deletion, roles
 from community import services as community
 from community.models import SpaceRead
 from community.yourdata import download_token
@@ -152,6 +152,9 @@ def _build_world() -> World:
     their_step = PrescriptionFactory(member=sam)
 
     data_token = download_token(DataExportFactory(member=maya))
+    deletion_token = deletion.confirmation_token(
+        deletion.request_deletion(member=maya, mode="keep")
+    )
 
     def objects(handle):
         return urlwalk.Objects(
@@ -165,6 +168,7 @@ def _build_world() -> World:
             calendar_token=CalendarTokenFactory(member=maya).token,
             stop_token=nudges.stop_token(member=maya, kind=NudgeKind.DAILY_STEP),
             data_token=data_token,
+            deletion_token=deletion_token,
         )
 
     people = {}

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.urls import include, path
 
+from community import deletion
 from community.models import Space
 from community.yourdata import download_token
 from prescriptions.models import NudgeKind
@@ -39,6 +40,9 @@ def our_urls(member, other_member, space, make_post):
             calendar_token=CalendarTokenFactory(member=member).token,
             stop_token=nudges.stop_token(member=member, kind=NudgeKind.values[0]),
             data_token=download_token(DataExportFactory(member=member)),
+            deletion_token=deletion.confirmation_token(
+                deletion.request_deletion(member=member, mode="keep")
+            ),
         )
     )
 

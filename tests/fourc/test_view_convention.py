@@ -411,6 +411,18 @@ def _writing_view(name, *, member, other_member, link_worker, host, space, make_
     if name == "profile":
         data = {"display_name": "Maya Rose", "handle": "maya"}
         return member, "profile", 30, "/settings/profile/", data, 'value="Maya Rose"'
+    if name == "account-delete":
+        from tests.factories import PASSWORD
+
+        data = {"mode": "delete", "password": PASSWORD}
+        return (
+            member,
+            "account-deletion",
+            10,
+            "/settings/delete-account/",
+            data,
+            r'value="delete"[^>]*checked',
+        )
     if name == "space-follow":
         return member, "follow", 60, f"/spaces/{space.slug}/follow/", {}, None
     if name == "post-follow":
@@ -486,8 +498,8 @@ def _writing_view(name, *, member, other_member, link_worker, host, space, make_
 
 WRITING_VIEWS = [
     "check-in", "consent", "plan", "done", "feel", "skip", "wellbeing", "health-data",
-    "invite", "revoke", "suggest", "profile", "space-follow", "post-follow", "post-delete",
-    "reply-delete", "block", "unblock", "calendar", "notification-read",
+    "invite", "revoke", "suggest", "profile", "account-delete", "space-follow", "post-follow",
+    "post-delete", "reply-delete", "block", "unblock", "calendar", "notification-read",
     "notifications-read-all", "gathering-create", "gathering-edit", "gathering-cancel",
     "rsvp", "leave", "attended", "data-export",
 ]  # fmt: skip
