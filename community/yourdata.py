@@ -37,6 +37,7 @@ from django.utils import timezone
 from community.models import (
     DATA_EXPORT_LIFETIME,
     RSVP,
+    AccountDeletion,
     Block,
     CalendarToken,
     Draft,
@@ -250,12 +251,14 @@ def _profile(member: User) -> dict:
 @area(
     "settings",
     about="Your settings: muted words, spaces hidden for a break, whether your calendar "
-    "link is on, and each time you agreed to the community guidelines.",
+    "link is on, each time you agreed to the community guidelines, and any request to "
+    "delete your account.",
     covers=[
         "community.MutedWord.member",
         "community.HiddenSpace.member",
         "community.CalendarToken.member",
         "community.GuidelinesAcceptance.member",
+        "community.AccountDeletion.member",
     ],
 )
 def _settings(member: User) -> dict:
@@ -279,6 +282,11 @@ def _settings(member: User) -> dict:
             GuidelinesAcceptance.objects.filter(member=member)
             .order_by("accepted_at")
             .values("version", "accepted_at")
+        ),
+        "asked_to_delete_the_account": list(
+            AccountDeletion.objects.filter(member=member)
+            .order_by("requested_at")
+            .values("mode", "requested_at", "confirmed_at", "due_at", "undone_at")
         ),
     }
 

@@ -409,7 +409,6 @@ def test_the_page_says_what_is_in_a_copy_and_is_never_stored(member_client):
     assert "Your posts, anonymous ones too" in page
     assert "Your check-ins: mood, energy" in page
     assert "Prepare my data" in page
-    assert "Delete my account" not in page  # until 4C has that page
 
 
 def test_a_ready_copy_shows_its_link_and_until_when(member_client, member):
