@@ -1,4 +1,9 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
+from allauth.core import context
 from django.db import IntegrityError, transaction
 
 from community import services
@@ -26,3 +31,23 @@ class AccountAdapter(DefaultAccountAdapter):
                 user.pk = None
                 user.handle = unique_handle(user.display_name)
         raise IntegrityError("Could not find a free handle.")
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Sensitive changes (two-factor set-up, recovery codes) ask for the password
+        again, except right after logging in: a login within the reauthentication
+        timeout counts, as allauth counts a reauthentication."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request or context.request
+        return request is None or not logged_in_recently(request)
+
+
+def logged_in_recently(request) -> bool:
+    """True when this session's latest authentication (a password, a code, an emailed
+    link) happened within ACCOUNT_REAUTHENTICATION_TIMEOUT seconds."""
+    if not request.user.is_authenticated:
+        return False
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return False
+    return time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT

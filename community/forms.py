@@ -1,5 +1,6 @@
 import functools
 
+from allauth.account import forms as allauth_forms
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.forms.utils import flatatt
@@ -88,6 +89,36 @@ def clean_display_name(value: str) -> str:
     validate_plain_text(value)
     validate_display_name(value)
     return value
+
+
+class SentenceCaseLabels:
+    """allauth's Title Case labels in 4C's sentence case; placeholders follow them."""
+
+    labels: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.labels.items():
+            field = self.fields[name]
+            field.label = label
+            if "placeholder" in field.widget.attrs:
+                field.widget.attrs["placeholder"] = label
+
+
+class LoginForm(SentenceCaseLabels, allauth_forms.LoginForm):
+    labels = {"remember": "Keep me logged in on this device"}
+
+
+class ChangePasswordForm(SentenceCaseLabels, allauth_forms.ChangePasswordForm):
+    labels = {
+        "oldpassword": "Current password",
+        "password1": "New password",
+        "password2": "New password (again)",
+    }
+
+
+class ResetPasswordKeyForm(SentenceCaseLabels, allauth_forms.ResetPasswordKeyForm):
+    labels = {"password1": "New password", "password2": "New password (again)"}
 
 
 class SignupForm(AllauthSignupForm):

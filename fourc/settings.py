@@ -169,7 +169,12 @@ ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_FORMS = {"signup": "community.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "community.forms.SignupForm",
+    "login": "community.forms.LoginForm",
+    "change_password": "community.forms.ChangePasswordForm",
+    "reset_password_from_key": "community.forms.ResetPasswordKeyForm",
+}
 # Mandatory: a new member signs in by following the emailed link. Until then
 # they browse as a visitor. Writing needs a confirmed address
 # (community.permissions.verified_member_required).

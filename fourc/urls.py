@@ -6,6 +6,8 @@ from fourc import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("settings/", views.settings_index, name="settings"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("community.urls")),

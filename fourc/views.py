@@ -2,11 +2,13 @@ import contextlib
 
 from celery.exceptions import CeleryError
 from celery.exceptions import TimeoutError as CeleryTimeout
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu.exceptions import KombuError
@@ -39,6 +41,19 @@ def home(request):
             "has_consent": prescription_selectors.has_consent(request.user),
         }
     return render(request, "home.html", context)
+
+
+@require_page
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: the SVG icon answers."""
+    return redirect(static("img/favicon.svg"))
+
+
+@require_page
+@login_required
+def settings_index(request):
+    """/settings/ opens the first settings page."""
+    return redirect("community:profile-settings")
 
 
 def _database_answers() -> bool:

@@ -19,6 +19,7 @@ def _migration(app: str, name: str):
 def put_back() -> None:
     _migration("community", "0002_default_crisis_lines").add_lines(apps, None)
     _migration("community", "0006_crisis_line_sms_body").shout_body(apps, None)
+    _migration("community", "0027_emergency_lines_first").emergency_first(apps, None)
     role_migration = _migration("community", "0003_roles")
     role_migration._grant(apps, roles.MODERATORS, role_migration.MODERATOR_PERMISSIONS)
     role_migration._grant(apps, roles.LINK_WORKERS, role_migration.LINK_WORKER_PERMISSIONS)

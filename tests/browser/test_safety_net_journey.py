@@ -113,7 +113,7 @@ def test_crisis_words_reach_a_moderator_who_hides_them_kindly_and_the_log_keeps_
     admin.get_by_label("Password").fill(PASSWORD)
     admin.get_by_role("button", name="Log in").click()
     admin.locator("input[name=code]").fill(totp_code(secret))
-    admin.get_by_role("button", name="Sign In").click()
+    admin.get_by_role("button", name="Log in").click()
     expect(admin.get_by_text("4C moderation").first).to_be_visible()
 
     # The queue: Maya's post first (crisis), before the older spam report.

@@ -39,7 +39,8 @@ def test_a_staff_member_without_two_factor_is_sent_to_set_it_up(client, moderato
 
     assert response.status_code == 302
     assert response.url == "/accounts/2fa/totp/activate/"
-    # Setting up two-factor asks for the password again first, then shows the code form.
+    # With no login recorded in this session (force_login), setting up two-factor asks
+    # for the password first, then shows the code form.
     step = client.get(response.url)
     assert step.url.startswith("/accounts/reauthenticate/")
     client.post(step.url, {"password": password})

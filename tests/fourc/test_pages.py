@@ -63,15 +63,17 @@ def test_the_help_page_lists_the_default_crisis_lines_in_order(client):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "If you are in immediate danger, call your local emergency number." in content
+    assert "If you or someone else is in danger now, call 999" in content
+    # Danger now first: the emergency number, the US line, then the listening lines.
     positions = [
         content.index(text)
         for text in (
+            "If you or someone else is in danger now",
+            "Call 999",
+            "Call or text 988",
             "Call 116 123",
             "Text SHOUT to 85258",
             "Call 111",
-            "Call 999",
-            "Call or text 988",
         )
     ]
     assert positions == sorted(positions)
