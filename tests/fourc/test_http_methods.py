@@ -6,11 +6,12 @@ import logging
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.urls import include, path
 
 from community.models import Space
 from prescriptions.models import NudgeKind
 from prescriptions.nudges import services as nudges
+from tests import urlwalk
 from tests.factories import (
     CalendarTokenFactory,
     GatheringFactory,
@@ -18,23 +19,6 @@ from tests.factories import (
     PrescriptionFactory,
     ReplyFactory,
 )
-
-# Django's admin and allauth bring their own views and their own method rules.
-NOT_OURS = ("admin/", "accounts/")
-
-
-def _patterns(resolver, prefix="", namespace=""):
-    """(name, route, URL keywords) of every named URL pattern, walked from the resolver
-    so a new view is covered without touching this test."""
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if route.startswith(NOT_OURS):
-            continue
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _patterns(pattern, route, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", route, set(pattern.pattern.regex.groupindex)
 
 
 @pytest.fixture
@@ -54,12 +38,13 @@ def our_urls(member, other_member, space, make_post):
         "prescriptions:nudge-stop": nudges.stop_token(member=member, kind=NudgeKind.values[0]),
     }
     urls = {}
-    for name, _route, keys in _patterns(get_resolver()):
-        values = {"slug": space.slug, "handle": other_member.handle, "token": tokens.get(name)}
-        for prefix, found in by_prefix.items():
-            if name.startswith(prefix):
-                values.update(found)
-        urls[name] = reverse(name, kwargs={key: values[key] for key in keys})
+    for pattern in urlwalk.our_patterns():
+        common = {
+            "slug": space.slug,
+            "handle": other_member.handle,
+            "token": tokens.get(pattern.name),
+        }
+        urls[pattern.name] = pattern.url(urlwalk.values_for(pattern.name, common, by_prefix))
     return urls
 
 
