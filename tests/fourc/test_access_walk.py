@@ -580,7 +580,7 @@ def walk(scene: Scene, client, walker: str, methods=("get", "post")):
     before = digest(query)
     for pattern, label, url in requests_for(scene, walker):
         for method in methods:
-            cache.clear()  # rate limits count the walk's requests as one member's day
+            cache.clear()  # each request meets the rate limits afresh
             client.cookies.pop("messages", None)  # one answer's words don't reach the next
             with transaction.atomic():
                 if method == "post":
