@@ -34,6 +34,7 @@ MEASURE = """() => {
   return {
     header: box(document.querySelector('.site-header')),
     help: box(document.querySelector('.site-header .help-now')),
+    toggle: box(document.querySelector('.member-menu > summary')),
     tabBar: fixed ? box(nav) : null,
     headerBackground: getComputedStyle(document.querySelector('.site-header')).backgroundColor,
     label: count ? box(count.parentElement.querySelector('.site-nav__label')) : null,
@@ -75,6 +76,9 @@ def check_page(page, url, width, scheme, problems, heights):
             problems.append(f"{where}: {link['name']} is underlined")
         if width == 390 and link["height"] < 44:
             problems.append(f"{where}: {link['name']} is {link['height']} px tall")
+    for control in ("help", "toggle"):
+        if m[control] and m[control]["height"] < 44:
+            problems.append(f"{where}: the {control} control is {m[control]['height']} px tall")
     if width == 390:
         bar = m["tabBar"]
         if bar is None:
@@ -140,7 +144,10 @@ def test_the_members_header_is_one_compact_row_on_every_main_page(live_server, b
                 if m["count"] is None:
                     problems.append(f"{path} at {width} px, {scheme}: no unread count")
                 elif gap(m["count"], m["label"]) < 4:
-                    problems.append(f"{path} at {width} px: the count touches its word: {m}")
+                    gap_px = gap(m["count"], m["label"])
+                    problems.append(
+                        f"{path} at {width} px: the count is {gap_px} px from its word"
+                    )
 
         main = page.get_by_role("navigation", name="Main")
         expect(main.get_by_role("link")).to_have_count(5)
