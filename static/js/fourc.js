@@ -24,6 +24,30 @@
     }
   });
 
+  // The member menu is a <details>: it opens and closes without this. Here Escape closes it
+  // and gives the focus back to its summary, and a click or focus elsewhere closes it too.
+  function closeMenus(except) {
+    document.querySelectorAll("details.member-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest("details.member-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details.member-menu"));
+  });
+
+  document.addEventListener("focusin", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details.member-menu"));
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", prefillTimeZone);
   } else {

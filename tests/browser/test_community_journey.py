@@ -14,7 +14,15 @@ def log_in(page, live_server, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Your steps")
+    ).to_be_visible()
+
+
+def open_menu(page):
+    """The member menu (Your settings, What helps, Needs a reply, Search, Log out) is a
+    disclosure in the header."""
+    page.locator(".member-menu > summary").click()
 
 
 def test_a_warned_post_is_opened_answered_and_heard(live_server, browser):
@@ -41,6 +49,7 @@ def test_a_warned_post_is_opened_answered_and_heard(live_server, browser):
     maya_context = browser.new_context()
     page = maya_context.new_page()
     log_in(page, live_server, "maya@example.org")
+    open_menu(page)
     page.get_by_role("link", name="Needs a reply").click()
     page.get_by_role("link", name="Rough night").click()
     body = page.get_by_text("I couldn't sleep and felt alone.")

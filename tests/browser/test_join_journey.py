@@ -5,6 +5,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from community.models import User
+from tests.browser.test_community_journey import open_menu
 
 PASSWORD = "willow-harbour-calm-8"
 
@@ -35,6 +36,7 @@ def test_a_newcomer_joins_confirms_logs_in_and_finds_help_in_one_click(live_serv
     expect(page.get_by_role("heading", name="One small thing first")).to_have_count(0)
     assert User.objects.get(email="maya@example.org").has_verified_email
 
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").click()
     page.get_by_label("Email").fill("maya@example.org")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from prescriptions.models import NudgeKind, NudgePreferences
 from prescriptions.nudges import services
-from tests.browser.test_community_journey import log_in
+from tests.browser.test_community_journey import log_in, open_menu
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,6 +25,7 @@ def test_a_member_chooses_a_daily_step_takes_a_break_and_stops_it_from_an_email(
     context = browser.new_context()
     page = context.new_page()
     log_in(page, live_server, "maya@example.org")
+    open_menu(page)
     page.get_by_role("link", name="Your settings").click()
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Emails").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Emails from 4C")

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from prescriptions import services as prescriptions_services
 from prescriptions.models import Prescription, Status
-from tests.browser.test_community_journey import log_in
+from tests.browser.test_community_journey import log_in, open_menu
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,6 +54,7 @@ def test_a_low_day_check_in_leads_to_a_reply_and_a_lift_on_insights(
         Status.DONE, True, 3, 6,
     )  # fmt: skip
 
+    open_menu(page)
     page.get_by_role("link", name="What helps").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What helps you")
     expect(page.get_by_text(re.compile(r"\+3\.0"))).not_to_have_count(0)

@@ -17,6 +17,10 @@ PAIRS = [
     ("--danger", "--danger-soft", 4.5),
     ("--text", "--accent-soft", 4.5),
     ("--focus", "--bg", 3.0),
+    ("--focus", "--surface", 3.0),
+    # The header: the current tab's word and marker, and links on a hovered or open item.
+    ("--accent", "--surface", 4.5),
+    ("--text", "--surface-2", 7.0),
     # Non-text contrast (WCAG 1.4.11): the edges of inputs and reaction buttons.
     ("--control-border", "--surface", 3.0),
     ("--control-border", "--bg", 3.0),
