@@ -533,7 +533,7 @@ def _send(member: User, name: str, context: dict) -> None:
         "grace_days": GRACE.days,
     }
     message = emails.message(
-        emails.render(name, context),
+        emails.render(name, context, zone=member.tzinfo),
         to=member.email,
         message_id=make_msgid("account", domain=settings.NUDGE_MESSAGE_ID_DOMAIN),
     )

@@ -457,7 +457,9 @@ def alert_moderators(*, now=None) -> int:
     }
     messages = [
         emails.message(
-            emails.render("moderators/alert", {**context, "member": address.user}),
+            emails.render(
+                "moderators/alert", {**context, "member": address.user}, zone=address.user.tzinfo
+            ),
             to=address.email,
             message_id=f"<moderators-{alert.pk}-{address.user_id}@{settings.NUDGE_MESSAGE_ID_DOMAIN}>",
         )

@@ -1222,8 +1222,7 @@ def email_data_export_ready(*, export: DataExport) -> None:
         "zone": export.expires_at.astimezone(member.tzinfo).tzname(),
         "why": "you asked 4C for a copy of your data.",
     }
-    with timezone.override(member.tzinfo):  # times in the email in the member's own zone
-        rendered = emails.render("yourdata/ready", context)
+    rendered = emails.render("yourdata/ready", context, zone=member.tzinfo)
     message = emails.message(
         rendered,
         to=member.email,

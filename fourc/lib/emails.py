@@ -7,6 +7,7 @@ clients drop <style> blocks), and each message carries what a good sender's does
 `List-Unsubscribe` with an https URL and `List-Unsubscribe-Post` (RFC 8058).
 """
 
+import contextlib
 import email.policy
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 _INLINER = css_inline.CSSInliner(keep_style_tags=True)  # keeps the dark-mode @media rules
 
@@ -33,12 +35,16 @@ class Rendered:
     headers: dict = field(default_factory=dict)
 
 
-def render(name: str, context: dict) -> Rendered:
-    subject = render_to_string(f"emails/{name}_subject.txt", context)
+def render(name: str, context: dict, *, zone=None) -> Rendered:
+    """The email `name` (subject, text and HTML templates under templates/emails/). With
+    `zone` (the recipient's `tzinfo`), every time in it reads in the recipient's own
+    zone: a worker's current zone is UTC, and the `date` filter converts to it."""
+    with timezone.override(zone) if zone else contextlib.nullcontext():
+        subject = render_to_string(f"emails/{name}_subject.txt", context)
+        text = render_to_string(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
     subject = " ".join(subject.split())  # one line, however the template wraps
-    text = render_to_string(f"emails/{name}.txt", context)
-    html = _INLINER.inline(render_to_string(f"emails/{name}.html", context))
-    return Rendered(subject=subject, text=text.strip() + "\n", html=html)
+    return Rendered(subject=subject, text=text.strip() + "\n", html=_INLINER.inline(html))
 
 
 # Headers stay on one line up to the RFC 5322 limit: compat32 folds a long URL header

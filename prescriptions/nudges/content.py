@@ -136,7 +136,7 @@ def _email(log: NudgeLog, name: str, context: dict):
         "help_url": absolute(reverse("community:help")),
         **context,
     }
-    rendered = emails.render(f"nudges/{name}", context)
+    rendered = emails.render(f"nudges/{name}", context, zone=member.tzinfo)
     return emails.message(
         rendered, to=member.email, message_id=log.message_id, unsubscribe_url=stop_url
     )

@@ -250,6 +250,15 @@ def test_a_gathering_reminder_links_to_its_page_never_to_the_join_url(received):
         assert "meet.example.org" not in everything
 
 
+def test_a_gathering_reminder_gives_the_time_in_the_members_own_zone(received):
+    """The worker's zone is UTC; Maya lives in London (summer time): the sofa chat at
+    13:05 UTC starts at 14:05 for her, and the email says so, zone named."""
+    text, html = parts(received["gathering_24h"][0])
+
+    assert "When: Monday 15 June, 14:05 (BST), for" in text
+    assert "Monday 15 June, 14:05 (BST)" in html
+
+
 def test_no_subject_names_a_mood_an_urge_a_crisis_or_health(received):
     subjects = {name: message["Subject"] for name, (message, _) in received.items()}
     assert subjects["daily_calm"] == "A small step for today"
