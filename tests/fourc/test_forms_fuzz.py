@@ -5,11 +5,13 @@ links (signed cursors) and stop-email tokens of every shape, correctly signed.
 
 How the forms are found: a small world in which every form shows (a post with a reply,
 a gathering under way, steps of every kind, a break, a block, a link worker, a member
-in crisis who hasn't agreed to the guidelines yet), four people in it, each of whom
+in crisis who hasn't agreed to the guidelines yet, a member whose account waits to be
+deleted), five people in it, each of whom
 opens every page of 4C's own views (tests/urlwalk.py); every `<form>` they see is read
 as a browser reads it (tests/htmlforms.py). Every URL that takes a POST gets its own
 test, which fails if no page shows a form that sends there."""
 
+import copy
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -119,6 +121,9 @@ def _build_world() -> World:
     sam = UserFactory(display_name="Sam", handle="sam")
     jordan = LinkWorkerFactory(display_name="Jordan", handle="jordan")
     kit = UserFactory(display_name="Kit", handle="kit", accepted_guidelines=False)
+    # Lou asked to delete her account and confirmed: seven days to keep it.
+    lou = UserFactory(display_name="Lou", handle="lou")
+    deletion.confirm(deletion=deletion.request_deletion(member=lou, mode="keep"))
     community.assign_role(member=maya, role=roles.HOSTS)
     space = SpaceFactory(slug="low-energy")
     quiet = SpaceFactory(slug="quiet")
@@ -177,6 +182,7 @@ def _build_world() -> World:
         ("sam", sam, maya.handle),
         ("jordan", jordan, maya.handle),
         ("kit", kit, maya.handle),
+        ("lou", lou, maya.handle),
     ]:
         client = Client()
         client.force_login(user)
@@ -297,7 +303,8 @@ PAGES_WITH_FORMS = {
     "community:gathering-cancel", "community:calendar-settings", "prescriptions:health-data",
     "prescriptions:not-for-me", "prescriptions:nudge-settings", "prescriptions:nudge-stop",
     "prescriptions:feed", "prescriptions:wellbeing", "prescriptions:link-workers",
-    "prescriptions:link-worker-member",
+    "prescriptions:link-worker-member", "community:your-data", "community:account-delete",
+    "community:account-delete-confirm", "community:account-deletion-scheduled",
 }  # fmt: skip
 
 
@@ -524,8 +531,15 @@ LOOSE_KEYS = ["post_anyway", "action", "next", "member", "back", "days", "mood",
 
 
 def _send(person: Person, method: str, url: str, data: dict, htmx: bool):
+    """The request, as the person; their browser's cookies are as before afterwards,
+    as the database is (a form that signs them out, like confirming an account's
+    deletion, would sign them out of every later example)."""
     headers = {"HX-Request": "true"} if htmx else {}
-    return getattr(person.client, method)(url, data, headers=headers)
+    cookies = copy.deepcopy(person.client.cookies)
+    try:
+        return getattr(person.client, method)(url, data, headers=headers)
+    finally:
+        person.client.cookies = cookies
 
 
 @pytest.mark.django_db
