@@ -165,12 +165,12 @@ def lifts(member) -> tuple[list[Lift], list[Lift]]:
 
 # --- Chart builders (pure) ----------------------------------------------------------------------
 
-# The line charts are SVG drawn to a 360-wide viewBox, about 1:1 on a 390 px phone. Their text
-# is FONT units there (14 px); in wider containers fourc.css makes it fewer units, so on any
-# screen it stays near the size of the page's own small text. The bar charts are HTML rows, so
-# their words are ordinary text at every width.
+# The line charts are SVG drawn to a 360-wide viewBox, 324 px wide in a card on a 390 px
+# phone, so their FONT units (the templates' font-size) are 13.5 px there; in wider containers
+# fourc.css gives them fewer units, so on any screen the text stays near the page's own small
+# text. The bar charts are HTML rows, so their words are ordinary text at every width.
 WIDTH = 360
-FONT = 14
+FONT = 15
 CHAR_EM = 0.6  # a generous average character width: labels are kept apart and inside with it
 
 
