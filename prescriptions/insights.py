@@ -5,13 +5,15 @@ the history: daily aggregates over a bounded eight-week window, per-activity agg
 (bounded by the catalogue), and the latest few wellbeing answers.
 
 The chart builders are pure: they turn numbers into coordinates and plain-text labels.
-The SVG markup itself is drawn by templates (``partials/insight_*.html``), so every
-label, activity titles included, is escaped on the way out. Nothing here is ever marked
-safe.
+The markup (SVG for the lines, HTML rows for the bars) is drawn by templates
+(``partials/insight_*.html``), so every label, activity titles included, is escaped on the
+way out. Nothing here is ever marked safe. Colours come from fourc.css by class: each of
+the Five Ways has its own, always beside its name.
 
 Words follow VOICE.md: no streaks, nothing "missed", no red, nothing that compares.
 """
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -163,20 +165,58 @@ def lifts(member) -> tuple[list[Lift], list[Lift]]:
 
 # --- Chart builders (pure) ----------------------------------------------------------------------
 
-WIDTH = 400
-FONT = 13  # the charts' font-size attribute, in SVG units
+# The line charts are SVG drawn to a 360-wide viewBox, 324 px wide in a card on a 390 px
+# phone, so their FONT units (the templates' font-size) are 13.5 px there; in wider containers
+# fourc.css gives them fewer units, so on any screen the text stays near the page's own small
+# text. The bar charts are HTML rows, so their words are ordinary text at every width.
+WIDTH = 360
+FONT = 15
+CHAR_EM = 0.6  # a generous average character width: labels are kept apart and inside with it
+
+
+def label_width(text: str, font: float = FONT) -> float:
+    return len(text) * font * CHAR_EM
 
 
 @dataclass(frozen=True)
 class Tick:
-    at: str  # the coordinate along the axis
+    at: str  # the coordinate along the axis (a grid line's, or a label's centre)
     label: str
+
+
+def fit_labels(
+    marks: list[tuple[float, str]], *, low: float, high: float, gap: float = 10.0
+) -> tuple[Tick, ...]:
+    """Axis labels, left to right, each centred on its mark but moved inward to stay whole
+    between ``low`` and ``high``. The last (today) is always kept; one that would come
+    within ``gap`` of the label after it is left out (the table has every day)."""
+    kept: list[Tick] = []
+    edge = high + gap  # the left edge of the label kept last, going right to left
+    for at, text in reversed(marks):
+        half = label_width(text) / 2
+        centre = min(max(at, low + half), high - half)
+        if centre + half + gap > edge:
+            continue
+        kept.append(Tick(_n(centre), text))
+        edge = centre - half
+    return tuple(reversed(kept))
 
 
 @dataclass(frozen=True)
 class Point:
     x: str
     y: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A small upright mark along the bottom of the mood chart: a day with a step done."""
+
+    x: str  # its left edge
+    y: str
+    width: str
+    height: str
     title: str
 
 
@@ -189,29 +229,35 @@ class MoodChart:
     height: int
     plot: dict  # left, right, top, bottom
     line: str  # polyline points
+    area: str  # the soft fill under the line, as a path ("" with fewer than two points)
     points: tuple[Point, ...]
-    step_dots: tuple[Point, ...]
-    steps_label_y: str
+    step_dots: tuple[Mark, ...]
     y_ticks: tuple[Tick, ...]
     x_ticks: tuple[Tick, ...]
     x_label_y: str
+    legend_y: str
     rows: tuple[tuple[str, ...], ...]  # the table: date, mood, check-ins, steps done
     columns: tuple[str, ...]
     caption: str
 
 
+STEP_MARK = 4.0  # a step day's mark is this wide; a day is wider, so marks never touch
+
+
 def mood_chart(
     moods: dict[date, MoodDay], steps: dict[date, Counter], *, first: date, last: date
 ) -> MoodChart | None:
-    """Mood (0 to 10, the day's average) on each day with a check-in, as a line; below it,
-    a strip with a dot on each day a step was done."""
+    """Mood (0 to 10, the day's average) on each day with a check-in, as a line; along the
+    bottom, a small mark on each day a step was done, one mark a day at most."""
     if not moods and not steps:
         return None
-    left, right, top, bottom = 26, WIDTH - 22, 10, 150
+    left, right, top, bottom = 30, WIDTH - 6, 10, 130
     span = max((last - first).days, 1)
+    day_width = (right - left) / span
+    mark = min(STEP_MARK, day_width * 0.7)
 
     def x(day: date) -> float:
-        return left + (day - first).days * (right - left) / span
+        return left + (day - first).days * day_width
 
     def y(mood: float) -> float:
         return top + (MOOD_MAX - mood) * (bottom - top) / (MOOD_MAX - MOOD_MIN)
@@ -224,22 +270,33 @@ def mood_chart(
         )
         for day, m in sorted(moods.items())
     )
-    dots_y = bottom + 52
+    area = ""
+    if len(points) > 1:
+        area = (
+            f"M{points[0].x},{bottom}"
+            + "".join(f"L{p.x},{p.y}" for p in points)
+            + f"L{points[-1].x},{bottom}Z"
+        )
     step_days = sorted(day for day, counts in steps.items() if sum(counts.values()))
-    dots = tuple(
-        Point(
-            _n(x(day)),
-            _n(dots_y),
+    marks = tuple(
+        Mark(
+            _n(x(day) - mark / 2),
+            _n(bottom + 8),
+            _n(mark),
+            "12",
             f"{long_day(day)}: {sum(steps[day].values())} "
             f"{'step' if sum(steps[day].values()) == 1 else 'steps'} done",
         )
         for day in step_days
     )
     y_ticks = tuple(Tick(_n(y(v)), str(v)) for v in (0, 5, 10))
-    x_days = [first + timedelta(days=d) for d in range(0, span, 14)]
-    if (last - x_days[-1]).days >= 7:
-        x_days.append(last)
-    x_ticks = tuple(Tick(_n(x(day)), day_label(day)) for day in x_days)
+    # Every fortnight back from today, and the first day if there is room for it.
+    x_days = sorted({first, *(last - timedelta(days=d) for d in range(0, span + 1, 14))})
+    x_ticks = fit_labels(
+        [(x(day), "Today" if day == last else day_label(day)) for day in x_days if day >= first],
+        low=0,
+        high=WIDTH,
+    )
     all_days = sorted(set(moods) | set(step_days))
     rows = tuple(
         (
@@ -260,7 +317,7 @@ def mood_chart(
         highest = max(m.mean for m in moods.values())
         desc += f", between {one_decimal(lowest)} and {one_decimal(highest)}"
     desc += (
-        f". Rings in the strip below mark days you did a step: {done_total} "
+        f". Small marks along the bottom show the days you did a step: {done_total} "
         f"{'step' if done_total == 1 else 'steps'} on {len(step_days)} "
         f"{'day' if len(step_days) == 1 else 'days'}. The table below has every number."
     )
@@ -269,15 +326,16 @@ def mood_chart(
         title="Your mood over the last 8 weeks, with the days you did a step",
         desc=desc,
         width=WIDTH,
-        height=dots_y + 10,
+        height=bottom + 70,
         plot={"left": left, "right": right, "top": top, "bottom": bottom},
         line=" ".join(f"{p.x},{p.y}" for p in points),
+        area=area,
         points=points,
-        step_dots=dots,
-        steps_label_y=_n(dots_y - 12),
+        step_dots=marks,
         y_ticks=y_ticks,
         x_ticks=x_ticks,
-        x_label_y=_n(bottom + 16),
+        x_label_y=_n(bottom + 38),
+        legend_y=_n(bottom + 62),
         rows=rows,
         columns=("Day", "Average mood (0 to 10)", "Check-ins", "Steps done"),
         caption="Your mood and steps, day by day",
@@ -287,12 +345,13 @@ def mood_chart(
 @dataclass(frozen=True)
 class Bar:
     label: str
+    detail: str  # said quietly after the label: "3 times"
     value_text: str
     title: str
-    label_y: str
-    bar_y: str
-    x: str
-    width: str
+    way: str  # the Way, for its colour; "" for the page's accent colour
+    start: str  # where the bar starts along its track, 0 to 100
+    width: str  # how long it is, 0 to 100
+    note: str  # said instead of a bar: "one time so far"
 
 
 @dataclass(frozen=True)
@@ -300,19 +359,23 @@ class BarChart:
     id: str
     title: str
     desc: str
-    width: int
-    height: int
-    bar_height: int
     bars: tuple[Bar, ...]
-    zero_x: str
-    value_x: str
+    zero: str  # where zero is along the track, when some bars go below it; else ""
+    scale: str  # what a full track means, in words
     rows: tuple[tuple[str, ...], ...]
     columns: tuple[str, ...]
     caption: str
 
 
-ROW = 38
-BAR = 12
+@dataclass(frozen=True)
+class BarItem:
+    label: str
+    detail: str
+    value: float
+    value_text: str
+    title: str
+    way: str = ""
+    note: str = ""  # when set, no bar: too little to draw
 
 
 def bar_chart(
@@ -320,100 +383,134 @@ def bar_chart(
     chart_id: str,
     title: str,
     desc: str,
-    items: list[tuple[str, float, str, str]],  # (label, value, value text, tooltip)
+    items: list[BarItem],
+    low: float,
+    high: float,
+    scale: str,
     rows: tuple[tuple[str, ...], ...],
     columns: tuple[str, ...],
     caption: str,
 ) -> BarChart:
-    """Horizontal bars, the label above each bar and its number at the end of the row.
-    Bars grow from zero, left for values below zero, right above it."""
-    values = [value for _, value, _, _ in items]
-    low, high = min([0.0, *values]), max([0.0, *values])
-    if high == low:
-        high = 1.0
-    left, right = 0.0, WIDTH - 56.0
+    """Horizontal bars along a track from ``low`` to ``high`` (fixed by the caller, so one
+    number never fills the track by itself). Bars grow from zero: left below it, right
+    above it."""
 
-    def x(value: float) -> float:
-        return left + (value - low) * (right - left) / (high - low)
+    def at(value: float) -> float:
+        return 100 * (min(max(value, low), high) - low) / (high - low)
 
-    zero = x(0.0)
+    zero = at(0.0)
     bars = []
-    for i, (label, value, value_text, tooltip) in enumerate(items):
-        end = x(value)
-        top = i * ROW
+    for item in items:
+        end = at(item.value)
+        drawn = not item.note and end != zero
         bars.append(
             Bar(
-                label=label,
-                value_text=value_text,
-                title=tooltip,
-                label_y=_n(top + FONT + 2),
-                bar_y=_n(top + 20),
-                x=_n(min(zero, end)),
-                width=_n(max(abs(end - zero), 0.0)),
+                label=item.label,
+                detail=item.detail,
+                value_text=item.value_text,
+                title=item.title,
+                way=item.way,
+                start=_n(min(zero, end)) if drawn else "",
+                width=_n(abs(end - zero)) if drawn else "",
+                note=item.note,
             )
         )
     return BarChart(
         id=chart_id,
         title=title,
         desc=desc,
-        width=WIDTH,
-        height=max(len(items), 1) * ROW,
-        bar_height=BAR,
         bars=tuple(bars),
-        zero_x=_n(zero),
-        value_x=_n(WIDTH),
+        zero=_n(zero) if low < 0 else "",
+        scale=scale,
         rows=rows,
         columns=columns,
         caption=caption,
     )
 
 
-def _short(text: str, limit: int = 52) -> str:
+def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def lift_chart(lifts_: list[Lift], *, chart_id: str, title: str, what: str) -> BarChart | None:
+LIFT_SCALE = 5  # a full bar is a lift of 5 points (half the mood scale) or more
+ONCE = "one time so far"
+
+
+def lift_chart(
+    lifts_: list[Lift], *, chart_id: str, title: str, what: str, by_way: bool
+) -> BarChart | None:
+    """Average lifts as bars on a fixed scale (0 to +5, and below zero as far as needed). A
+    lift seen once is said in words, not drawn: one time is too little to measure. Those
+    seen more often come first, best first; then the ones seen once."""
     if not lifts_:
         return None
+    lifts_ = sorted(lifts_, key=lambda lift: lift.times == 1)  # stable: best first within
+    means = [float(lift.mean) for lift in lifts_]
+    low = float(min(0, math.floor(min(means))))
+    high = float(max(LIFT_SCALE, math.ceil(max(means))))
     items = [
-        (
-            f"{_short(lift.label)} · {times(lift.times)}",
-            float(lift.mean),
-            signed(lift.mean),
-            f"{lift.label}: {signed(lift.mean)} on average, {times(lift.times)}",
+        BarItem(
+            label=_short(lift.label),
+            detail="" if lift.times == 1 else times(lift.times),
+            value=float(lift.mean),
+            value_text=signed(lift.mean),
+            title=f"{lift.label}: {signed(lift.mean)} on average, {times(lift.times)}",
+            way=lift.way if by_way else "",
+            note=ONCE if lift.times == 1 else "",
         )
         for lift in lifts_
     ]
     summary = "; ".join(
         f"{lift.label}: {signed(lift.mean)} over {times(lift.times)}" for lift in lifts_
     )
+    scale = f"A full bar is a lift of {high:.0f} points{' or more' if high == LIFT_SCALE else ''}."
+    if all(lift.times == 1 for lift in lifts_):
+        scale = ""  # no bars drawn, nothing to scale
     return bar_chart(
         chart_id=chart_id,
         title=title,
         desc=(
             f"How much your mood changed on average after each {what}, from before to "
-            f"after, on a scale of 0 to 10. {summary}."
+            f"after, on a scale of 0 to 10. {summary}. {scale}".rstrip()
         ),
         items=items,
+        low=low,
+        high=high,
+        scale=scale,
         rows=tuple((lift.label, signed(lift.mean), str(lift.times)) for lift in lifts_),
         columns=(what.capitalize(), "Average change in mood", "Times"),
         caption=title,
     )
 
 
+WEEK_SCALE = 7  # a full bar is a step a day for a Way, or the week's most if more
+
+
 def balance_chart(counts: Counter, *, week_start: date) -> BarChart:
-    ways = [(Way(w).label, counts.get(w, 0)) for w in Way.values]
-    total = sum(n for _, n in ways)
-    summary = ", ".join(f"{label} {n}" for label, n in ways)
+    ways = [(w, Way(w).label, counts.get(w, 0)) for w in Way.values]
+    total = sum(n for _, _, n in ways)
+    high = max(WEEK_SCALE, *(n for _, _, n in ways))
+    summary = ", ".join(f"{label} {n}" for _, label, n in ways)
+    scale = f"A full bar is {high} steps."
     return bar_chart(
         chart_id="balance-chart",
         title=f"Your steps this week across the Five Ways, since Monday {day_label(week_start)}",
         desc=f"Steps done this week for each of the Five Ways: {summary}. {total} in all.",
         items=[
-            (label, float(n), str(n), f"{label}: {n} {'step' if n == 1 else 'steps'}")
-            for label, n in ways
+            BarItem(
+                label=label,
+                detail="",
+                value=float(n),
+                value_text=str(n),
+                title=f"{label}: {n} {'step' if n == 1 else 'steps'}",
+                way=way,
+            )
+            for way, label, n in ways
         ],
-        rows=tuple((label, str(n)) for label, n in ways),
+        low=0.0,
+        high=float(high),
+        scale=scale,
+        rows=tuple((label, str(n)) for _, label, n in ways),
         columns=("Way", "Steps this week"),
         caption="This week's steps for each of the Five Ways",
     )
@@ -482,7 +579,7 @@ def marker_path(shape: str, x: float, y: float, r: float = 4.0) -> str:
 def wellbeing_chart(surveys: list[WellbeingSurvey], *, tz) -> WellbeingChart | None:
     if not surveys:
         return None
-    left, right, top, bottom = 26, WIDTH - 22, 10, 150
+    left, right, top, bottom = 30, WIDTH - 12, 10, 130
     count = len(surveys)
 
     def x(i: int) -> float:
@@ -499,7 +596,7 @@ def wellbeing_chart(surveys: list[WellbeingSurvey], *, tz) -> WellbeingChart | N
         shape, dash = SHAPES[name]
         label = WELLBEING_SHORT[name]
         pts = [(x(i), y(getattr(s, name))) for i, s in enumerate(surveys)]
-        lx, ly = 8.0, bottom + 40 + k * 18.0
+        lx, ly = 8.0, bottom + 50 + k * 20.0
         series.append(
             Series(
                 name=name,
@@ -520,7 +617,6 @@ def wellbeing_chart(surveys: list[WellbeingSurvey], *, tz) -> WellbeingChart | N
                 legend_marker=marker_path(shape, lx + 11, ly),
             )
         )
-    ticks = [0] if count == 1 else [0, count - 1]
     latest = surveys[-1]
     desc = (
         f"Your answers to the four wellbeing questions, 0 to 10, {count} "
@@ -536,12 +632,14 @@ def wellbeing_chart(surveys: list[WellbeingSurvey], *, tz) -> WellbeingChart | N
         title="Your wellbeing over time",
         desc=desc,
         width=WIDTH,
-        height=int(bottom + 40 + 3 * 18 + 12),
+        height=int(bottom + 50 + 3 * 20 + 12),
         plot={"left": left, "right": right, "top": top, "bottom": bottom},
         series=tuple(series),
         y_ticks=tuple(Tick(_n(y(v)), str(v)) for v in (0, 5, 10)),
-        x_ticks=tuple(Tick(_n(x(i)), day_label(days[i])) for i in ticks),
-        x_label_y=_n(bottom + 16),
+        x_ticks=fit_labels(
+            [(x(i), day_label(days[i])) for i in sorted({0, count - 1})], low=0, high=WIDTH
+        ),
+        x_label_y=_n(bottom + 24),
         rows=tuple(
             (long_day(day), *(str(getattr(s, n)) for n in WELLBEING_FIELDS))
             for day, s in zip(days, surveys, strict=True)
@@ -616,12 +714,14 @@ def insights_for(member, *, now: datetime | None = None) -> dict:
             chart_id="way-lift-chart",
             title="Average change in mood after a step, by Way",
             what="way",
+            by_way=True,
         ),
         "activity_chart": lift_chart(
             shown,
             chart_id="activity-lift-chart",
             title="Average change in mood after a step, by activity",
             what="activity",
+            by_way=False,
         ),
         "activities_more": len(activities) - len(shown),
         "balance_chart": balance_chart(week, week_start=week_start) if week_total else None,

@@ -24,6 +24,17 @@ PAIRS = [
     # Non-text contrast (WCAG 1.4.11): the edges of inputs and reaction buttons.
     ("--control-border", "--surface", 3.0),
     ("--control-border", "--bg", 3.0),
+    # The Five Ways' colours in charts: on the card and the page as if they were text (so
+    # they could be), and as graphics against a bar's empty track.
+    *(
+        pair
+        for way in ("connect", "be-active", "take-notice", "keep-learning", "give")
+        for pair in (
+            (f"--way-{way}", "--surface", 4.5),
+            (f"--way-{way}", "--bg", 4.5),
+            (f"--way-{way}", "--surface-2", 3.0),
+        )
+    ),
 ]
 
 

@@ -1,10 +1,12 @@
 """Insights: what lifts a member, as server-rendered SVG with tables, only their own data."""
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +15,7 @@ from django.utils.html import escape
 from prescriptions import insights, selectors, services
 from prescriptions.models import Activity, CheckIn, Prescription, Status, Way, WellbeingSurvey
 from tests.factories import PrescriptionFactory
+from tests.queries import assert_same_queries_for_one_and_many
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_now")]
 
@@ -79,19 +82,29 @@ def get_insights(client):
 # --- What the page shows ---------------------------------------------------------------------
 
 
-def test_the_page_draws_every_chart_as_svg_with_a_title_a_description_and_a_table(
+def test_every_chart_is_an_image_with_a_title_a_description_and_a_table(
     member_client, weeks_of_data
 ):
     response = get_insights(member_client)
 
     assert response.status_code == 200
     page = main_of(response)
-    for chart in ["mood-chart", "way-lift-chart", "activity-lift-chart", "balance-chart"]:
-        opening = re.search(rf'<svg role="img" aria-labelledby="{chart}-title"[^>]*>', page)
+    # The mood line is SVG; the bar charts are HTML rows (their words are plain text).
+    opening = re.search(
+        r'<svg class="chart" role="img" aria-labelledby="mood-chart-title"[^>]*>', page
+    )
+    assert opening
+    assert 'aria-describedby="mood-chart-desc"' in opening.group(0)
+    assert re.search(r'<title id="mood-chart-title">[^<]+</title>', page)
+    assert re.search(r'<desc id="mood-chart-desc">[^<]+</desc>', page)
+    for chart in ["way-lift-chart", "activity-lift-chart", "balance-chart"]:
+        opening = re.search(
+            rf'<figure class="bars" role="img" aria-labelledby="{chart}-title"[^>]*>', page
+        )
         assert opening, chart
         assert f'aria-describedby="{chart}-desc"' in opening.group(0)
-        assert re.search(rf'<title id="{chart}-title">[^<]+</title>', page), chart
-        assert re.search(rf'<desc id="{chart}-desc">[^<]+</desc>', page), chart
+        assert re.search(rf'<figcaption id="{chart}-title"[^>]*>[^<]+</figcaption>', page), chart
+        assert re.search(rf'<p id="{chart}-desc"[^>]*>[^<]+</p>', page), chart
     assert page.count("<table>") == 4
     assert page.count("The numbers behind this chart") == 4
 
@@ -119,11 +132,12 @@ def test_average_lift_by_way_and_by_activity_match_the_hand_computed_numbers(
     assert has_html(
         content, f'<tr><th scope="row">{escape(b.title)}</th><td>+1.0</td><td>1</td></tr>'
     )
-    # Best first, in the chart too: the bars' numbers, top to bottom.
+    # Best first in the chart too, the ones seen more than once before the one seen once:
+    # the rows' numbers, top to bottom.
     chart = content[content.index('aria-labelledby="way-lift-chart-title"') :]
-    chart = chart[: chart.index("</svg>")]
-    values = re.findall(r'font-weight="600">([^<]+)</text>', chart)
-    assert values == ["+3.0", "+1.7", "+0.5"]
+    chart = chart[: chart.index("</figure>")]
+    values = re.findall(r'class="bar__value[^"]*">([^<]+)</span>', chart)
+    assert values == ["+1.7", "+0.5", "+3.0"]
 
 
 def test_the_warm_sentence_names_the_best_way_with_at_least_two_data_points(
@@ -316,7 +330,7 @@ def test_the_wellbeing_trend_has_four_lines_told_apart_by_shape_and_a_table(
     response = get_insights(member_client)
     content = response.content.decode()
 
-    assert '<svg role="img" aria-labelledby="wellbeing-chart-title"' in content
+    assert '<svg class="chart" role="img" aria-labelledby="wellbeing-chart-title"' in content
     chart = response.context["wellbeing_chart"]
     assert [s.shape for s in chart.series] == ["circle", "square", "triangle", "diamond"]
     assert len({s.dash for s in chart.series}) == 4
@@ -447,3 +461,187 @@ def test_reaching_out_in_a_crisis_is_not_counted_as_a_step_done(
 
     assert plan.in_crisis
     assert counts["connect"] == 1  # Monday's, as before: the crisis step isn't one
+
+
+# --- How the charts are drawn -------------------------------------------------------------------
+
+
+def chart_of(content, chart_id, end) -> str:
+    chart = content[content.index(f'aria-labelledby="{chart_id}-title"') :]
+    return chart[: chart.index(end)]
+
+
+def test_one_data_point_says_one_time_so_far_and_never_fills_a_bar(member_client, consented):
+    check_in_at(consented, NOW - timedelta(hours=3), 5)
+    step(consented, activity(Way.CONNECT), at=NOW - timedelta(hours=2), before=4, after=6)
+
+    content = get_insights(member_client).content.decode()
+
+    for chart_id in ["way-lift-chart", "activity-lift-chart"]:
+        chart = chart_of(content, chart_id, "</figure>")
+        assert "one time so far" in chart, chart_id
+        assert "bar__fill" not in chart, chart_id  # said in words, no bar at all
+        assert "A full bar" not in chart, chart_id  # no bars, so no scale to explain
+    # This week's one step is a count: a short bar, a seventh of the track, not all of it.
+    balance = chart_of(content, "balance-chart", "</figure>")
+    widths = re.findall(r'<rect class="bar__fill" x="[^"]+" y="0" width="([^"]+)"', balance)
+    assert widths == ["14.3"]
+    assert "A full bar is 7 steps." in balance
+
+
+def test_lifts_are_drawn_against_a_fixed_scale_not_the_biggest_one(member_client, weeks_of_data):
+    content = get_insights(member_client).content.decode()
+
+    chart = chart_of(content, "way-lift-chart", "</figure>")
+    # Connect +1.7 and Give +0.5 over a track of 0 to 5 points; Be active, once, in words.
+    widths = re.findall(r'<rect class="bar__fill" x="0.0" y="0" width="([^"]+)"', chart)
+    assert widths == ["33.3", "10.0"]
+    assert "A full bar is a lift of 5 points or more." in chart
+    assert chart.count("one time so far") == 1
+
+
+def test_a_lift_below_zero_grows_left_from_a_marked_zero():
+    lifts = [
+        insights.Lift("Connect", Way.CONNECT, 4, 2),  # +2.0
+        insights.Lift("Give", Way.GIVE, -3, 2),  # -1.5
+    ]
+
+    chart = insights.lift_chart(lifts, chart_id="c", title="t", what="way", by_way=True)
+
+    # The track runs from -2 to +5: zero is at 2/7 of it.
+    assert chart.zero == "28.6"
+    connect, give = chart.bars
+    assert (connect.start, connect.width) == ("28.6", "28.6")
+    assert (give.start, give.width) == ("7.1", "21.4")
+    assert give.value_text == "−1.5"
+
+
+def test_each_of_the_five_ways_has_its_own_colour_class_beside_its_name(
+    member_client, weeks_of_data
+):
+    content = get_insights(member_client).content.decode()
+
+    balance = chart_of(content, "balance-chart", "</figure>")
+    for way in Way:
+        row = re.search(rf'<li class="bar way--{way.value}"[^>]*>(.*?)</li>', balance, re.S)
+        assert row, way
+        assert '<span class="way-swatch"></span>' + way.label in row.group(1), way
+    css = (settings.BASE_DIR / "static" / "css" / "fourc.css").read_text()
+    colours = set()
+    for way in Way:
+        prop = "--way-" + way.value.replace("_", "-")
+        assert f".way--{way.value} {{ --way: var({prop}); }}" in css, way
+        light, dark = re.findall(rf"{prop}:\s*(#[0-9a-f]{{6}});", css)
+        colours.add((light, dark))
+    assert len({light for light, _ in colours}) == 5
+    assert len({dark for _, dark in colours}) == 5
+
+
+def svg_of(content, chart_id) -> str:
+    start = content.rindex("<svg", 0, content.index(f'aria-labelledby="{chart_id}-title"'))
+    return content[start : content.index("</svg>", start)]
+
+
+def test_step_day_marks_never_touch_even_with_a_step_every_day(member_client, consented):
+    for days_ago in range(insights.MOOD_DAYS):
+        step(consented, activity(Way.GIVE), at=NOW - timedelta(days=days_ago, hours=1))
+    check_in_at(consented, NOW - timedelta(hours=1), 6)
+
+    svg = svg_of(get_insights(member_client).content.decode(), "mood-chart")
+
+    marks = sorted(
+        (float(x), float(width))
+        for x, width in re.findall(
+            r'<rect class="chart__step-mark" x="([^"]+)" y="[^"]+" width="([^"]+)"', svg
+        )
+    )
+    assert len(marks) == insights.MOOD_DAYS
+    for (x, width), (next_x, _) in itertools.pairwise(marks):
+        assert next_x - x >= width + 1, (x, next_x)  # a gap between any two, never overlap
+    width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+    assert marks[0][0] >= 0
+    assert marks[-1][0] + marks[-1][1] <= width
+
+
+def text_extents(svg, selector_class="chart__label"):
+    """Each x-axis label's left and right edge, at a generous 0.6 em a character."""
+    font = float(re.search(r'font-size="([\d.]+)"', svg).group(1))
+    group = re.findall(rf'<g class="{selector_class}" text-anchor="middle">(.*?)</g>', svg, re.S)
+    labels = re.findall(r'<text x="([^"]+)" y="[^"]+">([^<]+)</text>', group[0])
+    return [
+        (float(x) - len(text) * font * 0.3, float(x) + len(text) * font * 0.3, text)
+        for x, text in labels
+    ]
+
+
+def test_axis_labels_stay_inside_the_chart_and_apart(member_client, consented):
+    check_in_at(consented, NOW - timedelta(days=insights.MOOD_DAYS - 1), 4)
+    check_in_at(consented, NOW - timedelta(hours=1), 6)
+    for days_ago in (40, 3):
+        WellbeingSurvey.objects.create(
+            member=consented,
+            life_satisfaction=5,
+            worthwhile=6,
+            happy=5,
+            anxious=4,
+            created_at=NOW - timedelta(days=days_ago),
+        )
+
+    content = get_insights(member_client).content.decode()
+
+    for chart_id in ["mood-chart", "wellbeing-chart"]:
+        svg = svg_of(content, chart_id)
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        extents = text_extents(svg)
+        assert len(extents) >= 2, chart_id
+        first, last = extents[0], extents[-1]
+        assert first[0] >= 0, (chart_id, first)
+        assert last[1] <= width, (chart_id, last)
+        for (_, right, _), (left, _, _) in itertools.pairwise(extents):
+            assert left > right, chart_id
+    mood_labels = [text for _, _, text in text_extents(svg_of(content, "mood-chart"))]
+    assert mood_labels[0] == "17 Jan"  # the first day of the eight weeks
+    assert mood_labels[-1] == "Today"
+
+
+def test_chart_text_is_at_least_12_px_on_a_390_px_phone():
+    """The SVG charts scale with their viewBox. On a 390 px screen a chart card's content
+    is 390 less the page's side padding (2 x 16), the card's border (2 x 1) and its padding
+    (2 x 16): 324 px for a viewBox WIDTH wide. Wider containers get fewer SVG units of font
+    (fourc.css, container queries), never less than 12 px, checked at each step."""
+    css = (settings.BASE_DIR / "static" / "css" / "fourc.css").read_text()
+    assert ".chart-card { max-width: var(--measure); padding: var(--space-3); }" in css
+    assert ".chart { display: block; width: 100%; height: auto; font-size: 15px;" in css
+    assert insights.FONT == 15
+    assert insights.FONT * 324 / insights.WIDTH >= 12
+    steps = re.findall(
+        r"@container \(min-width: ([\d.]+)rem\) \{ \.chart \{ font-size: ([\d.]+)px", css
+    )
+    assert steps
+    for rem, font in steps:
+        assert float(font) * float(rem) * 16 / insights.WIDTH >= 12, (rem, font)
+
+
+def test_the_page_costs_the_same_for_one_and_fifty_days_of_check_ins_and_steps(
+    member_client, consented, django_assert_num_queries
+):
+    acts = list(Activity.objects.filter(is_active=True).order_by("id")[:10])
+
+    def add_item(i):
+        at = NOW - timedelta(days=i % insights.MOOD_DAYS, hours=1 + i // insights.MOOD_DAYS)
+        CheckIn.objects.create(member=consented, mood=i % 11, energy=3, created_at=at)
+        Prescription.objects.create(
+            member=consented,
+            activity=acts[i % len(acts)],
+            reason="r",
+            status=Status.DONE,
+            mood_before=3,
+            mood_after=3 + i % 4,
+            completed_at=at,
+        )
+
+    content = assert_same_queries_for_one_and_many(
+        member_client, "/insights/", add_item, django_assert_num_queries, at=NOW
+    )
+
+    assert content.count('class="chart__step-mark"') == 50

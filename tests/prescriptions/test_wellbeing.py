@@ -59,7 +59,7 @@ def test_answers_are_kept_and_show_on_insights(member_client, consented):
     assert {k: getattr(survey, k) for k in ANSWERS} == ANSWERS
     page = member_client.get(response.url).content.decode()
     assert "Thank you for answering." in page
-    assert '<svg role="img" aria-labelledby="wellbeing-chart-title"' in page
+    assert '<svg class="chart" role="img" aria-labelledby="wellbeing-chart-title"' in page
     assert "<td>6</td><td>7</td><td>5</td><td>3</td>" in page
 
 
