@@ -329,9 +329,8 @@ def _reason(
         )
     if role == OPPOSITE:
         urge = URGE_WORDS.get(state.urge, "pulling away")
-        parts.append(
-            f"You said you feel like {urge} today. A gentle opposite step: {activity.title}."
-        )
+        # The title is the card's heading: the reason says why, not what.
+        parts.append(f"You said you feel like {urge} today. This is a gentle opposite step.")
     if target is not None and target.kind == "post" and target.waiting_for_reply:
         if activity.action == "react":
             enough = "Even a reaction tells them someone's there."

@@ -1,4 +1,5 @@
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -111,23 +112,97 @@ class LocalDateTimeField(forms.DateTimeField):
             raise
 
 
+# "Plan it for later": this evening, tomorrow morning, or a time the member chooses,
+# all in their own zone.
+EVENING_AT = time(19, 0)  # "this evening", when asked before six
+EVENING_UNTIL = time(18, 0)
+LATE_UNTIL = time(22, 0)  # until ten, "later this evening" is an hour or so from now
+MORNING_AT = time(9, 0)  # "tomorrow morning"
+PLAN_AHEAD = timedelta(days=2 * 365)
+QUARTER = 15  # minutes: "later this evening" lands on a quarter hour
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    when: str  # what the button sends
+    label: str
+    at: datetime
+
+
+def plan_choices(*, zone, now: datetime | None = None) -> dict[str, PlanChoice]:
+    """The ready-made times "Plan it for later" offers now, in `zone`: this evening
+    (before six) or later this evening (an hour or so on, until ten; none after that),
+    and tomorrow morning. Asked again when the choice comes back, so a page left open
+    since the afternoon plans for the evening that is still to come."""
+    local = (now or timezone.now()).astimezone(zone)
+    choices = {}
+    if local.time() < EVENING_UNTIL:
+        at = datetime.combine(local.date(), EVENING_AT, tzinfo=zone)
+        choices["evening"] = PlanChoice("evening", f"This evening, {at:%H:%M}", at)
+    elif local.time() < LATE_UNTIL:
+        soon = local.replace(second=0, microsecond=0) + timedelta(hours=1)
+        at = soon + timedelta(minutes=-soon.minute % QUARTER)
+        choices["evening"] = PlanChoice("evening", f"Later this evening, {at:%H:%M}", at)
+    morning = datetime.combine(local.date() + timedelta(days=1), MORNING_AT, tzinfo=zone)
+    choices["morning"] = PlanChoice("morning", "Tomorrow morning, 09:00", morning)
+    return choices
+
+
 class PlanForm(forms.Form):
-    when = LocalDateTimeField(
-        label="When (optional)",
+    """ "I'll do it" (no `when`: now), or "Plan it for later": `when` is "evening",
+    "morning", or "choose" with the day and time in `at` (the member's zone). Cleans
+    `planned_for`: None for now, or the moment."""
+
+    when = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Now"),
+            ("evening", "This evening"),
+            ("morning", "Tomorrow morning"),
+            ("choose", "A time you choose"),
+        ],  # fmt: skip
+        error_messages={
+            "invalid_choice": "Choose this evening, tomorrow morning, or a time of your own."
+        },
+    )
+    at = LocalDateTimeField(
+        label="Day and time",
         required=False,
         input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Leave it empty for now.",
         error_messages={"invalid": "Enter a date and time, such as 2027-03-14 18:30."},
     )
 
-    def clean_when(self):
-        when = self.cleaned_data["when"]
-        if when is not None and not (
-            timezone.now() - timedelta(hours=1) <= when <= timezone.now() + timedelta(days=365)
-        ):
-            raise forms.ValidationError("Choose a time within the next year.")
-        return when
+    def __init__(self, *args, zone, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.choices = plan_choices(zone=zone, now=self.now)
+
+    def clean(self):
+        data = super().clean()
+        when = data.get("when")
+        if when is None or self.has_error("at"):
+            return data
+        if when == "":
+            data["planned_for"] = None
+        elif when == "choose":
+            data["planned_for"] = self._chosen(data.get("at"))
+        elif when in self.choices:
+            data["planned_for"] = self.choices[when].at
+        else:  # "evening", from a page left open since before ten
+            raise forms.ValidationError(
+                "It's late for this evening now. Tomorrow morning, or a time you choose?"
+            )
+        return data
+
+    def _chosen(self, at: datetime | None) -> datetime:
+        if at is None:
+            self.add_error("at", "Choose a day and a time.")
+        elif at < self.now.replace(second=0, microsecond=0):
+            self.add_error("at", "That time has already passed. Could you choose one to come?")
+        elif at > self.now + PLAN_AHEAD:
+            self.add_error("at", "Choose a time within the next two years.")
+        return at
 
 
 class DoneForm(forms.Form):

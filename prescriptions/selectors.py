@@ -14,6 +14,7 @@ from django.utils import timezone
 from community import roles
 from community.handles import is_handle, normalise_handle
 from community.models import Notification, User
+from fourc.lib.pagination import Page, encode_cursor, keyset_page
 from fourc.lib.prepared import Prepared
 from prescriptions import crisis, engine, targets
 from prescriptions.crisis import latest_check_in  # noqa: F401 - the views read it here
@@ -238,7 +239,7 @@ def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRI
     if crisis.in_crisis:
         found = found.filter(activity__slug=CRISIS_SLUG)
     return found.select_related(
-        "activity", "post", "post__space", "gathering", "prescriber", "check_in"
+        "activity", "post__space", "gathering__space", "prescriber", "check_in"
     ).order_by(*OPEN_ORDER)
 
 
@@ -257,20 +258,59 @@ def first_open_steps(member_ids, *, since) -> dict[int, Prescription]:
     return first
 
 
-def recent_history(member, *, limit: int = 20):
-    return list(
+HISTORY_ORDER = ("-created_at", "-id")
+HISTORY_FIRST = timedelta(days=7)  # the feed shows the last week; older steps are paged
+HISTORY_PAGE = 50
+
+
+def step_history(
+    member, *, cursor: str | None = None, now: datetime | None = None, size: int = HISTORY_PAGE
+) -> Page:
+    """The member's finished steps (done, set aside, expired), newest first, in one
+    query: without a cursor those suggested in the last seven days (at most `size`),
+    then `size` at a time by keyset. A broken cursor is a 400 (BadRequest)."""
+    found = (
         Prescription.objects.filter(member=member)
         .exclude(status__in=OPEN_STATUSES)
-        .select_related("activity", "post", "gathering", "prescriber")
-        .order_by("-created_at", "-id")[:limit]
+        .select_related("activity")
     )
+    if cursor:
+        return keyset_page(found, ordering=HISTORY_ORDER, cursor=cursor, size=size)
+    since = (now or timezone.now()) - HISTORY_FIRST
+    rows = list(found.order_by(*HISTORY_ORDER)[: size + 1])
+    recent = [p for p in rows[:size] if p.created_at >= since]
+    page = Page(items=recent)
+    if len(rows) > len(recent):  # older ones, or more than a page this week
+        last = recent[-1] if recent else None
+        page.next_cursor = encode_cursor([last.created_at, last.pk] if last else [since, 0])
+    return page
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    name: str  # "Today", "Yesterday", or "" for the date alone
+    steps: list
+
+
+def by_day(steps, *, zone, now: datetime | None = None) -> list[Day]:
+    """`steps` (newest first) grouped by the day they were suggested, in `zone`."""
+    today = (now or timezone.now()).astimezone(zone).date()
+    names = {today: "Today", today - timedelta(days=1): "Yesterday"}
+    days: list[Day] = []
+    for step in steps:
+        day = step.created_at.astimezone(zone).date()
+        if not days or days[-1].day != day:
+            days.append(Day(day=day, name=names.get(day, ""), steps=[]))
+        days[-1].steps.append(step)
+    return days
 
 
 def get_prescription_for_member(member, prescription_id: int) -> Prescription:
     """The member's own prescription; anyone else's is a 404."""
     return get_object_or_404(
         Prescription.objects.filter(member=member).select_related(
-            "activity", "check_in", "post", "gathering"
+            "activity", "check_in", "post__space", "gathering__space"
         ),
         pk=prescription_id,
     )

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -32,6 +34,7 @@ from prescriptions.forms import (
     SkipForm,
     TellForm,
     WellbeingForm,
+    plan_choices,
 )
 
 # (limit, seconds) per member: far above what anyone does by hand
@@ -52,7 +55,11 @@ def _answer(request, prescription, form):
     kept = form.data if status != 200 else None
     if request.htmx:
         prescription.refresh_from_db()
-        context = {"p": prescription, "kept": kept}
+        context = {
+            "p": prescription,
+            "kept": kept,
+            "plan_choices": plan_choices(zone=request.user.tzinfo),
+        }
         return render(request, "prescriptions/partials/prescription.html", context, status=status)
     if status == 200:
         return redirect("prescriptions:feed")
@@ -135,10 +142,15 @@ def health_data(request):
 @require_page
 @login_required
 def feed(request):
+    """The member's open steps, and what became of the earlier ones: the last seven
+    days, then older ones a page at a time (`after`, a signed cursor; broken: 400)."""
     return render(request, "prescriptions/feed.html", _feed_context(request))
 
 
 def _feed_context(request) -> dict:
+    now = timezone.now()
+    cursor = request.GET.get("after")
+    history = selectors.step_history(request.user, cursor=cursor, now=now)
     check_in = selectors.latest_check_in(request.user)
     state = crisis.crisis_state(request.user, check_in=check_in)
     # A low day, or a sinking week, is named kindly; in a crisis the help lines lead alone.
@@ -149,20 +161,22 @@ def _feed_context(request) -> dict:
         "open": list(selectors.open_prescriptions(request.user, crisis=state)),
         "in_crisis": state.in_crisis,
         "lines": community_selectors.active_crisis_lines() if state.in_crisis else [],
-        "history": selectors.recent_history(request.user),
+        "history": history,
+        "history_days": selectors.by_day(history.items, zone=request.user.tzinfo, now=now),
+        "older": bool(cursor),
         "check_in": check_in,
         "wellbeing_due": selectors.wellbeing_due(request.user),
-        "plan_form": PlanForm(),
+        "plan_choices": plan_choices(zone=request.user.tzinfo, now=now),
     }
 
 
-def _act(request, pk, form_class, action, *, crisis_step=False):
+def _act(request, pk, make_form, action, *, crisis_step=False):
     """A card's buttons: `action(prescription, data)` calls the service and says what
     happened; a PrescriptionError is a refusal (409). The crisis step has one answer,
     "I've reached out" (`crisis_step=True`): plan, done, feel and skip refuse it (409)
     whatever was sent, so nothing asks it for a mood or a plan."""
     prescription = selectors.get_prescription_for_member(request.user, pk)
-    form = form_class(request.POST)
+    form = make_form(request.POST)
     if prescription.is_crisis_step and not crisis_step:
         form = Form(request.POST)  # only the refusal: none of the fields belong here
         refuse(form, services.CRISIS_STEP_ONLY, status=409)
@@ -178,11 +192,14 @@ def _act(request, pk, form_class, action, *, crisis_step=False):
 @login_required
 @ratelimit.limit("step", STEP_LIMIT)
 def plan(request, pk):
+    """ "I'll do it" now, or "Plan it for later" (this evening, tomorrow morning or a
+    time they choose, in their zone): the step is planned either way."""
+
     def act(p, data):
-        services.plan_prescription(prescription=p, planned_for=data["when"])
+        services.plan_prescription(prescription=p, planned_for=data["planned_for"])
         messages.success(request, "Lovely. It's on your list.")
 
-    return _act(request, pk, PlanForm, act)
+    return _act(request, pk, partial(PlanForm, zone=request.user.tzinfo), act)
 
 
 FELT = "Thank you for telling us. It helps 4C learn what lifts you."

@@ -94,5 +94,5 @@ def test_a_low_day_leads_with_support_and_links_no_call_for_support(
     expect(cards.first.locator(".reason")).to_contain_text("A step towards support comes first")
     expect(page.get_by_role("link", name="Open “Anyone else awake?”")).to_have_count(0)
     linked = page.get_by_role("link", name=re.compile("^Open “"))
-    assert set(linked.all_inner_texts()) <= {"Open “I went for a walk”"}
+    assert set(linked.all_inner_texts()) <= {f"Open “I went for a walk” in {space.name}"}
     context.close()

@@ -230,7 +230,12 @@ HTMX = {"HX-Request": "true"}
 @pytest.mark.parametrize(
     ("action", "data", "status", "why"),
     [
-        ("plan", {"when": "2020-01-01T10:00"}, 400, "Choose a time within the next year."),
+        (
+            "plan",
+            {"when": "choose", "at": "2020-01-01T10:00"},
+            400,
+            "That time has already passed",
+        ),
         ("done", {"mood_after": 5}, 409, "nothing to finish"),
         ("feel", {"mood_after": 5}, 409, "once it's done"),
         ("skip", {"reason": "later"}, 400, "Choose not now or not for me."),

@@ -162,7 +162,8 @@ def test_planning_for_a_time_keeps_it_in_the_members_zone(member_client, consent
     p = Prescription.objects.first()
 
     day = (timezone.now() + timedelta(days=10)).astimezone(ZoneInfo("Asia/Kolkata")).date()
-    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": f"{day.isoformat()}T18:30"})
+    at = f"{day.isoformat()}T18:30"
+    member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": "choose", "at": at})
 
     p.refresh_from_db()
     assert p.planned_for == datetime(day.year, day.month, day.day, 13, 0, tzinfo=UTC)
@@ -174,9 +175,10 @@ def test_planning_for_a_time_keeps_it_in_the_members_zone(member_client, consent
 @pytest.mark.parametrize(
     ("when", "says"),
     [
-        ("9999-12-31T23:59", "Choose a time within the next year."),
-        ("2001-01-01T10:00", "Choose a time within the next year."),
+        ("9999-12-31T23:59", "Choose a time within the next two years."),
+        ("2001-01-01T10:00", "That time has already passed."),
         ("soon", "Enter a date and time"),
+        ("", "Choose a day and a time."),
     ],
 )
 def test_a_plan_far_away_or_in_the_past_is_refused_kindly_and_keeps_the_time(
@@ -185,12 +187,16 @@ def test_a_plan_far_away_or_in_the_past_is_refused_kindly_and_keeps_the_time(
     check_in(consented)
     p = Prescription.objects.first()
 
-    response = member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": when})
+    response = member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": "choose", "at": when})
 
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert says in page
-    assert f'value="{when}"' in page  # what they typed is still there
+    # What they typed is still there, in the time box they opened.
+    assert re.search(r'<details class="plan-later" open>', page)
+    assert re.search(r'<details class="plan-later__choose" open>', page)
+    if when:
+        assert f'name="at" required value="{when}"' in page
     p.refresh_from_db()
     assert p.status == Status.SUGGESTED
 
@@ -368,7 +374,9 @@ def test_a_time_the_clocks_skip_gets_a_plain_answer(member_client, consented):
 
     # In London the clocks go from 01:00 to 02:00 on 28 March 2027.
     with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC)):
-        response = member_client.post(f"/prescriptions/{p.pk}/plan/", {"when": "2027-03-28T01:30"})
+        response = member_client.post(
+            f"/prescriptions/{p.pk}/plan/", {"when": "choose", "at": "2027-03-28T01:30"}
+        )
 
     assert response.status_code == 400
     assert "The clocks change around then" in html.unescape(response.content.decode())
