@@ -185,6 +185,18 @@ def test_vendored_htmx_carries_its_version_and_licence(settings):
     assert (htmx_dir / "htmx.min.js").stat().st_size > 10_000
 
 
+def test_vendored_axe_carries_its_version_and_licence_and_no_page_loads_it(settings):
+    axe_dir = settings.BASE_DIR / "static" / "vendor" / "axe-core"
+
+    assert "axe-core 4." in (axe_dir / "VERSION").read_text()
+    assert "Mozilla Public License, version 2.0" in (axe_dir / "LICENSE").read_text()
+    assert (axe_dir / "axe.min.js").read_text().startswith("/*! axe v4.")
+    for template in (settings.BASE_DIR / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert "axe-core" not in text, template
+        assert "axe.min" not in text, template
+
+
 def test_the_stylesheet_supports_dark_mode_and_visible_focus(settings):
     css = (settings.BASE_DIR / "static" / "css" / "fourc.css").read_text()
 
