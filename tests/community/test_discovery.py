@@ -70,6 +70,23 @@ def test_the_page_shows_replies_and_reactions_separately(client, member, other_m
 
 
 @pytest.mark.django_db
+def test_a_post_with_only_its_authors_own_reply_says_none_from_others_yet(
+    client, member, other_member, make_post
+):
+    post = make_post(other_member, title="Talking to myself")
+    services.post_reply(author=other_member, post=post, body="Still here, if anyone is.")
+    client.force_login(member)
+
+    content = client.get("/unanswered/").content.decode()
+    thread = client.get(f"/posts/{post.pk}/").content.decode()
+
+    assert "Talking to myself" in content
+    assert "No replies from others yet · no reactions yet" in content
+    assert "No replies yet" not in content
+    assert "1 reply" in thread
+
+
+@pytest.mark.django_db
 def test_a_reply_from_someone_else_takes_the_post_off_the_list(
     client, member, other_member, make_post
 ):
