@@ -61,8 +61,9 @@ DEMO_MEMBERS = [
 def seed_members() -> list[tuple[DemoMember, bool]]:
     """Creates or refreshes the demo members; returns (member, created) pairs.
 
-    Safe to run again: members are matched by email, their demo password and
-    confirmed address are put back, nothing is duplicated.
+    Safe to run again: members are matched by email, their demo password (if someone
+    changed it) and confirmed address are put back, nothing is duplicated, and nobody
+    signed in is logged out.
     """
     results = []
     for demo in DEMO_MEMBERS:
@@ -78,7 +79,9 @@ def seed_members() -> list[tuple[DemoMember, bool]]:
                 bio=demo.bio,
                 time_zone=demo.time_zone,
             )
-        else:
+        elif not user.check_password(DEMO_PASSWORD):
+            # Only when it changed: a new hash changes the session's auth hash, which
+            # would log the member out of every browser.
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         if demo.role:
