@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt bench bench-nudges lock venv clean
+.PHONY: run test lint fmt bench bench-nudges screenshots lock venv clean
 
 run: $(STAMP) ## set up, migrate, seed the demo, start web + worker + beat
 	bin/run
@@ -33,6 +33,9 @@ bench: $(STAMP) ## the engine and page benchmarks on bench data (PostgreSQL, Red
 
 bench-nudges: $(STAMP) ## 100,000 members' nudges claimed, enqueued, sent by one worker (ARGS=--send-all, --fail...)
 	bin/test --run bin/bench --nudges $(ARGS)
+
+screenshots: $(STAMP) ## full-page PNGs of the main pages (roles, 390/1366 px, light/dark) in var/screenshots/
+	$(PY) bin/screenshots $(ARGS)
 
 # Refresh the exact versions after changing pyproject.toml.
 lock:

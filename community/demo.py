@@ -5,7 +5,7 @@ Later capabilities add their own demo data here.
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -15,6 +15,9 @@ from community import notifications, roles, services
 from community.models import RSVP, Gathering, Notification, Post, Reaction, Reply, Space, User
 
 DEMO_PASSWORD = "demo-4c-password"  # noqa: S105 - printed on purpose; demo accounts only
+# Where the demo's days and hours are: gatherings named for a weekday fall on it here.
+DEMO_ZONE = zoneinfo.ZoneInfo("Europe/London")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,9 @@ DEMO_MEMBERS = [
 def seed_members() -> list[tuple[DemoMember, bool]]:
     """Creates or refreshes the demo members; returns (member, created) pairs.
 
-    Safe to run again: members are matched by email, their demo password and
-    confirmed address are put back, nothing is duplicated.
+    Safe to run again: members are matched by email, their demo password (if someone
+    changed it) and confirmed address are put back, nothing is duplicated, and nobody
+    signed in is logged out.
     """
     results = []
     for demo in DEMO_MEMBERS:
@@ -78,7 +82,9 @@ def seed_members() -> list[tuple[DemoMember, bool]]:
                 bio=demo.bio,
                 time_zone=demo.time_zone,
             )
-        else:
+        elif not user.check_password(DEMO_PASSWORD):
+            # Only when it changed: a new hash changes the session's auth hash, which
+            # would log the member out of every browser.
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         if demo.role:
@@ -93,8 +99,9 @@ def seed_members() -> list[tuple[DemoMember, bool]]:
 
 # --- Demo community -----------------------------------------------------------
 # Spaces, posts, replies and reactions, so the lists look lived in. Times are
-# relative to the moment of seeding: a post's `hours_ago`, a reply's `after`
-# (hours after its post). Reactions are (handle, kind). Posts are matched by
+# relative to the moment of seeding: a post's `hours_ago` (or `on`, a weekday its
+# words name: the latest one, mid-morning in London), a reply's `after` (hours after
+# its post). Reactions are (handle, kind). Posts are matched by
 # (space, title): one that exists already is left alone, with its thread.
 
 DEMO_SPACES = [
@@ -269,7 +276,7 @@ DEMO_POSTS = [
         ],
     },
     {
-        "space": "morning-tea", "author": "maya", "intent": "hello", "hours_ago": 76,
+        "space": "morning-tea", "author": "maya", "intent": "hello", "on": "Sunday",
         "title": "Rainy Sunday hello",
         "body": (
             "Rain on the windows, slippers on, nowhere to be. How's everyone's Sunday "
@@ -779,7 +786,7 @@ def seed_community() -> dict[str, int]:
         for slug in slugs:
             services.note_space_read(member=members[handle], space_id=spaces[slug].pk)
     new_posts = 0
-    for data in sorted(DEMO_POSTS, key=lambda post: -post["hours_ago"]):
+    for data in sorted(DEMO_POSTS, key=lambda post: -_hours_ago(post, now)):
         space = spaces[data["space"]]
         if space.is_archived or Post.objects.filter(space=space, title=data["title"]).exists():
             continue
@@ -796,7 +803,7 @@ def seed_community() -> dict[str, int]:
 
 def _seed_post(data: dict, *, space: Space, members: dict[str, User], now: datetime) -> None:
     author = members[data["author"]]
-    written = now - timedelta(hours=data["hours_ago"])
+    written = now - timedelta(hours=_hours_ago(data, now))
     post = services.create_post(
         author=author,
         space=space,
@@ -868,6 +875,31 @@ def _seed_reactions(
         ).update(created_at=when)
 
 
+def _hours_ago(post: dict, now: datetime) -> float:
+    """How long ago a demo post was written: a post that names a weekday was written on
+    the latest such day, mid-morning in London, at least a few hours before `now` so its
+    replies fit in between."""
+    if "on" not in post:
+        return post["hours_ago"]
+    day = _latest_weekday(post["on"], now.astimezone(DEMO_ZONE).date())
+    written = datetime(day.year, day.month, day.day, 10, tzinfo=DEMO_ZONE)
+    if written > now - timedelta(hours=8):
+        written -= timedelta(days=7)
+    return (now - written) / timedelta(hours=1)
+
+
+def _weekday(name: str) -> int:
+    return WEEKDAYS.index(name)
+
+
+def _latest_weekday(name: str, on_or_before: date) -> date:
+    return on_or_before - timedelta(days=(on_or_before.weekday() - _weekday(name)) % 7)
+
+
+def _next_weekday(name: str, on_or_after: date) -> date:
+    return on_or_after + timedelta(days=(_weekday(name) - on_or_after.weekday()) % 7)
+
+
 def _in_the_past(moment: datetime, now: datetime) -> datetime:
     return min(moment, now - timedelta(minutes=1))
 
@@ -875,9 +907,10 @@ def _in_the_past(moment: datetime, now: datetime) -> datetime:
 # --- Gatherings -----------------------------------------------------------------
 
 # (title, space slug, host handle, days from now, local hour in Europe/London, minutes,
-#  capacity, format, where, handles going)
+#  capacity, format, where, handles going). A title that starts with a weekday falls on
+#  the first such day at least that many days from now.
 DEMO_GATHERINGS = [
-    ("Tuesday evening chat", "low-energy-days", "rosa", 2, 19, 60, 8, "online",
+    ("Tuesday evening chat", "low-energy-days", "rosa", 1, 19, 60, 8, "online",
      "https://meet.example.org/4c-tuesday", ["maya", "sam", "ade", "priya", "jordan", "rosa"]),
     ("Carers' cuppa", "carers-corner", "jordan", 3, 11, 45, 4, "online",
      "https://meet.example.org/4c-carers", ["ade", "priya", "maya", "sam"]),
@@ -885,7 +918,7 @@ DEMO_GATHERINGS = [
      "Victoria Park, by the main gate café", ["maya", "ade"]),
     ("Quiet making hour", "making-things", "rosa", 6, 20, 60, None, "online",
      "https://meet.example.org/4c-making", ["priya"]),
-    ("Sunday slow start", "morning-tea", "rosa", 9, 10, 60, 10, "online",
+    ("Sunday slow start", "morning-tea", "rosa", 8, 10, 60, 10, "online",
      "https://meet.example.org/4c-sunday", []),
 ]  # fmt: skip
 DEMO_PAST_GATHERING = "Last week's evening chat"
@@ -900,14 +933,16 @@ def seed_gatherings() -> dict[str, int]:
         for user in User.objects.filter(handle__in=[m.handle for m in DEMO_MEMBERS])
     }
     spaces = {space.slug: space for space in Space.objects.all()}
-    london = zoneinfo.ZoneInfo("Europe/London")
-    today = timezone.now().astimezone(london).date()
+    today = timezone.now().astimezone(DEMO_ZONE).date()
     made = 0
     for title, slug, host, days, hour, minutes, capacity, fmt, where, going in DEMO_GATHERINGS:
         if slug not in spaces or Gathering.objects.filter(title=title).exists():
             continue
         day = today + timedelta(days=days)
-        starts_at = datetime(day.year, day.month, day.day, hour, tzinfo=london)
+        named = title.split()[0]
+        if named in WEEKDAYS:
+            day = _next_weekday(named, day)
+        starts_at = datetime(day.year, day.month, day.day, hour, tzinfo=DEMO_ZONE)
         gathering = services.create_gathering(
             host=members[host],
             space=spaces[slug],
@@ -942,8 +977,9 @@ def seed_gatherings() -> dict[str, int]:
         )
         for handle in ("maya", "sam", "ade"):
             services.rsvp(gathering=gathering, member=members[handle])
-        # Demo only: move it a week back, as if it had happened.
-        starts_at = timezone.now() - timedelta(days=7)
+        # Demo only: move it back to last week's Tuesday evening, as if it had happened.
+        day = _latest_weekday("Tuesday", today - timedelta(days=1))
+        starts_at = datetime(day.year, day.month, day.day, 19, tzinfo=DEMO_ZONE)
         Gathering.objects.filter(pk=gathering.pk).update(
             starts_at=starts_at, ends_at=starts_at + timedelta(minutes=60)
         )

@@ -32,10 +32,9 @@ from django.db.models.functions import Cast, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from community import notifications, roles
+from community import notifications, roles, text
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
@@ -437,17 +436,17 @@ def member_recent_posts(*, member: User, viewer, limit: int = 20) -> list[Post]:
 
 # --- Search -------------------------------------------------------------------
 
+# PostgreSQL marks the words that matched (stemmed: "gardens" for "gardening") between
+# these; members can't type them, control characters are refused at input.
 _MARK_START = "\x02"
 _MARK_END = "\x03"
+_MARKED = re.compile(f"{_MARK_START}(.*?){_MARK_END}", re.DOTALL)
 
 
-def _highlight(snippet: str) -> SafeString:
-    """Escapes a headline, then turns the sentinels into <mark>. Members can't type
-    the sentinels: control characters are refused at input."""
-    escaped = escape(snippet)
-    return mark_safe(  # noqa: S308 - everything but our own <mark> is escaped above
-        escaped.replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
-    )
+def _snippet(content: Post | Reply, *, matched: str) -> SafeString:
+    """The snippet shows the words as members read them (rendered, not Markdown), with
+    the words PostgreSQL matched in `matched` (the body with every match marked)."""
+    return text.snippet(text.plain_text(content.body_html), _MARKED.findall(matched))
 
 
 @dataclass
@@ -517,19 +516,19 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
             post_cursor = [rank, pk]
         else:
             reply_cursor = [rank, pk]
-    headline = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "max_words": 35, "min_words": 15}
+    headline = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": True}
     post_ids = [pk for kind, pk, _ in chosen if kind == "post"]
     reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"]
     posts = (
         Post.objects.select_related("author", "space")
         .with_author_badge()
-        .annotate(snippet=SearchHeadline("body", query, config="english", **headline))
+        .annotate(matched=SearchHeadline("body", query, config="english", **headline))
         .in_bulk(post_ids)
     )
     replies = (
         Reply.objects.select_related("author", "post", "post__space")
         .with_author_badge()
-        .annotate(snippet=SearchHeadline("body", query, config="english", **headline))
+        .annotate(matched=SearchHeadline("body", query, config="english", **headline))
         .in_bulk(reply_ids)
     )
     items = []
@@ -537,13 +536,18 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
         if kind == "post":
             post = posts[pk]
             items.append(
-                SearchHit(post=post, reply=None, snippet=_highlight(post.snippet), rank=rank)
+                SearchHit(
+                    post=post, reply=None, snippet=_snippet(post, matched=post.matched), rank=rank
+                )
             )
         else:
             reply = replies[pk]
             items.append(
                 SearchHit(
-                    post=reply.post, reply=reply, snippet=_highlight(reply.snippet), rank=rank
+                    post=reply.post,
+                    reply=reply,
+                    snippet=_snippet(reply, matched=reply.matched),
+                    rank=rank,
                 )
             )
     more = len(merged) > size
@@ -554,11 +558,17 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
 def _search_fallback(*, member, q: str, cursor: str | None, size: int) -> Page:
     """SQLite (the embedded default): titles and bodies containing the words, newest first."""
     posts = Post.objects.visible_to(member).select_related("author", "space").with_author_badge()
-    for word in q.split()[:8]:
+    words = q.split()[:8]
+    for word in words:
         posts = posts.filter(Q(title__icontains=word) | Q(body__icontains=word))
     page = keyset_page(posts, ordering=("-id",), cursor=cursor, size=size)
     page.items = [
-        SearchHit(post=post, reply=None, snippet=_highlight(post.body[:240]), rank=0.0)
+        SearchHit(
+            post=post,
+            reply=None,
+            snippet=text.snippet(text.plain_text(post.body_html), words, whole_words=False),
+            rank=0.0,
+        )
         for post in page.items
     ]
     return page

@@ -5,12 +5,16 @@ beside the source. nh3 is the last step, so whatever markdown-it or the
 mention rule produce, only the allow-list reaches a page.
 """
 
+import html
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import nh3
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -125,3 +129,61 @@ def sanitise_html(html: str) -> str:
         link_rel=LINK_REL,
         strip_comments=True,
     )
+
+
+# --- Snippets -------------------------------------------------------------------
+
+SNIPPET_CHARS = 220
+# When the first match would come late, the snippet starts about this far before it.
+_LEAD_CHARS = 60
+_TRAILING = " ,.;:-–—"
+
+
+def plain_text(body_html: str) -> str:
+    """The words of stored, sanitised HTML as one line: no tags, no Markdown marks."""
+    return " ".join(html.unescape(nh3.clean(body_html, tags=set())).split())
+
+
+def snippet(
+    text: str, words: Iterable[str], *, whole_words: bool = True, length: int = SNIPPET_CHARS
+) -> SafeString:
+    """About `length` characters of plain `text` around the first of `words`, cut between
+    words with "…" where text is left out, each match in <mark>, everything else escaped.
+
+    `whole_words=False` marks the words inside longer ones too (a substring search).
+    """
+    words = sorted({word for word in words if word}, key=len, reverse=True)
+    matches = None
+    if words:
+        either = "|".join(re.escape(word) for word in words)
+        if whole_words:
+            either = rf"(?<!\w)(?:{either})(?!\w)"
+        matches = re.compile(either, re.IGNORECASE)
+    first = matches.search(text) if matches else None
+    start, end = 0, len(text)
+    if end > length:
+        if first and first.end() > length - _LEAD_CHARS:
+            space = text.find(" ", first.start() - _LEAD_CHARS, first.start())
+            start = first.start() if space == -1 else space + 1
+        end = start + length
+        if end < len(text):
+            space = text.rfind(" ", start, end + 1)
+            end = max(space if space > start else end, first.end() if first else 0)
+    piece = text[start:end].strip()
+    if end < len(text):
+        piece = piece.rstrip(_TRAILING) + "…"
+    if start > 0:
+        piece = "…" + piece
+    if matches is None:
+        return escape(piece)
+    out, position = [], 0
+    for match in matches.finditer(piece):
+        out += [
+            escape(piece[position : match.start()]),
+            "<mark>",
+            escape(match.group()),
+            "</mark>",
+        ]
+        position = match.end()
+    out.append(escape(piece[position:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of the text is escaped above

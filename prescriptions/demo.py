@@ -22,10 +22,23 @@ DAYS = 35
 
 
 @transaction.atomic
-def seed_health_data() -> dict[str, int]:
+def seed_health_data() -> dict[str, int | bool]:
+    """Gives Maya her weeks of health data, once; returns what she has now (counted in
+    the database, so a second run reports the same) and whether it was new."""
     member = User.objects.filter(handle=DEMO_HANDLE).first()
-    if member is None or CheckIn.objects.filter(member=member).exists():
-        return {"check_ins": 0, "prescriptions": 0}
+    if member is None:
+        return {"check_ins": 0, "prescriptions": 0, "new": False}
+    new = not CheckIn.objects.filter(member=member).exists()
+    if new:
+        _seed_weeks(member)
+    return {
+        "check_ins": CheckIn.objects.filter(member=member).count(),
+        "prescriptions": Prescription.objects.filter(member=member).count(),
+        "new": new,
+    }
+
+
+def _seed_weeks(member: User) -> None:
     services.give_consent(member=member)
     rng = random.Random(4)  # noqa: S311 - demo data, not secrets
     activities = list(
@@ -70,7 +83,6 @@ def seed_health_data() -> dict[str, int]:
     CheckIn.objects.bulk_create(check_ins)
     Prescription.objects.bulk_create(prescriptions)
     _invite_link_worker(member, activities)
-    return {"check_ins": len(check_ins), "prescriptions": len(prescriptions)}
 
 
 def _invite_link_worker(member, activities) -> None:

@@ -1,12 +1,13 @@
 """Needs a reply, search, member pages, blocks, reports and keyset pagination."""
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from community import selectors, services
+from community import selectors, services, text
 from community.models import Post, Report, Space
 from tests.factories import UserFactory
 
@@ -67,6 +68,23 @@ def test_the_page_shows_replies_and_reactions_separately(client, member, other_m
 
     assert "Anyone else?" in content
     assert "No replies yet · 1 reaction" in content
+
+
+@pytest.mark.django_db
+def test_a_post_with_only_its_authors_own_reply_says_none_from_others_yet(
+    client, member, other_member, make_post
+):
+    post = make_post(other_member, title="Talking to myself")
+    services.post_reply(author=other_member, post=post, body="Still here, if anyone is.")
+    client.force_login(member)
+
+    content = client.get("/unanswered/").content.decode()
+    thread = client.get(f"/posts/{post.pk}/").content.decode()
+
+    assert "Talking to myself" in content
+    assert "No replies from others yet · no reactions yet" in content
+    assert "No replies yet" not in content
+    assert "1 reply" in thread
 
 
 @pytest.mark.django_db
@@ -133,6 +151,69 @@ def test_search_finds_posts_and_replies_ranked_with_highlights(
     assert "Unrelated" not in content
     assert title_hit.pk
     assert body_hit.pk
+
+
+def _snippets(page: str) -> list[str]:
+    return re.findall(r'<p class="snippet">(.*?)</p>', page, re.S)
+
+
+@pytest.mark.django_db
+def test_search_snippets_read_as_the_post_does_not_as_markdown(
+    member_client, other_member, make_post
+):
+    post = make_post(
+        other_member,
+        title="What helps",
+        body="I tried *everything* today.\n\n- Phone a friend\n- **Gardening** in the rain",
+    )
+    services.post_reply(author=other_member, post=post, body="Also: `gardening` gloves & <tea>")
+
+    page = member_client.get("/search/", {"q": "gardening"}).content.decode()
+
+    assert sorted(_snippets(page)) == [
+        "Also: <mark>gardening</mark> gloves &amp; &lt;tea&gt;",
+        "I tried everything today. Phone a friend <mark>Gardening</mark> in the rain",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_long_posts_snippet_is_cut_between_words_around_the_match(
+    member_client, other_member, make_post
+):
+    before = [f"early{n}" for n in range(60)]
+    after = [f"late{n}" for n in range(60)]
+    make_post(other_member, body=" ".join([*before, "the lighthouse stood", *after]))
+
+    page = member_client.get("/search/", {"q": "lighthouses"}).content.decode()
+
+    [snippet] = _snippets(page)
+    assert snippet.startswith("…")
+    assert snippet.endswith("…")
+    assert "the <mark>lighthouse</mark> stood" in snippet
+    words = snippet.strip("…").replace("<mark>", "").replace("</mark>", "").split()
+    assert set(words) <= {*before, "the", "lighthouse", "stood", *after}
+    assert len(" ".join(words)) <= text.SNIPPET_CHARS
+
+
+def test_a_snippet_escapes_everything_but_its_marks():
+    snippet = text.snippet('<img src=x onerror="alert(1)"> a lighthouse', ["lighthouse"])
+
+    assert snippet == ("&lt;img src=x onerror=&quot;alert(1)&quot;&gt; a <mark>lighthouse</mark>")
+
+
+def test_a_snippet_marks_whole_words_unless_asked_for_parts_of_words():
+    line = "Lighthouses, and one lighthouse."
+
+    assert text.snippet(line, ["lighthouse"]) == "Lighthouses, and one <mark>lighthouse</mark>."
+    assert text.snippet(line, ["lighthouse"], whole_words=False) == (
+        "<mark>Lighthouse</mark>s, and one <mark>lighthouse</mark>."
+    )
+
+
+def test_plain_text_drops_markdowns_marks_and_keeps_what_was_typed():
+    html = text.render_markdown("A *kind* word & a [link](https://example.org)\n\n- one\n- two")
+
+    assert text.plain_text(html) == "A kind word & a link one two"
 
 
 @pytest.mark.django_db

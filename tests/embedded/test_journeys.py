@@ -3,13 +3,14 @@ home page's followed spaces (no LATERAL join), a check-in whose targets come fro
 prepared queries (fourc/lib/prepared.py: SQLite's timestamps), through to the step a
 reply completes, keyset pages, and a copy of Maya's data kept in SQLite."""
 
+import html
 import json
 import re
 from datetime import datetime
 
 from django.core import mail
 
-from community import tasks
+from community import demo, tasks
 from community.models import DataExport
 from tests.embedded.conftest import MEMBER
 
@@ -53,6 +54,23 @@ def test_search_finds_a_demo_post_on_sqlite(as_role):
     assert nothing.status_code == 200
     assert "Nothing matched “xylophone”" in nothing.content.decode()
     assert not post_ids(nothing.content.decode())
+
+
+def test_search_snippets_on_sqlite_read_as_the_post_does_and_stop_between_words(as_role):
+    client = as_role(MEMBER)
+
+    page = client.get("/search/?q=hardest").content.decode()
+
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S).group(1)
+    assert "night everything. A few things" in snippet
+    assert "*" not in snippet
+    assert "- Phone" not in snippet
+    assert "Phone in another room" in snippet
+    assert "(the <mark>hardest</mark> one) A boring podcast" in snippet
+    assert snippet.endswith("…")
+    last = html.unescape(snippet.removesuffix("…").split()[-1])
+    source = next(p["body"] for p in demo.DEMO_POSTS if p["title"].endswith("wind down"))
+    assert re.search(rf"(?<!\w){re.escape(last)}(?!\w)", source), last
 
 
 def test_the_home_page_shows_recent_posts_from_the_spaces_maya_follows(as_role):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 
 from community.models import Gathering, Post, Reaction, Reply, Space, User
 from prescriptions.models import CheckIn, Prescription
@@ -61,8 +62,12 @@ def _counts():
 
 
 def test_seed_demo_again_adds_nothing_and_the_logins_still_work(client, db):
+    """A second `make run` seeds again: nothing new, nobody logged out, true counts."""
     before = _counts()
     out = io.StringIO()
+    maya = Client()
+    login = {"login": "maya@example.org", "password": DEMO_PASSWORD}
+    assert maya.post("/accounts/login/", login).status_code == 302
 
     call_command("seed_demo", stdout=out)
 
@@ -70,8 +75,12 @@ def test_seed_demo_again_adds_nothing_and_the_logins_still_work(client, db):
     assert "Demo members: 0 created, 6 refreshed." in printed
     assert "(0 posts new this time)" in printed
     assert "(0 new this time)" in printed
-    assert "Health data for Maya: 0 check-ins, 0 steps" in printed
+    check_ins = CheckIn.objects.filter(member__handle="maya").count()
+    steps = Prescription.objects.filter(member__handle="maya").count()
+    assert check_ins > 0
+    assert f"Health data for Maya: {check_ins} check-ins, {steps} steps (none new" in printed
     assert _counts() == before
+    assert maya.get("/notifications/").status_code == 200
     assert before["Post"] >= 30  # and a discussion post per gathering
     response = client.post(
         "/accounts/login/", {"login": "jordan@example.org", "password": DEMO_PASSWORD}

@@ -62,3 +62,16 @@ def test_maya_is_pointed_at_someone_waiting_in_a_space_she_knows(seeded):
     assert targets.waiting_posts
     # She follows three spaces and has read two more; Making things is neither.
     assert "Making things" not in {t.space for t in targets.waiting_posts}
+
+
+@pytest.mark.django_db
+def test_a_second_run_reports_the_health_data_maya_still_has(seeded):
+    again = io.StringIO()
+    call_command("seed_demo", force=True, stdout=again)
+
+    check_ins = CheckIn.objects.filter(member=seeded).count()
+    steps = Prescription.objects.filter(member=seeded).count()
+    assert check_ins >= 20
+    assert f"Health data for Maya: {check_ins} check-ins, {steps} steps (none new" in (
+        again.getvalue()
+    )

@@ -44,8 +44,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Health data for Maya: {health['check_ins']} check-ins, "
-            f"{health['prescriptions']} steps (only she sees them, and Jordan, her link "
-            "worker)."
+            f"{health['prescriptions']} steps ({'new' if health['new'] else 'none new'} "
+            "this time; only she sees them, and Jordan, her link worker)."
         )
         due = prescriptions_demo.seed_nudges()
         if due:
