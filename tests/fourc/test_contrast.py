@@ -24,6 +24,10 @@ PAIRS = [
     # Non-text contrast (WCAG 1.4.11): the edges of inputs and reaction buttons.
     ("--control-border", "--surface", 3.0),
     ("--control-border", "--bg", 3.0),
+    # A chosen segment of a mood or energy scale: its number, its bar, and its fill against
+    # the segments beside it (WCAG 1.4.11).
+    ("--choice-text", "--choice", 4.5),
+    ("--choice", "--surface", 3.0),
 ]
 
 
