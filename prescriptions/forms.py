@@ -34,7 +34,7 @@ class ScaleSelect(forms.RadioSelect):
     """A scale as one row of equal segments: still a plain radio group (arrow keys move
     along it without any script), each label a segment with its number inside, and the
     meaning of the two `ends` written under them. A choice labelled "1 · low" shows its
-    word under the number."""
+    word under the number; its name stays "1 · low"."""
 
     template_name = "forms/widgets/scale.html"
 

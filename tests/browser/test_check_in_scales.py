@@ -92,9 +92,9 @@ def test_arrow_keys_move_along_a_scale_and_the_choice_is_checked_in(live_server,
     assert outline == "solid"
 
     energy = page.get_by_role("group", name="How much energy do you have?")
-    energy.get_by_role("radio", name="1 running on empty").check()
+    energy.get_by_role("radio", name="1 · running on empty").check()
     page.keyboard.press("ArrowRight")
-    expect(energy.get_by_role("radio", name="2 low")).to_be_checked()
+    expect(energy.get_by_role("radio", name="2 · low")).to_be_checked()
     page.get_by_role("button", name="Check in").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your steps for today")

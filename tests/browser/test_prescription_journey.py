@@ -24,7 +24,7 @@ def test_a_low_day_check_in_leads_to_a_reply_and_a_lift_on_insights(
     page.get_by_label("I agree that 4C keeps my check-ins").check()
     page.get_by_role("button", name="Agree and check in").click()
     page.get_by_label("3", exact=True).first.check()
-    page.get_by_label("1 running on empty").check()
+    page.get_by_label("1 · running on empty").check()
     page.get_by_label("Keep to myself").check()
     page.get_by_role("button", name="Check in").click()
 
