@@ -31,6 +31,32 @@ ENERGY_CHOICES = [
 ]
 
 
+class ScaleSelect(forms.RadioSelect):
+    """A scale as one row of equal segments: still a plain radio group (arrow keys move
+    along it without any script), each label a segment with its number inside, and the
+    meaning of the two `ends` written under them. A choice labelled "1 · low" shows its
+    word under the number; its name stays "1 · low"."""
+
+    template_name = "forms/widgets/scale.html"
+
+    def __init__(self, *, ends=None, attrs=None):
+        super().__init__(attrs={"class": "segments__input", **(attrs or {})})
+        self.ends = ends
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["ends"] = self.ends
+        return context
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["number"], _, option["word"] = str(label).partition(" · ")
+        return option
+
+
+MOOD_ENDS = ("Very low", "Great")
+
+
 def scale_field(
     label: str, choices, *, when_missing: str, when_invalid: str, widget=None, **kwargs
 ):
@@ -39,7 +65,7 @@ def scale_field(
         label=label,
         choices=choices,
         coerce=int,
-        widget=widget or forms.RadioSelect(attrs={"class": "scale"}),
+        widget=widget or ScaleSelect(),
         error_messages={"required": when_missing, "invalid_choice": when_invalid},
         **kwargs,
     )
@@ -51,6 +77,7 @@ def mood_field(label: str, **kwargs) -> forms.TypedChoiceField:
         MOOD_CHOICES,
         when_missing="Choose a number from 0 to 10, whatever feels closest.",
         when_invalid="Choose a number from 0 to 10.",
+        widget=ScaleSelect(ends=MOOD_ENDS),
         **kwargs,
     )
 

@@ -21,6 +21,7 @@ from fourc.lib.forms import (
     submitted,
 )
 from prescriptions import crisis, insights, selectors, services
+from prescriptions.context_processors import NOT_NOW_KEY, today_for
 from prescriptions.forms import (
     CheckInForm,
     ConsentForm,
@@ -230,7 +231,10 @@ def done(request, pk):
 @login_required
 @ratelimit.limit("step", STEP_LIMIT)
 def feel(request, pk):
-    """ "How do you feel now?" after a step done by itself; a repeat is thanked."""
+    """ "How do you feel now?" after a step done by itself; a repeat is thanked. "Not
+    now" (`not_now`) asks nothing more today: the session keeps the member's date."""
+    if request.POST.get("not_now"):
+        return _not_now(request, pk)
 
     def act(p, data):
         moods = {"mood_after": data["mood_after"], "mood_before": data["mood_before"]}
@@ -255,6 +259,16 @@ def skip(request, pk):
             messages.info(request, "Not today? That's OK.")
 
     return _act(request, pk, SkipForm, act)
+
+
+NOT_NOW_BACK = {"home": "home", "feed": "prescriptions:feed"}
+
+
+def _not_now(request, pk):
+    selectors.get_prescription_for_member(request.user, pk)  # anyone else's is a 404
+    request.session[NOT_NOW_KEY] = today_for(request.user)
+    messages.info(request, "Not now? That's OK. 4C won't ask again today.")
+    return redirect(NOT_NOW_BACK.get(request.POST.get("back"), "prescriptions:feed"))
 
 
 REACHED_OUT = (

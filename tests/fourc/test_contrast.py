@@ -35,6 +35,10 @@ PAIRS = [
             (f"--way-{way}", "--surface-2", 3.0),
         )
     ),
+    # A chosen segment of a mood or energy scale: its number, its bar, and its fill against
+    # the segments beside it (WCAG 1.4.11).
+    ("--choice-text", "--choice", 4.5),
+    ("--choice", "--surface", 3.0),
 ]
 
 

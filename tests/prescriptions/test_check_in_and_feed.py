@@ -352,7 +352,7 @@ def test_a_refused_how_do_you_feel_now_keeps_the_moods_chosen(
     community_services.post_reply(author=consented, post=make_post(other_member), body="Hi.")
     p.refresh_from_db()
     assert p.completed_automatically
-    assert "And before you did it?" in member_client.get("/insights/").content.decode()
+    assert "And before you did it?" in member_client.get("/prescriptions/").content.decode()
 
     response = member_client.post(
         f"/prescriptions/{p.pk}/feel/", {"mood_after": 11, "mood_before": 3}
