@@ -35,17 +35,20 @@ class ScaleSelect(forms.RadioSelect):
     """A scale as one row of equal segments: still a plain radio group (arrow keys move
     along it without any script), each label a segment with its number inside, and the
     meaning of the two `ends` written under them. A choice labelled "1 · low" shows its
-    word under the number; its name stays "1 · low"."""
+    word under the number (unless `words_shown=False`: then only a screen reader reads
+    it, for scales whose `ends` say it already); its name stays "1 · low"."""
 
     template_name = "forms/widgets/scale.html"
 
-    def __init__(self, *, ends=None, attrs=None):
+    def __init__(self, *, ends=None, words_shown=True, attrs=None):
         super().__init__(attrs={"class": "segments__input", **(attrs or {})})
         self.ends = ends
+        self.words_shown = words_shown
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["ends"] = self.ends
+        context["widget"]["words_shown"] = self.words_shown
         return context
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
@@ -266,7 +269,7 @@ def _question(label: str, help_text: str = ENDS) -> forms.TypedChoiceField:
     return scale_field(
         label,
         SCALE_CHOICES,
-        widget=forms.RadioSelect,
+        widget=ScaleSelect(ends=("Not at all", "Completely"), words_shown=False),
         help_text=help_text,
         when_missing="Choose a number from 0 to 10 for this one, whatever feels closest.",
         when_invalid="Choose a whole number from 0 (not at all) to 10 (completely).",

@@ -43,8 +43,13 @@ def test_never_answered_it_is_due_and_asks_the_four_ons_questions(member_client,
     assert response.status_code == 200
     for question in QUESTIONS:
         assert f"<legend>{question}</legend>" in content
-    assert content.count("0 · not at all") == 4
-    assert content.count("10 · completely") == 4
+    # One row of segments per question, its ends written under it, and 0 and 10 read
+    # with their words ("0 · not at all").
+    assert content.count('class="segments"') == 4
+    assert content.count("<span>Not at all</span><span>Completely</span>") == 4
+    for end, word in (("0", "not at all"), ("10", "completely")):
+        named = f'<span class="segments__n">{end}</span><span class="visually-hidden"> · </span>'
+        assert content.count(f'{named}<span class="visually-hidden">{word}</span>') == 4
     assert "For this one, lower is better" in content
     assert content.count('type="radio"') == 44
 
