@@ -49,6 +49,7 @@ from community.models import (
     GuidelinesAcceptance,
     HiddenReason,
     HiddenSpace,
+    MemberSession,
     Mention,
     ModerationActionKind,
     MutedWord,
@@ -69,6 +70,7 @@ from community.models import (
     validate_single_line,
 )
 from fourc.lib import once
+from fourc.lib import prune as prune_lib
 
 logger = logging.getLogger(__name__)
 
@@ -1229,6 +1231,22 @@ def email_data_export_ready(*, export: DataExport) -> None:
         message_id=f"<data-export-{export.pk}@{settings.NUDGE_MESSAGE_ID_DOMAIN}>",
     )
     emails.mailer().send_messages([message])
+
+
+# Read notifications are kept this long, then deleted by the daily prune; unread ones
+# stay until read (the inbox and its count are the member's to clear).
+READ_NOTIFICATIONS_KEPT = timedelta(days=180)
+
+
+def prune(*, now=None) -> dict[str, int]:
+    """The community's daily housekeeping: read notifications past READ_NOTIFICATIONS_KEPT
+    and expired sessions. Short batches (fourc.lib.prune); safe to run twice at once."""
+    now = now or timezone.now()
+    notifications = prune_lib.delete_in_batches(
+        Notification.objects.filter(read_at__lt=now - READ_NOTIFICATIONS_KEPT)
+    )
+    sessions = prune_lib.delete_in_batches(MemberSession.objects.filter(expire_date__lt=now))
+    return {"notifications": notifications, "sessions": sessions}
 
 
 def sweep_data_exports(*, now=None) -> int:

@@ -47,3 +47,9 @@ def erase_due_accounts() -> int:
     takes the rest). Safe to run twice at once, or again: each account is taken with
     SKIP LOCKED and marked done in its own transaction."""
     return deletion.erase_due()
+
+
+@shared_task(name="community.prune", ignore_result=True)
+def prune() -> dict:
+    """Daily: read notifications past their six months, and expired sessions."""
+    return services.prune()

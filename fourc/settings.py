@@ -282,6 +282,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
     },
     "accounts-erase": {"task": "community.erase_due_accounts", "schedule": timedelta(minutes=15)},
+    # The fastest-growing tables kept small: read notifications after 180 days, finished
+    # nudge-log rows after 90, expired sessions (BENCHMARKS.md, capacity plan).
+    "community-prune": {"task": "community.prune", "schedule": timedelta(hours=24)},
+    "nudge-logs-prune": {
+        "task": "prescriptions.prune_nudge_logs",
+        "schedule": timedelta(hours=24),
+    },
 }
 # Where beat remembers its last runs (`make run`); the Procfile's beat passes its own --schedule.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -45,3 +45,9 @@ def send_nudges(self, log_ids: list[int], token: str | None = None) -> dict:
 def sweep_nudges() -> int:
     """Hands nudges claimed by a worker that died back to a sender."""
     return delivery.sweep()
+
+
+@shared_task(name="prescriptions.prune_nudge_logs", ignore_result=True)
+def prune_nudge_logs() -> int:
+    """Daily: finished nudge-log rows past their 90 days."""
+    return delivery.prune_logs()

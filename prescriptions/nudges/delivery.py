@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from community import selectors as community
 from community.models import User
+from fourc.lib.prune import delete_in_batches
 from prescriptions import crisis, targets
 from prescriptions.models import (
     HELD,
@@ -478,6 +479,20 @@ def sweep(*, now=None, enqueue=_enqueue, limit: int = 10_000) -> int:
     ids = list(stuck.order_by("claimed_at").values_list("pk", flat=True)[:limit])
     enqueue(ids)
     return len(ids)
+
+
+# The log is the nudges' memory for a week at most (the daily cap, "told" link-worker
+# steps, the weekly look back); finished rows are kept for moderators a while longer.
+LOGS_KEPT = timedelta(days=90)
+
+
+def prune_logs(*, now=None) -> int:
+    """Deletes finished nudge-log rows (sent, not sent, failed) claimed more than LOGS_KEPT
+    ago, in short batches. Rows still claimed are the sweep's and stay. Returns how many."""
+    now = now or timezone.now()
+    return delete_in_batches(
+        NudgeLog.objects.filter(claimed_at__lt=now - LOGS_KEPT).exclude(status=NudgeStatus.CLAIMED)
+    )
 
 
 def resend_failed(ids, *, now=None, enqueue=_enqueue) -> int:
