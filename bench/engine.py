@@ -193,7 +193,7 @@ def main() -> int:
     plan_for(warm_up[-1], WARM_UP - 1)
     copy_ms = (time.perf_counter() - start) * 1000
 
-    totals, inputs, suggests, in_sql, probes, counts = [], [], [], [], [], []
+    totals, inputs, suggests, in_sql, probes, counts, cpu = [], [], [], [], [], [], []
     queries = Queries()
     with connection.execute_wrapper(queries), connection.cursor() as cursor:
         for i, member in enumerate(measured):
@@ -203,11 +203,13 @@ def main() -> int:
             probes.append((time.perf_counter() - start) * 1000)
             queries.count, queries.ms = 0, 0.0
             check_in = check_in_of(member, i)
+            cpu_start = time.process_time()
             start = time.perf_counter()
             state, catalogue, found = selectors.engine_inputs(member, check_in=check_in)
             middle = time.perf_counter()
             plan = engine.suggest(state, catalogue, found, seed=member.pk + i)
             end = time.perf_counter()
+            cpu.append((time.process_time() - cpu_start) * 1000)
             assert plan.suggestions
             totals.append((end - start) * 1000)
             inputs.append((middle - start) * 1000)
@@ -240,6 +242,10 @@ def main() -> int:
         f"  engine_inputs p50 {statistics.median(inputs):.2f} ms, of which in SQL "
         f"(round trips included) p50 {statistics.median(in_sql):.2f} ms; "
         f"engine.suggest p50 {statistics.median(suggests):.2f} ms"
+    )
+    print(
+        f"  CPU time of this process per member p50 {statistics.median(cpu):.2f} ms "
+        "(the rest is waiting: for PostgreSQL, Redis, or another process's turn)"
     )
     print(
         f"baseline SELECT 1 (before each member): p50 {result['select1_p50_ms']:.3f} ms "
