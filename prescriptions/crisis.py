@@ -18,8 +18,18 @@ engine's targets only as a yes or no about authors, never shown to anyone.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import CharField, F, OuterRef, Q, Subquery, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BooleanField,
+    CharField,
+    F,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from community.models import Post, Reply, User
@@ -53,11 +63,16 @@ def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:
     now = now or timezone.now()
     if check_in is _LATEST:
         check_in = latest_check_in(member)
+    words = WORDS_SINCE.run(member=member, since=now - CRISIS_WORDS_WINDOW)
+    return _crisis_from(member, check_in, words)
+
+
+def _crisis_from(member, check_in, word_rows) -> CrisisState:
+    """crisis_state's rule on their check-in and their words' rows since the window."""
     signs = []
     if check_in is not None and _check_in_in_crisis(check_in.in_crisis, check_in.note):
         signs.append(check_in.created_at)
-    words = WORDS_SINCE.run(member=member, since=now - CRISIS_WORDS_WINDOW)
-    signs += _latest_words_in_crisis(words).get(member.pk, [])
+    signs += _latest_words_in_crisis(word_rows).get(member.pk, [])
     if not signs:
         return NOT_IN_CRISIS
     return CrisisState(in_crisis=True, since=min(signs))
@@ -101,18 +116,20 @@ def words(since, **author):
     """Posts and replies since `since` (by `author`, when given): (author, kind, when,
     title, body) rows. Hidden ones count too: words a moderator hid still say how their
     author is."""
+    posts, replies = _posts_and_replies(since, **author)
+    return posts.values_list("author_id", _text("post"), "created_at", "title", "body").union(
+        replies.values_list("author_id", _text("reply"), "created_at", _text(""), "body"),
+        all=True,
+    )
+
+
+def _posts_and_replies(since, **author):
     mine = {**author, "removed_at__isnull": True, "created_at__gte": since}
+    return Post.objects.filter(**mine), Reply.objects.filter(**mine)
 
-    def kind(name):
-        return Value(name, output_field=CharField())
 
-    posts = Post.objects.filter(**mine).values_list(
-        "author_id", kind("post"), "created_at", "title", "body"
-    )
-    replies = Reply.objects.filter(**mine).values_list(
-        "author_id", kind("reply"), "created_at", kind(""), "body"
-    )
-    return posts.union(replies, all=True)
+def _text(value: str) -> Value:
+    return Value(value, output_field=CharField())
 
 
 # Run on every check-in and page that may ask "how do you feel now?": built once.
@@ -205,3 +222,47 @@ def recent_check_ins_of(member_ids, *, now) -> dict[int, list[tuple]]:
     for member_id, *row in rows:
         found[member_id].append(tuple(row))
     return found
+
+
+# --- Both, for the check-in being made: one query -------------------------------------------
+
+
+def _signs(member, since):
+    """The member's words (posts and replies) since `since`, and their check-ins since
+    then or among their last five: (kind, created_at, id, mood, in_crisis, title, body)
+    rows, kind "post", "reply" or "check_in"."""
+    posts, replies = _posts_and_replies(since, author=member)
+    no_mood = Cast(Value(None), PositiveSmallIntegerField())  # typed, for the UNION
+    calm = Value(False, output_field=BooleanField())
+    return posts.values_list(
+        _text("post"), "created_at", "id", no_mood, calm, "title", "body"
+    ).union(
+        replies.values_list(_text("reply"), "created_at", "id", no_mood, calm, _text(""), "body"),
+        _recent_check_ins(member, since)
+        .order_by()
+        .values_list(
+            _text("check_in"), "created_at", "id", "mood", "in_crisis", _text(""), _text("")
+        ),
+        all=True,
+    )
+
+
+SIGNS_SINCE = Prepared(_signs, member=Prepared.MEMBER, since=Prepared.SINCE)
+
+
+def crisis_and_low_day(member, *, check_in: CheckIn, now=None) -> tuple[CrisisState, bool]:
+    """crisis_state and supportive_mode for the check-in being made (or the latest), in
+    one query: what the engine asks on every check-in."""
+    now = now or timezone.now()
+    words_since = now - CRISIS_WORDS_WINDOW
+    rows = SIGNS_SINCE.run(member=member, since=min(words_since, now - AFTER_CRISIS))
+    words = [
+        (member.pk, kind, at, title, body)
+        for kind, at, _, _, _, title, body in rows
+        if kind != "check_in" and at >= words_since
+    ]
+    check_ins = sorted(
+        (row for row in rows if row[0] == "check_in"), key=lambda row: row[1:3], reverse=True
+    )  # newest first, as RECENT_CHECK_INS
+    recent = [(mood, flagged, at) for _, at, _, mood, flagged, _, _ in check_ins]
+    return _crisis_from(member, check_in, words), supportive_from(check_in, recent, now=now)

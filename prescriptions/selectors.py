@@ -120,21 +120,22 @@ def _shared():
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs for this check-in: the member's state, the catalogue
-    and their targets (prescriptions/targets.py). Five queries and one cache round
+    and their targets (prescriptions/targets.py). Four queries and one cache round
     trip, whoever the member and however big the community (plus the shared values,
     when the cache builds them again: at most once a minute, or after a change)."""
     now = now or timezone.now()
     shared = _shared()
     steps = STEPS_SINCE.run(member=member, since=now - timedelta(days=LEARNING_DAYS))
     facts = targets.member_facts(member)
+    in_crisis, supportive = crisis.crisis_and_low_day(member, check_in=check_in, now=now)
     state = _member_state(
         member,
         check_in=check_in,
         steps=steps,
         facts=facts,
         prior=shared[targets.PRIOR],
-        in_crisis=crisis.crisis_state(member, check_in=check_in, now=now).in_crisis,
-        supportive=crisis.supportive_mode(member, check_in=check_in, now=now),
+        in_crisis=in_crisis.in_crisis,
+        supportive=supportive,
         now=now,
     )
     found = targets.for_member(member, now=now, pools=shared, facts=facts)

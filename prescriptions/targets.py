@@ -27,6 +27,7 @@ engine carry no author.
 """
 
 import logging
+import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,34 +74,74 @@ GATHERING_POOL_SIZE = 50
 
 
 def generation_key(key: str) -> str:
-    """Where the generation of a cached value lives."""
-    return f"{key}:generation"
+    """Where the generation of a cached value lives: a random token that forget()
+    replaces."""
+    return f"{key}:generation-token"
+
+
+# This process's copies of the shared values, {key: (generation, built_at, value)}: a
+# check-in reads only the generations from the cache (tiny), not the pickled values.
+_copies: dict[str, tuple] = {}
+
+
+def _generations(keys: list[str]) -> dict[str, str]:
+    """The current generation of each key. A missing one (never moved on, evicted, the
+    cache cleared) is set now to a new token, so that no copy built before matches it."""
+    names = {generation_key(key): key for key in keys}
+    found = cache.get_many(list(names))
+    for name in names.keys() - found.keys():
+        cache.add(name, uuid.uuid4().hex, None)  # the first of two processes at once wins
+        found[name] = cache.get(name) or uuid.uuid4().hex
+    return {names[name]: token for name, token in found.items()}
+
+
+def _current(copy, generation, now, seconds) -> bool:
+    return (
+        copy is not None
+        and generation is not None
+        and copy[0] == generation
+        and now - copy[1] < timedelta(seconds=seconds)
+    )
 
 
 def cached(builders: dict) -> dict:
-    """Several shared values in one cache round trip: {key: (build, seconds)} gives
-    {key: value}. A value missing, older than its seconds, or built under an older
-    generation is built again and stored with the generation read before building it,
-    so one built from rows that changed meanwhile is never taken for current. A cache
-    that is down only costs the builds."""
-    keys = list(builders)
+    """Several shared values, {key: (build, seconds)} giving {key: value}, in one cache
+    round trip for their generations. A value missing, older than its seconds, or built
+    under an older generation is taken from the cache (another process built it) or
+    built again and stored there with the generation read before building it, so one
+    built from rows that changed meanwhile is never taken for current. A cache that is
+    down only costs the builds."""
+    now = timezone.now()
     try:
-        found = cache.get_many(keys + [generation_key(key) for key in keys])
+        generations = _generations(list(builders))
     except Exception:
         logger.warning("Could not reach the cache for shared values.", exc_info=True)
-        found = {}
-    now = timezone.now()
-    values = {}
-    for key, (build, seconds) in builders.items():
-        generation = found.get(generation_key(key), 0)
-        built_for, built_at, value = found.get(key) or (None, None, None)
-        if built_for != generation or now - built_at >= timedelta(seconds=seconds):
-            value = build()
+        generations = {}
+    copies = {key: _copies.get(key) for key in builders}
+    stale = [
+        key
+        for key, (_, seconds) in builders.items()
+        if not _current(copies[key], generations.get(key), now, seconds)
+    ]
+    values = {key: copies[key][2] for key in builders if key not in stale}
+    found = {}
+    if stale and generations:
+        try:
+            found = cache.get_many(stale)
+        except Exception:
+            logger.warning("Could not reach the cache for shared values.", exc_info=True)
+    for key in stale:
+        build, seconds = builders[key]
+        generation = generations.get(key)
+        copy = found.get(key)
+        if not _current(copy, generation, now, seconds):
+            copy = (generation, now, build())
             try:
-                cache.set(key, (generation, now, value), seconds)
+                cache.set(key, copy, seconds)
             except Exception:
                 logger.warning("Could not keep a shared value in the cache.", exc_info=True)
-        values[key] = value
+        _copies[key] = copy
+        values[key] = copy[2]
     return values
 
 
@@ -111,13 +152,7 @@ def forget(*keys: str) -> None:
     only delays this (values live a minute at most)."""
 
     def move_on():
-        for key in keys:
-            generation = generation_key(key)
-            cache.add(generation, 0, None)
-            try:
-                cache.incr(generation)
-            except ValueError:  # evicted between add and incr
-                cache.set(generation, 1, None)
+        cache.set_many({generation_key(key): uuid.uuid4().hex for key in keys}, None)
 
     try:
         move_on()

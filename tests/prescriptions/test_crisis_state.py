@@ -168,3 +168,29 @@ def test_everyone_in_crisis_is_the_same_rule_for_the_whole_community(
     with time_machine.travel(timezone.now() + timedelta(days=3)):
         CheckInFactory(member=member, note="Steadier today.")
         assert crisis.everyone_in_crisis() == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hours_ago", [1, 47, 49, 71, 73, 200])
+def test_the_engine_asks_both_rules_in_one_query_and_hears_the_same(
+    member, other_member, make_post, hours_ago, django_assert_num_queries
+):
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(hours=hours_ago)):
+        CheckInFactory(member=member, mood=3, note=CRISIS_WORDS)
+        make_post(member, body=CRISIS_WORDS)
+        community.post_reply(author=member, post=make_post(other_member), body="Thank you.")
+    with time_machine.travel(now - timedelta(hours=hours_ago / 2)):
+        CheckInFactory(member=member, mood=3)
+    answers = set()
+    for mood, note in [(1, ""), (3, ""), (7, ""), (7, CRISIS_WORDS)]:
+        being_made = CheckIn(member=member, mood=mood, energy=3, note=note, created_at=now)
+        with django_assert_num_queries(1):
+            both = crisis.crisis_and_low_day(member, check_in=being_made, now=now)
+        assert both == (
+            crisis.crisis_state(member, check_in=being_made, now=now),
+            crisis.supportive_mode(member, check_in=being_made, now=now),
+        )
+        answers.add((both[0].in_crisis, both[1]))
+    # Words of the last two days say crisis whatever the check-in; older ones don't.
+    assert (answers == {(True, True)}) == (hours_ago < 48)

@@ -153,8 +153,9 @@ def test_an_answer_elsewhere_keeps_the_pool(
 
     community.post_reply(author=UserFactory(), post=answered, body="Me too.")
 
-    # Steps, crisis words, recent check-ins, member facts, friends' posts: no pool to rebuild.
-    with django_assert_num_queries(5):
+    # Steps, crisis words with recent check-ins, member facts, friends' posts: no pool to
+    # rebuild.
+    with django_assert_num_queries(4):
         assert [t.id for t in targets(member).waiting_posts] == [waiting.pk]
 
 
@@ -345,9 +346,9 @@ def test_a_member_costs_the_same_queries_however_big_the_community(
         RSVPFactory(gathering=GatheringFactory(space=space, title=f"G{i}"), member=member)
     targets(member)  # the community-wide pool is cached from here on
 
-    # Steps, crisis words, recent check-ins, member facts, friends' posts (who is in
+    # Steps, crisis words with recent check-ins, member facts, friends' posts (who is in
     # crisis now is shared, cached with the pools).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         found = targets(member)
 
     # Strangers' posts and the friend's wait for a reply too.
