@@ -372,6 +372,13 @@ def warm(port: int, page: dict, requests: Requests, count: int = 3 * WORKERS) ->
     conn.close()
 
 
+RATE_LIMIT_NOTE = (
+    f"The check-in POSTs are spread over scale_1..scale_{POSTING_MEMBERS}; their per-member "
+    "rate-limit counts (fourc.lib.ratelimit) are cleared before each measurement of it, the "
+    "limit itself left on: a 429 would count as an error."
+)
+
+
 def forget_rate_limits(member_ids: list[int]) -> None:
     """The check-in limit counts per member per hour: each measurement of the POST starts
     from a fresh count, so one measurement's sends never turn the next one's into 429s."""
@@ -419,6 +426,7 @@ def measure(args) -> dict:
         for page in plan["pages"]:
             who = sessions[posting_members[0].pk] if page["who"] == "posting" else member_session
             counted[page["path"]] = count_queries(page, who)
+        print(RATE_LIMIT_NOTE, flush=True)
         port = free_port()
         server = start_server(port)
         for page in plan["pages"]:
@@ -468,6 +476,7 @@ def measure(args) -> dict:
         "pages": results,
         "space": plan["space"],
         "thread": plan["thread"],
+        "notes": [RATE_LIMIT_NOTE],
         "settings": {
             "workers": WORKERS,
             "wrk": f"-t{args.threads} -c{args.connections} -d{args.duration}s",
@@ -681,6 +690,12 @@ def main() -> int:
         path = save(result, stamp)
         print()
         print(table(result, args.rate))
+        print(
+            f"scale-space-0: {result['space']['posts']:,} posts, page "
+            f"{result['space']['deep_page']:,} measured; the longest thread: "
+            f"{result['thread']['replies']:,} replies, {result['thread']['last_page_replies']} "
+            "on its last page"
+        )
         print(f"(full results: {path.relative_to(ROOT)})")
         failed += [f"{size}: {bar}" for bar in bars(result, args.rate)]
         if len(sizes) > 1:
