@@ -6,12 +6,14 @@ migrate, `seed_scale --reuse` (seeds once, then reuses), then the pages, then
 bench/engine.py. The pages are served by gunicorn (3 sync workers, DEBUG off) on
 loopback, as the measured member scale_0 (the check-in POST as scale_1..scale_500),
 beside two baselines served the same way: /ping (no database, no session) and /healthz.
-Each page gets:
+Page 1,000 of scale-space-0 (the 1m dataset has it) is its deepest full page in a
+smaller dataset. Each page gets:
 - throughput: `wrk` at saturation (closed loop, -t2 -c8 by default), req/s and its share
   of /ping's req/s; any 4xx/5xx or socket error counts as an error;
 - latency at a fixed 50 req/s (p50/p95/p99): an open-loop client that sends on a
   schedule and times each answer from its scheduled send, so a slow answer delays no
-  measurement (no coordinated omission);
+  measurement (no coordinated omission); a page the server can't serve at that rate
+  stops 10 s after the last send was due, the rest counted as that late ("unsent");
 - queries per request, counted in this process with Django's test client after one warm
   request, and the status (200; 302 for the check-in).
 
