@@ -28,11 +28,11 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(STAMP) ## the engine and page benchmarks on bench data (PostgreSQL, Redis, gunicorn)
-	bin/test --run bin/bench $(ARGS)
+bench: $(STAMP) ## pages (wrk, fixed-rate latency, queries) and the engine on the scale dataset (ARGS=--size 10k|100k|1m, --sizes 10k,1m)
+	bin/bench $(ARGS)
 
 bench-nudges: $(STAMP) ## 100,000 members' nudges claimed, enqueued, sent by one worker (ARGS=--send-all, --fail...)
-	bin/test --run bin/bench --nudges $(ARGS)
+	bin/bench --nudges $(ARGS)
 
 screenshots: $(STAMP) ## full-page PNGs of the main pages (roles, 390/1366 px, light/dark) in var/screenshots/
 	$(PY) bin/screenshots $(ARGS)

@@ -6,6 +6,7 @@ from fourc import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("settings/", views.settings_index, name="settings"),
     path("accounts/", include("allauth.urls")),

@@ -391,6 +391,7 @@ EXPECTED = {
     # The front door, for everyone.
     "home": (everyone(200), NOT_TAKEN),
     "healthz": (everyone(200), NOT_TAKEN),
+    "ping": (everyone(200), NOT_TAKEN),
     "community:help": (everyone(200), NOT_TAKEN),
     "community:guidelines": (everyone(200), members(REDIRECT)),  # agreeing again: home
     "community:space-list": (everyone(200), NOT_TAKEN),

@@ -157,6 +157,20 @@ def test_health_check_answers_503_when_the_database_does_not(client):
 
 
 @pytest.mark.django_db
+def test_ping_answers_ok_without_a_query(client, django_assert_num_queries):
+    """The benchmarks' baseline: no middleware reads the session or the database for a
+    visitor without cookies."""
+    with django_assert_num_queries(0):
+        response = client.get("/ping")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain"
+    assert response.content == b"ok"
+    assert "Set-Cookie" not in response.headers
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
 def test_pages_carry_a_content_security_policy_and_no_inline_script(client):
     response = client.get("/")
 
