@@ -133,8 +133,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Database sessions that know their member (community/sessions.py): ended all at once.
+# Database sessions that know their member (community/sessions.py): ended all at once,
+# read from Redis in front of the database. The local-memory cache is one per process, so
+# a session ended by the worker would live on in a web process: without Redis, sessions
+# are read from the database alone (a cache that keeps nothing).
 SESSION_ENGINE = "community.sessions"
+if not REDIS_URL:
+    CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    SESSION_CACHE_ALIAS = "sessions"
 
 # --- Accounts ---------------------------------------------------------------
 
