@@ -34,7 +34,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from community import notifications, roles, text
+from community import roles, text
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
@@ -351,18 +351,8 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
 
 
 def visible_notifications(member: User) -> QuerySet[Notification]:
-    """What the inbox shows, and so what the unread count counts. News about hidden
-    words leaves the inbox, except the moderators' word to their author about them."""
-    about_hiding = Q(kind__in=notifications.ABOUT_HIDDEN_WORDS)
-    return (
-        Notification.objects.filter(recipient=member)
-        .exclude(Q(post__is_hidden=True) & ~about_hiding)
-        .exclude(post__removed_at__isnull=False)
-        .exclude(post__space__is_archived=True)
-        .exclude(Q(reply__is_hidden=True) & ~about_hiding)
-        .exclude(reply__removed_at__isnull=False)
-        .exclude(Q(actor_hidden=False) & Block.objects.involving(member, "actor"))
-    )
+    """What the inbox shows, and so what the unread count counts (Notification.shown)."""
+    return Notification.objects.filter(recipient=member).shown()
 
 
 def _unless(condition: Q, value):
@@ -380,6 +370,8 @@ def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE
 
 
 def unread_notification_count(member: User) -> int:
+    """The exact count, counted; pages show `member.unread_notifications`, kept by
+    community.services, and the inbox corrects it from this."""
     return visible_notifications(member).filter(read_at__isnull=True).count()
 
 
