@@ -433,6 +433,11 @@ class SpaceAdmin(admin.ModelAdmin):
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_archived" in form.changed_data:
+            services.recount_unread_in_space(obj)  # its news leaves inboxes, or comes back
+
 
 def _post_flag_action(flag, value, description):
     def action(modeladmin, request, queryset):

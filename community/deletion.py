@@ -278,6 +278,13 @@ def erase(*, deletion_id: int, now=None) -> bool:
         return False
     member = deletion.member
     names = _Names.of(member)
+    # Whose inbox may change: news they sent, news about their words, and those they
+    # blocked. Their unread counts are recounted once it's done.
+    told = Notification.objects.filter(
+        Q(actor=member) | Q(post__author=member) | Q(reply__author=member)
+    ).exclude(recipient=member)
+    inboxes = {*told.values_list("recipient", flat=True).distinct()}
+    inboxes |= {*Block.objects.filter(blocker=member).values_list("blocked", flat=True)}
     signals.member_erasing.send(sender=User, member=member)  # anything new since confirming
     if deletion.mode == DeletionMode.DELETE:
         _delete_words(member, now)
@@ -287,6 +294,7 @@ def erase(*, deletion_id: int, now=None) -> bool:
     _forget_who_acted(member)
     _unname_in_moderation(member, names)
     _close_account(member)
+    services.recount_unread(inboxes)
     signals.member_erased.send(sender=User, member=member)
     deletion.done_at = now
     deletion.save(update_fields=["done_at"])
@@ -512,6 +520,7 @@ def _close_account(member: User) -> None:
         suspension_note="",
         posting_paused_at=None,
         deletion_due_at=None,
+        unread_notifications=0,
     )
     sessions.end_sessions(member_id=member.pk)  # those signed in during the wait
     member.refresh_from_db()

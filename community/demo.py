@@ -844,6 +844,7 @@ def _seed_post(data: dict, *, space: Space, members: dict[str, User], now: datet
     Notification.objects.filter(
         post=post, created_at__lt=now - timedelta(days=2), read_at=None
     ).update(read_at=now)
+    services.recount_unread(Notification.objects.filter(post=post).values("recipient"))
 
 
 def _seed_reactions(

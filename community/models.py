@@ -112,6 +112,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # while set, the account is paused until then, and the member sees only the page that
     # says so, with "Keep my account" (fourc.middleware.AccountDeletionPendingMiddleware).
     deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the header's count shows: the unread notifications the inbox shows
+    # (Notification.objects.shown). community.services keeps it in the transaction that
+    # changes them; the inbox page and a nightly task correct any drift.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -633,6 +637,26 @@ class Mention(models.Model):
         return f"@{self.member_id} in {self.post_id or self.reply_id}"
 
 
+class NotificationQuerySet(models.QuerySet):
+    def shown(self):
+        """Those the inbox shows their recipient, and so those the unread count counts.
+        News about hidden or removed words, or words in a closed space, leaves the inbox,
+        except the moderators' word to their author about hiding them; so does news named
+        after someone the recipient blocked or was blocked by (BlockQuerySet)."""
+        from community.notifications import ABOUT_HIDDEN_WORDS
+
+        about_hiding = models.Q(kind__in=ABOUT_HIDDEN_WORDS)
+        blocked = Block.objects.pair(models.OuterRef("recipient"), models.OuterRef("actor"))
+        return (
+            self.exclude(models.Q(post__is_hidden=True) & ~about_hiding)
+            .exclude(post__removed_at__isnull=False)
+            .exclude(post__space__is_archived=True)
+            .exclude(models.Q(reply__is_hidden=True) & ~about_hiding)
+            .exclude(reply__removed_at__isnull=False)
+            .exclude(models.Q(actor_hidden=False) & models.Exists(blocked))
+        )
+
+
 class Notification(models.Model):
     """Something a member may want to know. `kind` is open: other apps register kinds.
 
@@ -656,6 +680,8 @@ class Notification(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -723,11 +749,15 @@ class BlockQuerySet(models.QuerySet):
         """A condition on `field` (a member) matching anyone blocked either way."""
         return models.Q(**{f"{field}__in": self.members_either_way(member)})
 
-    def between(self, member, other) -> bool:
-        """Whether `member` and `other` (members or ids) blocked each other, either way."""
+    def pair(self, member, other):
+        """The blocks between `member` and `other` (members, ids or OuterRefs), either way."""
         return self.filter(
             models.Q(blocker=member, blocked=other) | models.Q(blocker=other, blocked=member)
-        ).exists()
+        )
+
+    def between(self, member, other) -> bool:
+        """Whether `member` and `other` (members or ids) blocked each other, either way."""
+        return self.pair(member, other).exists()
 
 
 class Block(models.Model):

@@ -23,7 +23,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
     Window,
@@ -34,7 +33,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from community import notifications, roles, text
+from community import roles, text
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
@@ -351,18 +350,8 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
 
 
 def visible_notifications(member: User) -> QuerySet[Notification]:
-    """What the inbox shows, and so what the unread count counts. News about hidden
-    words leaves the inbox, except the moderators' word to their author about them."""
-    about_hiding = Q(kind__in=notifications.ABOUT_HIDDEN_WORDS)
-    return (
-        Notification.objects.filter(recipient=member)
-        .exclude(Q(post__is_hidden=True) & ~about_hiding)
-        .exclude(post__removed_at__isnull=False)
-        .exclude(post__space__is_archived=True)
-        .exclude(Q(reply__is_hidden=True) & ~about_hiding)
-        .exclude(reply__removed_at__isnull=False)
-        .exclude(Q(actor_hidden=False) & Block.objects.involving(member, "actor"))
-    )
+    """What the inbox shows, and so what the unread count counts (Notification.shown)."""
+    return Notification.objects.filter(recipient=member).shown()
 
 
 def _unless(condition: Q, value):
@@ -380,6 +369,8 @@ def notifications_for(*, member: User, cursor: str | None, size: int = PAGE_SIZE
 
 
 def unread_notification_count(member: User) -> int:
+    """The exact count, counted; pages show `member.unread_notifications`, kept by
+    community.services, and the inbox corrects it from this."""
     return visible_notifications(member).filter(read_at__isnull=True).count()
 
 
@@ -457,17 +448,34 @@ class SearchHit:
     rank: float
 
 
+_RANKED_SQL = """
+    SELECT id, rank FROM ({candidates}) AS candidates {after}
+    ORDER BY rank DESC, id DESC LIMIT %s
+"""
+
+
 def _search_stream(queryset, query, cursor_values, size):
-    # Only the newest SEARCH_CANDIDATES matches are ranked, so a very common word
-    # costs the same as a rare one. Double precision keeps the rank exact in a cursor.
-    candidates = queryset.filter(search_vector=query).order_by("-id").values("id")
-    ranked = queryset.model.objects.filter(
-        id__in=Subquery(candidates[:SEARCH_CANDIDATES])
-    ).annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
+    """One page of a stream: [(id, rank)], by rank then id, after `cursor_values`.
+
+    Only the newest SEARCH_CANDIDATES matches are ranked, so a very common word costs
+    about what a rare one does; each is ranked in the scan that finds it (the planner
+    walks the newest rows for a common word, the GIN index for a rare one), and the
+    page is ordered from those. Double precision keeps the rank exact in a cursor.
+    """
+    candidates = (
+        queryset.filter(search_vector=query)
+        .annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
+        .order_by("-id")
+        .values_list("id", "rank")[:SEARCH_CANDIDATES]
+    )
+    sql, params = candidates.query.sql_with_params()
+    after = ""
     if cursor_values[0] is not None:
-        rank, last_id = cursor_values
-        ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=last_id))
-    return list(ranked.order_by("-rank", "-id").values_list("id", "rank")[: size + 1])
+        after = "WHERE (rank, id) < (%s, %s)"
+        params = (*params, *cursor_values)
+    with connection.cursor() as cursor:
+        cursor.execute(_RANKED_SQL.format(candidates=sql, after=after), (*params, size + 1))
+        return cursor.fetchall()
 
 
 def _search_start(cursor: str | None) -> list:

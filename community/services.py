@@ -17,7 +17,8 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -331,6 +332,7 @@ def _mark_removed(content: Post | Reply, member: User) -> bool:
         return False
     content.removed_at = timezone.now()
     content.save(update_fields=["removed_at"])
+    _recount_news_of(content)
     return True
 
 
@@ -524,10 +526,12 @@ def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:
     count = reactions.count()
     unread = group.filter(read_at__isnull=True)
     if count == 0:
+        count_unread(unread, change=-1)
         unread.delete()
     elif added:
+        count_unread(unread, change=-1)
         unread.delete()
-        Notification.objects.create(
+        created = Notification.objects.create(
             recipient_id=author_id,
             kind=notifications.REACTION,
             actor_id=latest.member_id,
@@ -536,8 +540,12 @@ def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:
             reaction_kind=kind,
             count=count,
         )
+        count_unread(Notification.objects.filter(pk=created.pk), change=1)
     else:
+        # A named notification follows its latest reactor, who may be someone the
+        # author blocked long ago: whether it shows may change.
         unread.update(count=count, actor_id=latest.member_id)
+        recount_unread([author_id])
 
 
 # --- Mentions and notifications ---------------------------------------------
@@ -569,8 +577,91 @@ def _notify_many(
 
 
 def _announce(created: list[Notification]) -> None:
+    """Counts new notifications in their recipients' unread counts and tells listeners.
+    Every place that creates notifications calls it, in the same transaction."""
     if created:
+        count_unread(Notification.objects.filter(pk__in=[n.pk for n in created]), change=1)
         signals.notified.send(sender=Notification, recipient_ids={n.recipient_id for n in created})
+
+
+# The unread count (User.unread_notifications) moves with each change, in the change's
+# transaction: by one where a notification comes, goes or is read, by a recount where
+# what the inbox shows changes (words hidden, removed or restored, a block, a space
+# closed). It never goes below zero; the inbox page and a nightly task correct drift.
+
+
+def count_unread(notifications: QuerySet[Notification], *, change: int) -> int:
+    """Moves each recipient's unread count by `change` for each of `notifications` their
+    inbox shows (Notification.shown): +1 for new ones, -1 for unread ones about to be
+    deleted or just read. One UPDATE; a count is never below zero."""
+    shown = (
+        notifications.filter(recipient=OuterRef("pk"))
+        .shown()
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return User.objects.filter(pk__in=notifications.values("recipient")).update(
+        unread_notifications=Greatest(
+            F("unread_notifications") + change * Coalesce(Subquery(shown), 0), 0
+        )
+    )
+
+
+def recount_unread(members) -> int:
+    """Sets the unread count of `members` (ids, or a query of them) to what their inbox
+    shows, in one UPDATE that writes only counts that were wrong; how many were."""
+    exact = Coalesce(
+        Subquery(
+            Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+            .shown()
+            .order_by()
+            .values("recipient")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
+    return (
+        User.objects.filter(pk__in=members)
+        .annotate(exact=exact)
+        .exclude(unread_notifications=F("exact"))
+        .update(unread_notifications=F("exact"))
+    )
+
+
+def _recount_news_of(content: Post | Reply) -> None:
+    """Words hidden, removed or restored: the news about them leaves or comes back to
+    every inbox that has it."""
+    about = {"post": content} if isinstance(content, Post) else {"reply": content}
+    recount_unread(Notification.objects.filter(**about).values("recipient"))
+
+
+def recount_unread_in_space(space: Space) -> int:
+    """A space closed or opened again: the news about its posts leaves or comes back."""
+    return recount_unread(Notification.objects.filter(post__space=space).values("recipient"))
+
+
+def correct_unread_count(*, member: User) -> bool:
+    """The inbox page's check: the member's count set to what their inbox shows, on the
+    row and on `member`; True when it was wrong (a repeat finds it right)."""
+    if not recount_unread([member.pk]):
+        return False
+    member.refresh_from_db(fields=["unread_notifications"])
+    return True
+
+
+def reconcile_unread_counts(*, batch: int = 10_000) -> int:
+    """Every member's unread count recounted, `batch` members per UPDATE (a short lock
+    each); how many were wrong. Safe to repeat: a right count isn't written."""
+    fixed = 0
+    last = User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for start in range(0, last + 1, batch):
+        members = User.objects.filter(pk__gte=start, pk__lt=start + batch).values("pk")
+        with transaction.atomic():
+            fixed += recount_unread(members)
+    return fixed
 
 
 def _record_mentions(
@@ -598,17 +689,24 @@ def _record_mentions(
     return set(members)
 
 
+@transaction.atomic
 def mark_notification_read(*, member: User, notification_id: int) -> bool:
-    updated = Notification.objects.filter(
-        pk=notification_id, recipient=member, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    """Marks one of the member's notifications read; False when it was read already."""
+    mine = Notification.objects.filter(pk=notification_id, recipient=member)
+    updated = mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if updated:
+        count_unread(mine, change=-1)
     return bool(updated)
 
 
+@transaction.atomic
 def mark_all_notifications_read(*, member: User) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).update(
+    """Marks all the member's notifications read; how many were unread."""
+    updated = Notification.objects.filter(recipient=member, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    recount_unread([member.pk])
+    return updated
 
 
 # --- Following posts ----------------------------------------------------------
@@ -635,11 +733,16 @@ def block_member(*, blocker: User, blocked: User) -> bool:
     # Neither hears from the other any more: the inbox and its count leave out their
     # named notifications both ways (BlockQuerySet), and an unblock brings them back.
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    if created:
+        recount_unread([blocker.pk, blocked.pk])
     return created
 
 
+@transaction.atomic
 def unblock_member(*, blocker: User, blocked: User) -> bool:
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    if deleted:
+        recount_unread([blocker.pk, blocked.pk])
     return bool(deleted)
 
 
@@ -718,6 +821,7 @@ def _hide(content: Post | Reply, reason: str) -> bool:
     )
     if updated:
         content.is_hidden, content.hidden_reason = True, reason
+        _recount_news_of(content)
         if isinstance(content, Post):
             signals.post_changed.send(sender=Post, post=content)
         elif not content.removed_at:
@@ -733,6 +837,7 @@ def _restore(content: Post | Reply) -> bool:
     )
     if updated:
         content.is_hidden, content.hidden_reason = False, ""
+        _recount_news_of(content)
         if isinstance(content, Post):
             signals.post_changed.send(sender=Post, post=content)
         elif not content.removed_at:

@@ -53,3 +53,11 @@ def erase_due_accounts() -> int:
 def prune() -> dict:
     """Daily: read notifications past their six months, and expired sessions."""
     return services.prune()
+
+
+@shared_task(name="community.reconcile_unread_counts", ignore_result=True)
+def reconcile_unread_counts() -> int:
+    """Recounts every member's unread count from what their inbox shows, correcting any
+    drift the services' running counts missed (a row deleted by hand, say). Safe to
+    repeat: a right count isn't written."""
+    return services.reconcile_unread_counts()

@@ -523,6 +523,7 @@ def unanswered(request):
 @require_page
 @login_required
 def notification_list(request):
+    services.correct_unread_count(member=request.user)  # the header then counts what's here
     return _render_notifications(request)
 
 

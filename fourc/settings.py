@@ -295,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prescriptions.prune_nudge_logs",
         "schedule": timedelta(hours=24),
     },
+    # The header's unread counts are kept as things happen; this recounts them nightly.
+    "unread-counts-reconcile": {
+        "task": "community.reconcile_unread_counts",
+        "schedule": timedelta(hours=24),
+    },
 }
 # Where beat remembers its last runs (`make run`); the Procfile's beat passes its own --schedule.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

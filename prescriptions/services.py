@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from community import roles
+from community import services as community
 from community.handles import is_handle, normalise_handle
 from community.models import HANDLE_MAX, HANDLE_MIN, Notification, Post, Reply, SpaceRead, User
 from community.text import validate_plain_text
@@ -110,7 +111,9 @@ def erase_health_data(*, member: User) -> None:
     Consent.objects.filter(member=member).delete()
     LinkWorkerConsent.objects.filter(member=member).delete()
     LinkWorkerAccess.objects.filter(member=member).delete()
-    Notification.objects.filter(actor=member, kind=selectors.MOOD_SINKING_SHARED).delete()
+    told = Notification.objects.filter(actor=member, kind=selectors.MOOD_SINKING_SHARED)
+    community.count_unread(told.filter(read_at__isnull=True), change=-1)
+    told.delete()
     nudges.forget_member(member=member)
     targets.forget(targets.IN_CRISIS)
 
@@ -585,7 +588,8 @@ def tell_link_worker_this_week_is_hard(*, member: User, link_worker: User, now=N
     )
     if already.exists():
         return False
-    Notification.objects.create(
+    told = Notification.objects.create(
         recipient=link_worker, kind=selectors.MOOD_SINKING_SHARED, actor=member, created_at=now
     )
+    community.count_unread(Notification.objects.filter(pk=told.pk), change=1)
     return True

@@ -226,6 +226,13 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = "reply"
     post = factory.SubFactory(PostFactory)
 
+    @classmethod
+    def _create(cls, model_class, **fields):
+        notification = super()._create(model_class, **fields)
+        if notification.read_at is None:  # counted, as the services count theirs
+            community.count_unread(Notification.objects.filter(pk=notification.pk), change=1)
+        return notification
+
 
 class BlockFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -1,8 +1,11 @@
 """Keyset pagination: the next page starts after the last row seen, never at an OFFSET.
 
 A cursor is the ordering values of the last row, signed so a member can't
-forge one. With an index on the ordering columns, page 1,000 costs what
-page 1 costs.
+forge one. The next page is a row comparison, `(a, id) < (x, y)`, which
+PostgreSQL answers as a seek into an index on the ordering columns (after the
+columns compared for equality, such as the space): page 1,000 costs what page 1
+costs. The same condition spelled `a < x OR (a = x AND id < y)` is only a filter,
+and the index walk discards every row of the pages before.
 """
 
 import math
@@ -12,7 +15,8 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import BadRequest
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 _SIGNER = signing.Signer(salt="fourc.keyset")
 BROKEN = "That page link is broken. Please go back and try again."
@@ -94,15 +98,14 @@ def _field_value(model, name: str, raw):
 
 
 def after(queryset: QuerySet, ordering: tuple[str, ...], values: list) -> QuerySet:
-    """Rows strictly after `values` in `ordering` (e.g. ("-created_at", "-id"))."""
-    condition = Q()
-    equal = Q()
-    for name, value in zip(ordering, values, strict=True):
-        column = name.lstrip("-")
-        lookup = "lt" if name.startswith("-") else "gt"
-        condition |= equal & Q(**{f"{column}__{lookup}": value})
-        equal &= Q(**{column: value})
-    return queryset.filter(condition)
+    """Rows strictly after `values` in `ordering` (e.g. ("-created_at", "-id")), as one
+    row comparison; every column runs the same way (a row comparison can't mix them)."""
+    directions = {name.startswith("-") for name in ordering}
+    if len(directions) != 1:
+        raise ValueError(f"A keyset ordering runs one way: {ordering}")
+    columns = Tuple(*(F(name.lstrip("-")) for name in ordering))
+    later = TupleLessThan if directions.pop() else TupleGreaterThan
+    return queryset.filter(later(columns, list(values)))
 
 
 def keyset_page(

@@ -502,9 +502,9 @@ def forbidden(scene: Scene, outsider: str, name: str, label: str) -> dict:
 # --- Maya's rows ------------------------------------------------------------------------
 
 # (model, the field that makes a row Maya's, fields others' own actions move: her
-# post's counters when someone replies to it)
+# post's counters when someone replies to it, her unread count when she hears of it)
 HERS = [
-    (User, "pk", {"last_login"}),
+    (User, "pk", {"last_login", "unread_notifications"}),
     (EmailAddress, "user", set()),
     (Post, "author", {"reply_count", "last_activity_at", "first_reply_at"}),
     (Reply, "author", set()),

@@ -203,6 +203,20 @@ def test_a_week_later_the_member_may_tell_them_again(invited, link_worker):
     assert Notification.objects.count() == 2
 
 
+def test_the_link_workers_unread_count_counts_the_word_until_the_member_erases_it(
+    invited, link_worker
+):
+    services.tell_link_worker_this_week_is_hard(member=invited, link_worker=link_worker)
+    link_worker.refresh_from_db()
+    assert link_worker.unread_notifications == 1
+
+    services.erase_health_data(member=invited)
+
+    link_worker.refresh_from_db()
+    assert link_worker.unread_notifications == 0
+    assert not Notification.objects.exists()
+
+
 def test_from_the_insights_page_the_member_goes_back_there(member_client, invited):
     a_sinking_week(invited)
     assert "Let Jordan know</button>" in page(member_client.get(INSIGHTS_URL))

@@ -1,0 +1,152 @@
+"""A deep page is an index seek: PostgreSQL starts the page inside the list's index.
+
+The next page's condition is a row comparison, `(a, id) < (x, y)`, which the planner
+puts in the index scan's Index Cond. The old spelling, `a < x OR (a = x AND id < y)`,
+ended up as a Filter, and the index walk discarded every row of the pages before.
+The rows are written in bulk (a plan needs rows, not what services add to them);
+sequential scans are switched off so the plan shows what the index can do.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from community import notifications, selectors
+from community.models import Notification, Post, Reply
+from fourc.lib.pagination import encode_cursor
+
+ROWS = 300
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def _explained(run, table: str) -> list[dict]:
+    """The plan nodes of the query on `table` that `run` made."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    [sql] = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        [[explained]] = cursor.fetchall()
+    if isinstance(explained, str):
+        explained = json.loads(explained)
+    return list(_plan_nodes(explained[0]["Plan"]))
+
+
+def _assert_seek(nodes: list[dict], index: str, columns: str) -> None:
+    [scan] = [node for node in nodes if node.get("Index Name") == index]
+    assert scan["Node Type"] == "Index Scan"
+    assert f"ROW({columns})" in scan["Index Cond"]
+    first = columns.split(",")[0]
+    filters = " ".join(node.get("Filter", "") for node in nodes)
+    assert f"({first} <" not in filters
+    assert f"({first} >" not in filters
+
+
+def _posts(author, space, *, count=ROWS, **fields):
+    now = timezone.now()
+    return Post.objects.bulk_create(
+        Post(
+            author=author,
+            space=space,
+            title=f"Post {n}",
+            body="Words.",
+            body_html="<p>Words.</p>",
+            created_at=now - timedelta(minutes=n),
+            last_activity_at=now - timedelta(minutes=n),
+            **fields,
+        )
+        for n in range(count)
+    )
+
+
+def _cursor_at(queryset, ordering: tuple[str, ...], place: int) -> str:
+    row = queryset.order_by(*ordering)[place]
+    return encode_cursor([getattr(row, name.lstrip("-")) for name in ordering])
+
+
+@pytest.mark.django_db
+def test_a_deep_page_of_a_space_seeks_in_the_space_activity_index(member, other_member, space):
+    _posts(other_member, space)
+    ordering = ("-last_activity_at", "-id")
+    cursor = _cursor_at(Post.objects.filter(space=space), ordering, ROWS - 30)
+
+    nodes = _explained(
+        lambda: selectors.space_posts(space=space, member=member, cursor=cursor, size=25),
+        "community_post",
+    )
+
+    _assert_seek(nodes, "post_space_activity", "last_activity_at, id")
+
+
+@pytest.mark.django_db
+def test_a_deep_page_of_a_thread_seeks_in_the_thread_index(member, other_member, space):
+    [post] = _posts(other_member, space, count=1)
+    now = timezone.now()
+    Reply.objects.bulk_create(
+        Reply(
+            post=post,
+            author=other_member,
+            body="Here.",
+            body_html="<p>Here.</p>",
+            created_at=now + timedelta(seconds=n),
+        )
+        for n in range(ROWS)
+    )
+    cursor = _cursor_at(Reply.objects.filter(post=post), ("created_at", "id"), ROWS - 30)
+
+    nodes = _explained(
+        lambda: selectors.post_replies(post=post, member=member, cursor=cursor, size=25),
+        "community_reply",
+    )
+
+    _assert_seek(nodes, "reply_post_thread", "created_at, id")
+
+
+@pytest.mark.django_db
+def test_a_deep_page_of_the_inbox_seeks_in_the_inbox_index(member, other_member, space):
+    [post] = _posts(other_member, space, count=1)
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=member,
+            kind=notifications.FOLLOWED_REPLY,
+            actor=other_member,
+            post=post,
+            created_at=now - timedelta(minutes=n),
+        )
+        for n in range(ROWS)
+    )
+    ordering = ("-created_at", "-id")
+    cursor = _cursor_at(Notification.objects.filter(recipient=member), ordering, ROWS - 30)
+
+    nodes = _explained(
+        lambda: selectors.notifications_for(member=member, cursor=cursor, size=25),
+        "community_notification",
+    )
+
+    _assert_seek(nodes, "notification_inbox", "created_at, id")
+
+
+@pytest.mark.django_db
+def test_a_deep_page_of_needs_a_reply_seeks_in_its_index(member, other_member, space):
+    _posts(other_member, space)
+    cursor = _cursor_at(Post.objects.all(), ("created_at", "id"), ROWS - 30)
+
+    nodes = _explained(
+        lambda: selectors.needs_a_reply(member=member, cursor=cursor, limit=25),
+        "community_post",
+    )
+
+    _assert_seek(nodes, "post_needs_reply", "created_at, id")
