@@ -16,10 +16,13 @@ row last: a run that stops half-way leaves nothing behind, and a finished one is
 recognised by --reuse.
 """
 
+import contextlib
 import io
 import math
+import queue
 import random
 import sys
+import threading
 import time
 import zoneinfo
 from bisect import bisect
@@ -217,32 +220,54 @@ class Seeder:
         self.progress = progress
         self.now = time.time()
         self.timings: list[tuple[str, int, float]] = []
+        tqdm.monitor_interval = 0  # no monitor thread: each bar closes at once
 
     # Rows go to PostgreSQL in chunks of CHUNK lines, one COPY each.
     def copy(self, table: str, columns: tuple[str, ...], rows, total: int, *, name="") -> int:
+        """Streams `rows` (tuples of COPY text values) into the table. A thread makes the
+        next chunk while PostgreSQL takes this one: the two cores work at once."""
         started, written = time.monotonic(), 0
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        chunks: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce():
+            try:
+                lines = []
+                for row in rows:
+                    lines.append("\t".join(row))
+                    if len(lines) == CHUNK:
+                        chunks.put(lines)
+                        lines = []
+                        if stop.is_set():
+                            return
+                chunks.put(lines)
+                chunks.put(None)
+            except BaseException as error:  # noqa: BLE001 - raised again in the main thread
+                chunks.put(error)
+
+        producer = threading.Thread(target=produce, name=f"seed_scale {table}", daemon=True)
+        producer.start()
         with tqdm(
             total=total, desc=name or table, unit=" rows", unit_scale=True, file=sys.stderr,
             disable=not self.progress, dynamic_ncols=True,
         ) as bar:  # fmt: skip
-            lines = []
-            for row in rows:
-                lines.append("\t".join(row))
-                if len(lines) == CHUNK:
-                    self._send(sql, lines)
-                    written += len(lines)
-                    bar.update(len(lines))
-                    lines = []
-            if lines:
-                self._send(sql, lines)
-                written += len(lines)
-                bar.update(len(lines))
+            try:
+                while (chunk := chunks.get()) is not None:
+                    if isinstance(chunk, BaseException):
+                        raise chunk
+                    if chunk:
+                        self.cursor.copy_expert(sql, io.StringIO("\n".join(chunk) + "\n"))
+                    written += len(chunk)
+                    bar.update(len(chunk))
+            finally:
+                stop.set()
+                while producer.is_alive():  # let it finish its put and see the stop
+                    with contextlib.suppress(queue.Empty):
+                        chunks.get_nowait()
+                    producer.join(0.01)
         self.timings.append((name or table, written, time.monotonic() - started))
         return written
-
-    def _send(self, sql: str, lines: list[str]) -> None:
-        self.cursor.copy_expert(sql, io.StringIO("\n".join(lines) + "\n"))
 
     def reserve(self, table: str, count: int) -> int:
         """The first of `count` ids taken from the table's sequence at once."""
@@ -419,7 +444,7 @@ class Seeder:
             count,
         )  # fmt: skip
         # Members follow a few spaces, the busy ones most; scale_0 follows several.
-        follows = {0: [0, 1, 2, 3, 5][:count]}
+        follows = {0: [n for n in (0, 1, 2, 3, 5) if n < count]}
         cum = list(accumulate(self.space_weight))
         for member in range(1, len(self.activity)):
             k = min(count, int(rng.expovariate(1 / 2.5)))
@@ -465,25 +490,29 @@ class Seeder:
         self.plan_gatherings(min(p["gatherings"], count // 2))
         discussions = len(self.gathering_plans)
         # scale-space-0: a third of the posts, and always enough for page DEEP_PAGE.
-        in_first = count // 3
+        # at least a third, and more than the next busiest however few spaces there are.
+        tail = self.space_weight[1:]
+        share = 1 / 3
+        if tail:
+            ratio = tail[0] / sum(tail)
+            share = max(share, ratio / (1 + ratio) + 0.05)
+        in_first = round((count - discussions) * share)
         if p["posts"] >= DEEP_FROM:
             in_first = max(in_first, math.ceil(DEEP_PAGE * PER_PAGE * 1.04))
         in_first = min(in_first, count - discussions)
         others = count - discussions - in_first
-        tail_cum = list(accumulate(self.space_weight[1:])) if spaces > 1 else []
-        space_of = [0] * in_first + (
-            [1 + bisect(tail_cum, rng.random() * tail_cum[-1]) for _ in range(others)]
-            if tail_cum
-            else [0] * others
-        )
+        space_of = [0] * in_first
+        if tail:
+            for n, share_of_tail in enumerate(spread(others, tail, others, rng), start=1):
+                space_of += [n] * share_of_tail
+        else:
+            space_of += [0] * others
         rng.shuffle(space_of)
         rows = []
-        for space in space_of:
-            author = self.pick_member()
-            hidden = rng.random() < 0.01
+        for n, space in enumerate(space_of):  # in random order: one in 100 hidden, one removed
             rows.append(
-                [now - self.age(), space, author, rng.random() < 0.08, hidden,
-                 rng.random() < 0.01 and not hidden, None]
+                [now - self.age(), space, self.pick_member(), rng.random() < 0.08,
+                 n % 100 == 50, n % 100 == 75, None]
             )  # fmt: skip
         for n, plan in enumerate(self.gathering_plans):
             rows.append([plan["created"], plan["space"], plan["host"], False, False, False, n])
