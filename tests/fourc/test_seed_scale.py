@@ -10,7 +10,7 @@ import time_machine
 from django.contrib.postgres.search import SearchVector
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, TextField
 from django.db.models.functions import Cast, Substr
 from django.urls import reverse
@@ -28,6 +28,7 @@ from community.models import (
     SpaceFollow,
     User,
 )
+from fourc.management.commands.seed_scale import REINDEXED
 from fourc.models import ScaleDataset
 from prescriptions.models import CheckIn, Consent, NudgePreferences, Prescription, Status
 
@@ -239,3 +240,18 @@ def test_pages_render_for_the_measured_member(scale_0, client):
     assert long_thread.title in thread
     search = client.get(reverse("community:search") + "?q=garden").content.decode()
     assert "garden" in search.lower()
+
+
+def test_the_indexes_set_aside_for_the_load_come_back_as_they_were(db):
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() ORDER BY tablename, indexname"
+            )
+            return cursor.fetchall()
+
+    before = indexes()
+    assert {table for table, _, _ in before} >= REINDEXED
+    seed()
+    assert indexes() == before

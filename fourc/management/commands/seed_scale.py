@@ -67,6 +67,11 @@ LONG_THREAD = 3_000  # replies at the default size
 DAY = 86_400.0
 HISTORY_DAYS = 730  # all activity happens in the last two years; members joined before
 CHUNK = 20_000  # rows per COPY statement
+# The big tables: their secondary indexes are built once after the load, not row by row.
+REINDEXED = {
+    "community_post", "community_reply", "community_postfollow", "community_reaction",
+    "community_notification", "prescriptions_checkin", "prescriptions_prescription",
+}  # fmt: skip
 
 COMMON = (  # noqa: SIM905 - a sentence reads better than a list of strings
     "tired heavy tea walk rain garden sleep morning friend kind small win today week "
@@ -227,6 +232,7 @@ class Seeder:
         """Streams `rows` (tuples of COPY text values) into the table. A thread makes the
         next chunk while PostgreSQL takes this one: the two cores work at once."""
         started, written = time.monotonic(), 0
+        set_aside = self.set_aside_indexes(table)
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         chunks: queue.Queue = queue.Queue(maxsize=2)
         stop = threading.Event()
@@ -266,8 +272,36 @@ class Seeder:
                     with contextlib.suppress(queue.Empty):
                         chunks.get_nowait()
                     producer.join(0.01)
+        self.rebuild(set_aside)
         self.timings.append((name or table, written, time.monotonic() - started))
         return written
+
+    def set_aside_indexes(self, table: str) -> list[str]:
+        """Drops the table's secondary indexes (not those behind a constraint) when it is
+        one of the big ones; returns their definitions, as PostgreSQL states them, for
+        `rebuild`: they come back exactly as the migrations made them."""
+        if table not in REINDEXED:
+            return []
+        self.cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes AS i
+            WHERE i.schemaname = current_schema() AND i.tablename = %s
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_constraint AS c
+                  WHERE c.conrelid = %s::regclass AND c.conname = i.indexname
+              )
+            ORDER BY i.indexname
+            """,
+            [table, table],
+        )
+        found = self.cursor.fetchall()
+        for name, _ in found:
+            self.cursor.execute(f'DROP INDEX "{name}"')
+        return [definition for _, definition in found]
+
+    def rebuild(self, definitions: list[str]) -> None:
+        for definition in definitions:
+            self.cursor.execute(definition)
 
     def reserve(self, table: str, count: int) -> int:
         """The first of `count` ids taken from the table's sequence at once."""
@@ -290,6 +324,7 @@ class Seeder:
     def run(self, cursor) -> None:
         self.cursor = cursor
         cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # for building indexes
         # Foreign keys are checked after each COPY rather than all at the commit.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.words()
@@ -595,10 +630,12 @@ class Seeder:
         )
         started = time.monotonic()
         self.copy(stage, columns, rows, total, name=table)
+        set_aside = self.set_aside_indexes(table)
         names = ", ".join(columns)
         insert = f"INSERT INTO {table} ({names}, search_vector) SELECT {names}, {vector_sql}"
         self.cursor.execute(f"{insert} FROM {stage}")  # noqa: S608 - this module's own names
         self.cursor.execute(f"DROP TABLE {stage}")
+        self.rebuild(set_aside)
         self.timings[-1] = (table, total, time.monotonic() - started)  # with the INSERT
 
     # --- Replies ------------------------------------------------------------------------
