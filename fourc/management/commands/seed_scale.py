@@ -190,7 +190,7 @@ class Command(BaseCommand):
 
 
 def describe(params: dict) -> str:
-    return ", ".join(f"{name} {value:,}" for name, value in params.items())
+    return ", ".join(f"{name} {params[name]:,}" for name in ("seed", *DEFAULTS) if name in params)
 
 
 def rate(count: int, seconds: float) -> str:
@@ -372,7 +372,6 @@ class Seeder:
     def members(self) -> None:
         rng, count, now = self.rng, self.p["members"], self.now
         self.first_user = base = self.reserve("community_user", count)
-        self.user_ids = range(base, base + count)
         zones = [zone for zone, _ in ZONES]
         zone_of = rng.choices(zones, weights=[w for _, w in ZONES], k=count)
         zone_of[0] = "Europe/London"
