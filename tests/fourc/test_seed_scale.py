@@ -109,6 +109,11 @@ def test_every_counter_matches_the_rows(seeded):
         assert post.first_reply_at == post.first_other, post.pk
         assert post.last_activity_at == (post.latest or post.created_at), post.pk
     assert scale_posts().filter(first_reply_at__isnull=True).exists()  # some need a reply
+    # The header's unread count: what each member's inbox shows.
+    for member in User.objects.filter(handle__startswith="scale_"):
+        shown = Notification.objects.filter(recipient=member, read_at__isnull=True).shown()
+        assert member.unread_notifications == shown.count(), member.handle
+    assert User.objects.get(handle="scale_0").unread_notifications > 100
     assert scale_replies().filter(Q(is_hidden=True) | Q(removed_at__isnull=False)).exists()
 
 

@@ -45,6 +45,7 @@ from community.models import (
     RSVPStatus,
     User,
 )
+from community.services import recount_unread
 from fourc.models import ScaleDataset
 from prescriptions import targets
 from prescriptions.models import CONSENT_VERSION, CRISIS_SLUG, Activity, SkipReason, Status, Urge
@@ -338,7 +339,8 @@ class Seeder:
         self.blocks()
         self.notifications()
         self.health()
-        self.timed("counters", 0, lambda: reconcile_counters(cursor, self.space_ids))
+        members = range(self.first_user, self.first_user + self.p["members"])
+        self.timed("counters", 0, lambda: reconcile_counters(cursor, self.space_ids, members))
 
     # --- Words --------------------------------------------------------------------------
 
@@ -390,14 +392,15 @@ class Seeder:
                 yield (
                     str(base + n), "!", NULL, "f", f"scale{n}@scale.example", name,
                     f"scale_{n}", "", "", zone_of[n], "t", "f", stamp(self.joined[n]),
-                    NULL, "", NULL, NULL,
+                    NULL, "", NULL, NULL, "0",
                 )  # fmt: skip
 
         self.copy(
             "community_user",
             ("id", "password", "last_login", "is_superuser", "email", "display_name",
              "handle", "pronouns", "bio", "time_zone", "is_active", "is_staff", "date_joined",
-             "suspended_until", "suspension_note", "posting_paused_at", "deletion_due_at"),
+             "suspended_until", "suspension_note", "posting_paused_at", "deletion_due_at",
+             "unread_notifications"),
             users(),
             count,
         )  # fmt: skip
@@ -1224,9 +1227,12 @@ def spread(total: int, weights: list[float], cap: int, rng: random.Random) -> li
     return counts
 
 
-def reconcile_counters(cursor, space_ids: list[int]) -> None:
+def reconcile_counters(cursor, space_ids: list[int], member_ids: range) -> None:
     """Every denormalised counter of the dataset's rows, computed from the rows as the
     services keep them. One UPDATE per counter family: add one here for a new counter.
+
+    Members: unread_notifications is what their inbox shows
+    (community.services.recount_unread, the service's own UPDATE).
 
     Posts (community.services._refresh_first_reply): reply_count counts the published
     replies, first_reply_at is the first published reply by someone other than the
@@ -1255,3 +1261,4 @@ def reconcile_counters(cursor, space_ids: list[int]) -> None:
         """,
         [space_ids, space_ids],
     )
+    recount_unread(User.objects.filter(pk__gte=member_ids.start, pk__lt=member_ids.stop))
