@@ -9,7 +9,7 @@ traffic; filling it is timed on its own. Before each member, one `SELECT 1` roun
 on the same connection: the baseline, in the same run. Every call must make the same
 number of queries.
 
-Members: `scale_1` ... (manage.py seed_scale), or else `bench_1` ... (bench/volume.py).
+Members: `scale_1` ... (manage.py seed_scale, which gives scale_1 .. scale_500 a history).
 Those without any step yet are given a history first (steps done with moods, skipped,
 expired; a check-in on most of the last 90 days; blocks; spaces followed and read).
 
@@ -55,12 +55,13 @@ URGES = ["", *Urge.values]
 
 
 def members_to_measure(count: int) -> list[User]:
-    """seed_scale's members when there are, else bench/volume.py's, in a stable order."""
-    for pattern in (r"^scale_[1-9][0-9]*$", r"^bench_[0-9]+$"):
-        members = list(User.objects.filter(handle__regex=pattern).order_by("pk")[:count])
-        if members:
-            return members
-    sys.exit("No members to measure: run manage.py seed_scale or bench/volume.py first.")
+    """seed_scale's members, in a stable order."""
+    members = list(
+        User.objects.filter(handle__regex=r"^scale_[1-9][0-9]*$").order_by("pk")[:count]
+    )
+    if not members:
+        sys.exit("No members to measure: run manage.py seed_scale first.")
+    return members
 
 
 def give_members_a_history(members: list[User]) -> bool:
