@@ -1344,7 +1344,7 @@ READ_NOTIFICATIONS_KEPT = timedelta(days=180)
 
 
 def prune(*, now=None) -> dict[str, int]:
-    """The community's daily housekeeping: read notifications past READ_NOTIFICATIONS_KEPT
+    """The community's hourly housekeeping: read notifications past READ_NOTIFICATIONS_KEPT
     and expired sessions. Short batches (fourc.lib.prune); safe to run twice at once."""
     now = now or timezone.now()
     notifications = prune_lib.delete_in_batches(

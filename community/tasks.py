@@ -51,7 +51,7 @@ def erase_due_accounts() -> int:
 
 @shared_task(name="community.prune", ignore_result=True)
 def prune() -> dict:
-    """Daily: read notifications past their six months, and expired sessions."""
+    """Hourly: read notifications past their six months, and expired sessions."""
     return services.prune()
 
 

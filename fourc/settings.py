@@ -289,11 +289,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "accounts-erase": {"task": "community.erase_due_accounts", "schedule": timedelta(minutes=15)},
     # The fastest-growing tables kept small: read notifications after 180 days, finished
-    # nudge-log rows after 90, expired sessions (BENCHMARKS.md, capacity plan).
-    "community-prune": {"task": "community.prune", "schedule": timedelta(hours=24)},
+    # nudge-log rows after 90, expired sessions. Hourly, up to 200,000 rows a table each
+    # time: 4.8 million a day, above a million members' daily nudges (BENCHMARKS.md).
+    "community-prune": {"task": "community.prune", "schedule": timedelta(hours=1)},
     "nudge-logs-prune": {
         "task": "prescriptions.prune_nudge_logs",
-        "schedule": timedelta(hours=24),
+        "schedule": timedelta(hours=1),
     },
     # The header's unread counts are kept as things happen; this recounts them nightly.
     "unread-counts-reconcile": {

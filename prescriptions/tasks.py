@@ -49,5 +49,5 @@ def sweep_nudges() -> int:
 
 @shared_task(name="prescriptions.prune_nudge_logs", ignore_result=True)
 def prune_nudge_logs() -> int:
-    """Daily: finished nudge-log rows past their 90 days."""
+    """Hourly: finished nudge-log rows past their 90 days."""
     return delivery.prune_logs()

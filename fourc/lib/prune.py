@@ -2,7 +2,7 @@
 
 Each batch is one short DELETE by primary key, in its own transaction, so a prune never
 holds locks for long or grows one huge transaction; a run stops after `batches` batches
-and the next run (beat, daily) takes the rest.
+and the next run (beat, hourly) takes the rest.
 """
 
 from django.db import transaction

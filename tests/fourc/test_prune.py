@@ -90,8 +90,8 @@ def test_a_run_stops_after_its_batches_and_the_next_takes_the_rest(member):
     assert delete_in_batches(old, batch=2, batches=2) == 0
 
 
-def test_beat_runs_both_prunes_daily():
+def test_beat_runs_both_prunes_every_hour():
     entries = settings.CELERY_BEAT_SCHEDULE.values()
     schedule = {entry["task"]: entry["schedule"] for entry in entries}
-    assert schedule["community.prune"] == timedelta(hours=24)
-    assert schedule["prescriptions.prune_nudge_logs"] == timedelta(hours=24)
+    assert schedule["community.prune"] == timedelta(hours=1)
+    assert schedule["prescriptions.prune_nudge_logs"] == timedelta(hours=1)
