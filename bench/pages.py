@@ -130,14 +130,23 @@ def scenario() -> dict:
     if len(last.items) != seen - start or last.has_next:
         raise SystemExit("the thread's last page is not its last page")
 
-    # A rare word: the highest-numbered token of the long tail in the busiest space's
-    # first posts (the tail is long, so the higher the rarer).
-    tokens = set()
-    for body in (
-        Post.objects.filter(space=space).order_by("id").values_list("body", flat=True)[:300]
-    ):
-        tokens.update(re.findall(r"\bword(\d+)\b", body))
-    rare = f"word{max(map(int, tokens))}" if tokens else "word99999"
+    # A rare word: the highest-numbered token of the long tail (the tail is long, so the
+    # higher the rarer) found both in the busiest space's first posts and in the first
+    # replies there, so that at every size the search finds posts and replies alike and
+    # asks the same queries (a search with no reply among its results skips one).
+    def tokens(bodies) -> set[int]:
+        return {int(n) for body in bodies for n in re.findall(r"\bword(\d+)\b", body)}
+
+    in_posts = tokens(
+        Post.objects.filter(space=space).order_by("id").values_list("body", flat=True)[:2000]
+    )
+    in_replies = tokens(
+        Reply.objects.filter(post__space=space)
+        .order_by("id")
+        .values_list("body", flat=True)[:2000]
+    )
+    both = in_posts & in_replies
+    rare = f"word{max(both)}" if both else "word99999"
 
     space_url = reverse("community:space-detail", kwargs={"slug": space.slug})
     thread_url = reverse("community:post-detail", kwargs={"pk": thread.pk})
