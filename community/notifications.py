@@ -2,9 +2,10 @@
 
 Other apps register their own kinds at start-up (in AppConfig.ready):
 
-    notifications.register_kind("prescription_done", "prescriptions/notifications/done.html")
+    notifications.register_kind("prescription_done", "prescriptions/notifications/done.jinja")
 
-A template gets `n` (the Notification, with actor_name, post, reply, count and data).
+A template (Jinja2, in templates/jinja2/: fourc/jinja2.py) gets `n` (the Notification, with
+actor_name, post, reply, count and data); the inbox and the nudge emails draw it.
 """
 
 REPLY = "reply"  # a reply to your post
@@ -28,11 +29,11 @@ def register_kind(kind: str, template: str) -> None:
 
 
 def template_for(kind: str) -> str:
-    return _KINDS.get(kind, "community/notifications/unknown.html")
+    return _KINDS.get(kind, "community/notifications/unknown.jinja")
 
 
 for _kind in (
     REPLY, FOLLOWED_REPLY, MENTION, REACTION, GATHERING_PROMOTED, GATHERING_CANCELLED,
     CONTENT_HIDDEN, MODERATION_WARNING,
 ):  # fmt: skip
-    register_kind(_kind, f"community/notifications/{_kind}.html")
+    register_kind(_kind, f"community/notifications/{_kind}.jinja")

@@ -454,8 +454,9 @@ def react(request, target, pk):
         "reactions": reactions,
         "can_write": True,
         "announce": _reaction_news(reactions, form.cleaned_data["kind"]) if status == 200 else "",
+        "messages": messages.get_messages(request),
     }
-    return render(request, "community/partials/reactions.html", context, status=status)
+    return render(request, "community/cards/reactions.jinja", context, status=status)
 
 
 def _reaction_news(reactions: list[dict], kind: str) -> str:

@@ -99,6 +99,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The cards a list draws many times (fourc/jinja2.py, fourc/templatetags/cards.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "fourc.jinja2.environment"},
+    },
 ]
 
 # --- Data -------------------------------------------------------------------

@@ -14,5 +14,5 @@ class PrescriptionsConfig(AppConfig):
         from prescriptions.selectors import MOOD_SINKING_SHARED
 
         notifications.register_kind(
-            MOOD_SINKING_SHARED, "prescriptions/notifications/mood_sinking_shared.html"
+            MOOD_SINKING_SHARED, "prescriptions/notifications/mood_sinking_shared.jinja"
         )

@@ -399,10 +399,10 @@ def test_nobody_can_mark_someone_elses_notification(client, member, other_member
 @pytest.mark.django_db
 def test_notification_kinds_are_open_to_other_apps(member, make_post):
     post = make_post(member)
-    notifications.register_kind("test_kind", "community/notifications/unknown.html")
+    notifications.register_kind("test_kind", "community/notifications/unknown.jinja")
     note = Notification.objects.create(recipient=member, kind="test_kind", post=post)
 
-    assert note.template == "community/notifications/unknown.html"
+    assert note.template == "community/notifications/unknown.jinja"
     with pytest.raises(ValueError, match="already registered"):
         notifications.register_kind("test_kind", "other.html")
     assert Post.objects.count() == 1

@@ -1,0 +1,103 @@
+"""The Jinja2 cards write what Django's template language writes for the same markup."""
+
+import datetime
+import decimal
+import zoneinfo
+from types import SimpleNamespace
+
+import pytest
+from django.template import engines
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
+
+VALUES = [
+    "plain",
+    "<b>\"quoted\" & 'single'</b>",
+    mark_safe("<i>already safe</i>"),
+    gettext_lazy("Hug"),
+    lazy(lambda: "<a & b>", str)(),
+    lazy(lambda: mark_safe("<input>"), SafeString)(),  # as csrf_input is
+    0,
+    1234567,
+    -5,
+    True,
+    None,
+    1.5,
+    decimal.Decimal("1234.50"),
+    datetime.date(2026, 3, 4),
+    datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC),
+    ["a", "<b>"],
+]
+
+
+def both(dtl: str, jinja: str, **context) -> tuple[str, str]:
+    return (
+        engines["django"].from_string(dtl).render(context),
+        engines["jinja2"].from_string(jinja).render(context),
+    )
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_a_value_is_written_as_django_writes_it(value):
+    dtl, jinja = both("{{ v }}", "{{ v }}", v=value)
+    assert jinja == dtl
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_a_value_is_written_as_django_writes_it_with_thousands_separators(settings, value):
+    settings.USE_THOUSAND_SEPARATOR = True
+    dtl, jinja = both("{{ v }}", "{{ v }}", v=value)
+    assert jinja == dtl
+
+
+def test_times_are_written_in_the_current_time_zone():
+    moment = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
+    with timezone.override(zoneinfo.ZoneInfo("Pacific/Auckland")):
+        dtl, jinja = both(
+            "{{ t|date:'c' }} {{ t|date:'l j F Y, H:i' }} {{ t }}",
+            "{{ t|date('c') }} {{ t|date('l j F Y, H:i') }} {{ t }}",
+            t=moment,
+        )
+    assert jinja == dtl
+    assert "2026-03-05T12:30:00+13:00" in jinja
+
+
+def test_the_filters_are_djangos():
+    then = timezone.now() - datetime.timedelta(days=3, hours=2)
+    with translation.override("en-gb"):
+        dtl, jinja = both(
+            '{{ t|timesince }} {{ n }} repl{{ n|pluralize:"y,ies" }} {{ s|linebreaksbr }}',
+            '{{ t|timesince }} {{ n }} repl{{ n|pluralize("y,ies") }} {{ s|linebreaksbr }}',
+            t=then,
+            n=2,
+            s="one <line>\ntwo & three",
+        )
+    assert jinja == dtl
+    assert "one &lt;line&gt;<br>two &amp; three" in jinja
+
+
+def test_a_list_is_drawn_in_one_call_with_the_pages_csrf_token(rf):
+    request = rf.get("/")
+    template = engines["django"].from_string(
+        "{% load cards %}{% csrf_token %}|"
+        '{% render_each "community/cards/role_badge.jinja" badges as="badge" %}|'
+        '{% render_jinja "community/cards/role_badge.jinja" badge=one %}'
+    )
+    html = template.render({"badges": ["Moderator", "", "<Host>"], "one": "Team"}, request)
+    token, each, one = html.split("|")
+    badge = ' <span class="badge badge--role"><span class="visually-hidden">, 4C </span>{}</span>'
+    assert each == badge.format("Moderator") + badge.format("&lt;Host&gt;")
+    assert one == badge.format("Team")
+    assert token.startswith('<input type="hidden" name="csrfmiddlewaretoken"')
+
+
+def test_a_name_jinja2_does_not_know_is_one_django_does_not_either():
+    """The live region after an htmx answer on a whole page, where no `announce` was set."""
+    template = engines["jinja2"].from_string(
+        '{{ include_dtl("partials/live_status.html", request=r, announce=announce, messages=m) }}'
+    )
+    html = template.render({"r": SimpleNamespace(htmx=True), "m": ["Saved."]})
+    assert '<div id="live-status" class="visually-hidden" role="status"' in html
+    assert ">Saved. </div>" in html
