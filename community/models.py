@@ -423,6 +423,18 @@ class ReplyQuerySet(ContentQuerySet):
         )
 
 
+def _keep_crisis_words(content, text: str, update_fields) -> object:
+    """Sets `content.crisis_words` from its words (community/safety.py) on every save that
+    writes them, so no caller can store words without it; gives the update_fields to
+    save with."""
+    if update_fields is not None and not {"title", "body"} & set(update_fields):
+        return update_fields
+    from community.safety import mentions_crisis  # the matcher reads the phrases' model
+
+    content.crisis_words = mentions_crisis(text)
+    return None if update_fields is None else {*update_fields, "crisis_words"}
+
+
 class Post(models.Model):
     space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="posts")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="posts")
@@ -446,6 +458,9 @@ class Post(models.Model):
     # When someone other than the author first replied; null means "needs a reply".
     first_reply_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # In crisis words (community/safety.py), kept by save(): whoever wrote them needs a
+    # person and the help lines, so they are nobody's step (prescriptions/crisis.py).
+    crisis_words = models.BooleanField(default=False, db_default=False, editable=False)
     submit_key = once.key_field()  # the form's one-time key: a repeat finds this post
 
     objects = PostQuerySet.as_manager()
@@ -473,6 +488,11 @@ class Post(models.Model):
                     first_reply_at__isnull=True, is_hidden=False, removed_at__isnull=True
                 ),
             ),
+            models.Index(
+                fields=["created_at"],
+                name="post_crisis_words",
+                condition=models.Q(crisis_words=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(title=""), name="post_title_not_empty"),
@@ -481,6 +501,10 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, update_fields=None, **kwargs):
+        update_fields = _keep_crisis_words(self, f"{self.title}\n{self.body}", update_fields)
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -515,6 +539,9 @@ class Reply(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    crisis_words = models.BooleanField(
+        default=False, db_default=False, editable=False
+    )  # as Post's
 
     objects = ReplyQuerySet.as_manager()
 
@@ -522,10 +549,19 @@ class Reply(models.Model):
         verbose_name_plural = "replies"
         indexes = [
             models.Index(fields=["post", "created_at", "id"], name="reply_post_thread"),
+            models.Index(
+                fields=["created_at"],
+                name="reply_crisis_words",
+                condition=models.Q(crisis_words=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Reply {self.pk} to {self.post_id}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        update_fields = _keep_crisis_words(self, self.body, update_fields)
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"{self.post.get_absolute_url()}#reply-{self.pk}"

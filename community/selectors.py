@@ -305,16 +305,20 @@ def needs_a_reply_queryset(member) -> QuerySet[Post]:
     return posts
 
 
-def longest_waiting_by_space(*, per_space: int, fields: tuple[str, ...] = ()) -> list[dict]:
-    """For everyone at once: each open space's posts waiting longest for a first reply,
-    oldest first, as plain rows (id, title, space_id, space__name, created_at,
-    author_id, and `fields`). No viewer's blocks are applied: callers filter per
-    member, and must never show `author_id` (anonymous posts carry it too)."""
+def longest_waiting_by_space(
+    *, per_space: int, fields: tuple[str, ...] = (), **conditions
+) -> list[dict]:
+    """For everyone at once: each open space's posts waiting longest for a first reply
+    (and meeting `conditions`), oldest first, as plain rows (id, title, space_id,
+    space__name, created_at, author_id, and `fields`). No viewer's blocks are applied:
+    callers filter per member, and must never show `author_id` (anonymous posts carry it
+    too)."""
     place = Window(
         RowNumber(), partition_by=F("space_id"), order_by=(F("created_at").asc(), F("id").asc())
     )
     return list(
         needs_a_reply_queryset(AnonymousUser())
+        .filter(**conditions)
         .annotate(place=place)
         .filter(place__lte=per_space)
         .order_by("created_at", "id")

@@ -79,6 +79,10 @@ PROFILE_FIELDS = ("display_name", "handle", "pronouns", "bio", "time_zone")
 REPORTS_TO_HIDE = 3
 MENTIONS_MAX = 10  # per post or reply: a mention is a tap on a shoulder, not a broadcast
 DUPLICATE_WINDOW = timedelta(seconds=60)  # the same words twice this quickly: a double submit
+# How far back a change of the crisis phrases is matched again: the longest anything reads
+# crisis_words (a friend's post as a step, prescriptions.targets.FRIENDS_DAYS).
+CRISIS_REMATCH_DAYS = 30
+REMATCH_BATCH = 2_000
 
 
 class CommunityError(Exception):
@@ -801,6 +805,7 @@ def _answer_crisis_words(content: Post | Reply, *texts: str) -> None:
     found = safety.assess("\n".join(texts))
     if not found.matched:
         return
+    signals.crisis_words.send(sender=type(content), content=content)
     target = {"post": content} if isinstance(content, Post) else {"reply": content}
     if found.describes_method and _hide(content, HiddenReason.HELD):
         moderation.record_action(action=ModerationActionKind.HELD, **target)
@@ -1228,6 +1233,7 @@ def add_crisis_phrase(*, family: str, pattern: str, by: User, note: str = "") ->
     with transaction.atomic():
         phrase.save()
         safety.forget()
+        _rematch_after_commit()
     return phrase
 
 
@@ -1238,8 +1244,38 @@ def retire_crisis_phrase(*, phrase: CrisisPhrase, by: User) -> bool:
         retired = CrisisPhrase.objects.filter(pk=phrase.pk, is_active=True).update(is_active=False)
         if retired:
             safety.forget()
+            _rematch_after_commit()
     phrase.is_active = False
     return bool(retired)
+
+
+def _rematch_after_commit() -> None:
+    from community.tasks import rematch_crisis_words  # tasks import this module
+
+    transaction.on_commit(rematch_crisis_words.delay)
+
+
+def rematch_crisis_words(*, days: int = CRISIS_REMATCH_DAYS, now=None) -> int:
+    """After the phrases changed: the last `days` of posts and replies matched again with
+    the phrases as they stand now (a matcher built here, not this process's copy), their
+    `crisis_words` corrected, and the listeners told (`signals.crisis_words`). Returns how
+    many changed; a repeat changes nothing."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    matches = safety.build().matches
+    changed = 0
+    for model, words in ((Post, ("title", "body")), (Reply, ("body",))):
+        recent = model.objects.filter(created_at__gte=since)
+        rows = recent.values_list("pk", "crisis_words", *words)
+        flips: dict[bool, list[int]] = {True: [], False: []}
+        for pk, flagged, *written in rows.iterator(chunk_size=REMATCH_BATCH):
+            if (found := matches("\n".join(written))) != flagged:
+                flips[found].append(pk)
+        for found, ids in flips.items():
+            for start in range(0, len(ids), REMATCH_BATCH):
+                batch = ids[start : start + REMATCH_BATCH]
+                changed += model.objects.filter(pk__in=batch).update(crisis_words=found)
+    signals.crisis_words.send(sender=CrisisPhrase, content=None)
+    return changed
 
 
 # --- Your data: a copy of everything 4C holds about a member ------------------------------

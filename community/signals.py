@@ -16,6 +16,10 @@ post_created = Signal()
 post_changed = Signal()
 # sender: Reply; kwargs: reply, post, author
 reply_posted = Signal()
+# sender: Post or Reply; kwargs: content (the post or reply). Sent when words in crisis
+# are written, in a new post or reply or an edit. Sender CrisisPhrase, content None: the
+# phrases changed and recent posts and replies were matched again (their crisis_words).
+crisis_words = Signal()
 # sender: Reaction; kwargs: reaction, member, post (or None), reply (or None)
 reaction_added = Signal()
 # sender: RSVP; kwargs: rsvp, gathering, member

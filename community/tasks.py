@@ -49,6 +49,12 @@ def erase_due_accounts() -> int:
     return deletion.erase_due()
 
 
+@shared_task(name="community.rematch_crisis_words", ignore_result=True)
+def rematch_crisis_words() -> int:
+    """After a moderator changed the crisis phrases: recent posts and replies matched again."""
+    return services.rematch_crisis_words()
+
+
 @shared_task(name="community.prune", ignore_result=True)
 def prune() -> dict:
     """Hourly: read notifications past their six months, and expired sessions."""

@@ -19,20 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import (
-    BooleanField,
     CharField,
+    Exists,
     F,
     OuterRef,
     PositiveSmallIntegerField,
     Q,
-    Subquery,
     Value,
     Window,
 )
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
-from community.models import Post, Reply, User
+from community.models import Post, Reply
 from community.safety import mentions_crisis
 from fourc.lib.prepared import Prepared
 from prescriptions.models import CheckIn
@@ -80,52 +79,50 @@ def _crisis_from(member, check_in, word_rows) -> CrisisState:
 
 def everyone_in_crisis(*, now=None) -> frozenset[int]:
     """Every member in crisis now: crisis_state's rule for the whole community at once,
-    for the targets (nothing they write is anyone's step). Two queries: the members
-    whose latest check-in is a crisis one (among the few who ever made one), and every
-    post and reply of the last two days."""
-    now = now or timezone.now()
-    ever = CheckIn.objects.filter(in_crisis=True).values("member")
-    return frozenset(in_crisis_from(check_ins_of(ever), words(now - CRISIS_WORDS_WINDOW)))
+    for the targets (nothing they write is anyone's step). Two queries, each through a
+    partial index, so it costs as little at a million posts as at a hundred: whose latest
+    check-in is a crisis one, and the posts and replies of the last two days by the few
+    who wrote crisis words in them (is their latest still one?). A check-in's note counts
+    through its in_crisis, kept true to the phrases by rematch_latest_check_ins."""
+    since = (now or timezone.now()) - CRISIS_WORDS_WINDOW
+    posts, replies = _posts_and_replies(since, crisis_words=True)
+    wrote = posts.values("author").union(replies.values("author"))
+    found = set(latest_check_ins().filter(in_crisis=True).values_list("member_id", flat=True))
+    return frozenset(found | in_crisis_from(words(since, author__in=wrote)))
 
 
-def check_ins_of(member_ids):
-    """(member, flagged, note) of each member's latest check-in, for in_crisis_from.
-    `member_ids` may be a subquery."""
-    latest = CheckIn.objects.filter(member=OuterRef("pk")).order_by("-created_at", "-id")
-    return User.objects.filter(pk__in=member_ids).values_list(
-        "pk",
-        Subquery(latest.values("in_crisis")[:1]),
-        Subquery(latest.values("note")[:1]),
+def latest_check_ins():
+    """Each member's latest check-in (those with a later one left out)."""
+    later = CheckIn.objects.filter(member=OuterRef("member")).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
+    return CheckIn.objects.filter(~Exists(later))
 
 
-def in_crisis_from(check_in_rows, word_rows) -> set[int]:
-    """The rule, on rows read elsewhere: check_ins_of's, and words' since the window."""
-    found = {
-        pk for pk, flagged, note in check_in_rows
-        if flagged is not None and _check_in_in_crisis(flagged, note)
-    }  # fmt: skip
-    return found | {pk for pk, signs in _latest_words_in_crisis(word_rows).items() if signs}
+def in_crisis_from(word_rows) -> set[int]:
+    """The words' half of the rule, on words' rows since the window."""
+    return {pk for pk, signs in _latest_words_in_crisis(word_rows).items() if signs}
 
 
 def _check_in_in_crisis(flagged: bool, note: str) -> bool:
     return flagged or mentions_crisis(note)
 
 
-def words(since, **author):
-    """Posts and replies since `since` (by `author`, when given): (author, kind, when,
-    title, body) rows. Hidden ones count too: words a moderator hid still say how their
-    author is."""
-    posts, replies = _posts_and_replies(since, **author)
-    return posts.values_list("author_id", _text("post"), "created_at", "title", "body").union(
-        replies.values_list("author_id", _text("reply"), "created_at", _text(""), "body"),
-        all=True,
+def words(since, *conditions, **author):
+    """Posts and replies since `since` (by `author`, or meeting `conditions`, when
+    given): (author, kind, when, crisis_words) rows. Hidden ones count too: words a
+    moderator hid still say how their author is."""
+    posts, replies = _posts_and_replies(since, *conditions, **author)
+    fields = ("author_id", "created_at", "crisis_words")
+    return posts.values_list(_text("post"), *fields).union(
+        replies.values_list(_text("reply"), *fields), all=True
     )
 
 
-def _posts_and_replies(since, **author):
+def _posts_and_replies(since, *conditions, **author):
     mine = {**author, "removed_at__isnull": True, "created_at__gte": since}
-    return Post.objects.filter(**mine), Reply.objects.filter(**mine)
+    return Post.objects.filter(*conditions, **mine), Reply.objects.filter(*conditions, **mine)
 
 
 def _text(value: str) -> Value:
@@ -144,12 +141,12 @@ def _latest_words_in_crisis(rows) -> dict[int, list[datetime]]:
     """For each author: when their latest post, and latest reply, among `rows` were
     written, for those in crisis words."""
     latest: dict = {}
-    for author, what, at, title, body in rows:
+    for what, author, at, crisis_words in rows:
         if (author, what) not in latest or at > latest[author, what][0]:
-            latest[author, what] = (at, f"{title}\n{body}")
+            latest[author, what] = (at, crisis_words)
     found: dict[int, list[datetime]] = {}
-    for (author, _), (at, words) in latest.items():
-        if mentions_crisis(words):
+    for (author, _), (at, crisis_words) in latest.items():
+        if crisis_words:
             found.setdefault(author, []).append(at)
     return found
 
@@ -229,20 +226,16 @@ def recent_check_ins_of(member_ids, *, now) -> dict[int, list[tuple]]:
 
 def _signs(member, since):
     """The member's words (posts and replies) since `since`, and their check-ins since
-    then or among their last five: (kind, created_at, id, mood, in_crisis, title, body)
-    rows, kind "post", "reply" or "check_in"."""
+    then or among their last five: (kind, created_at, id, mood, in_crisis) rows, kind
+    "post", "reply" or "check_in"; a post's or reply's in_crisis is its crisis_words."""
     posts, replies = _posts_and_replies(since, author=member)
     no_mood = Cast(Value(None), PositiveSmallIntegerField())  # typed, for the UNION
-    calm = Value(False, output_field=BooleanField())
-    return posts.values_list(
-        _text("post"), "created_at", "id", no_mood, calm, "title", "body"
-    ).union(
-        replies.values_list(_text("reply"), "created_at", "id", no_mood, calm, _text(""), "body"),
+    fields = ("created_at", "id", no_mood, "crisis_words")
+    return posts.values_list(_text("post"), *fields).union(
+        replies.values_list(_text("reply"), *fields),
         _recent_check_ins(member, since)
         .order_by()
-        .values_list(
-            _text("check_in"), "created_at", "id", "mood", "in_crisis", _text(""), _text("")
-        ),
+        .values_list(_text("check_in"), "created_at", "id", "mood", "in_crisis"),
         all=True,
     )
 
@@ -257,12 +250,12 @@ def crisis_and_low_day(member, *, check_in: CheckIn, now=None) -> tuple[CrisisSt
     words_since = now - CRISIS_WORDS_WINDOW
     rows = SIGNS_SINCE.run(member=member, since=min(words_since, now - AFTER_CRISIS))
     words = [
-        (member.pk, kind, at, title, body)
-        for kind, at, _, _, _, title, body in rows
+        (kind, member.pk, at, crisis_words)
+        for kind, at, _, _, crisis_words in rows
         if kind != "check_in" and at >= words_since
     ]
     check_ins = sorted(
         (row for row in rows if row[0] == "check_in"), key=lambda row: row[1:3], reverse=True
     )  # newest first, as RECENT_CHECK_INS
-    recent = [(mood, flagged, at) for _, at, _, mood, flagged, _, _ in check_ins]
+    recent = [(mood, flagged, at) for _, at, _, mood, flagged in check_ins]
     return _crisis_from(member, check_in, words), supportive_from(check_in, recent, now=now)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from community.models import Gathering, GatheringFormat, Post
+from community.safety import mentions_crisis
 from fourc.lib import once
 
 MOOD_MIN, MOOD_MAX = 0, 10
@@ -187,7 +188,13 @@ class CheckIn(models.Model):
     submit_key = once.key_field()  # the form's one-time key: a repeat finds this check-in
 
     class Meta:
-        indexes = [models.Index(fields=["member", "-created_at", "-id"], name="checkin_member")]
+        indexes = [
+            models.Index(fields=["member", "-created_at", "-id"], name="checkin_member"),
+            # Who ever checked in in crisis: the few whose latest check-in may say so now.
+            models.Index(
+                fields=["member"], name="checkin_in_crisis", condition=models.Q(in_crisis=True)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(mood__gte=MOOD_MIN, mood__lte=MOOD_MAX), name="checkin_mood"
@@ -201,6 +208,16 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"Check-in {self.pk}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """A note in crisis words makes a crisis check-in, whoever saves it (never the
+        other way: one in crisis stays one); services.rematch_latest_check_ins keeps it
+        so when the phrases change."""
+        if not self.in_crisis and (update_fields is None or "note" in update_fields):
+            self.in_crisis = mentions_crisis(self.note)
+            if update_fields is not None:
+                update_fields = {*update_fields, "in_crisis"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class Status(models.TextChoices):

@@ -8,7 +8,6 @@ from django.dispatch import receiver
 
 from community import signals
 from community.models import RSVP, Gathering, Post, Space, User
-from community.safety import mentions_crisis
 from prescriptions import services, targets
 from prescriptions.nudges import services as nudges
 
@@ -47,18 +46,23 @@ def forget_waiting_posts(sender, **kwargs):
 
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.targets.reply_posted")
 def forget_an_answered_post(sender, *, reply, post, **kwargs):
-    # `post` is as it was before this reply: was anyone waiting for it? And words in
-    # crisis take their author's waiting posts out of everyone's steps at once.
-    if mentions_crisis(reply.body):
-        targets.forget(targets.IN_CRISIS, targets.WAITING)
-    elif post.first_reply_at is None and reply.author_id != post.author_id:
+    # `post` is as it was before this reply: was anyone waiting for it?
+    if post.first_reply_at is None and reply.author_id != post.author_id:
         targets.forget(targets.WAITING)
 
 
-@receiver(signals.post_created, dispatch_uid="prescriptions.targets.post_created")
-def forget_for_words_in_crisis(sender, *, post, **kwargs):
-    if mentions_crisis(f"{post.title}\n{post.body}"):
+@receiver(signals.crisis_words, dispatch_uid="prescriptions.targets.crisis_words")
+def forget_for_words_in_crisis(sender, *, content, **kwargs):
+    # Their author is in crisis now: everything they wrote leaves everyone's steps at once
+    # (the pools are read against IN_CRISIS). A post edited into crisis words leaves the
+    # waiting pool too; so may anything when the phrases changed (content None).
+    if content is None:
+        services.rematch_latest_check_ins()  # their notes, as the posts' words were
         targets.forget(targets.IN_CRISIS, targets.WAITING)
+    elif isinstance(content, Post) and content.edited_at is not None:
+        targets.forget(targets.IN_CRISIS, targets.WAITING)
+    else:
+        targets.forget(targets.IN_CRISIS)
 
 
 @receiver(post_save, sender=Gathering, dispatch_uid="prescriptions.targets.gathering_saved")

@@ -14,13 +14,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from community import roles
+from community import roles, safety
 from community import services as community
 from community.handles import is_handle, normalise_handle
 from community.models import HANDLE_MAX, HANDLE_MIN, Notification, Post, Reply, SpaceRead, User
 from community.text import validate_plain_text
 from fourc.lib import once
-from prescriptions import engine, selectors, targets
+from prescriptions import crisis, engine, selectors, targets
 from prescriptions.models import (
     CONSENT_VERSION,
     OPEN_STATUSES,
@@ -118,6 +118,28 @@ def erase_health_data(*, member: User) -> None:
     targets.forget(targets.IN_CRISIS)
 
 
+REMATCH_BATCH = 2_000
+
+
+def rematch_latest_check_ins() -> int:
+    """After the crisis phrases changed: each member's latest check-in whose note is in
+    crisis words now becomes a crisis one, as crisis_state already reads it from its
+    note, so everyone_in_crisis (which reads in_crisis alone) says the same. Never the
+    other way: a check-in that was in crisis stays one. Returns how many changed."""
+    matches = safety.build().matches
+    notes = crisis.latest_check_ins().filter(in_crisis=False).exclude(note="")
+    found = [
+        pk
+        for pk, note in notes.values_list("pk", "note").iterator(chunk_size=REMATCH_BATCH)
+        if matches(note)
+    ]
+    changed = 0
+    for start in range(0, len(found), REMATCH_BATCH):
+        batch = found[start : start + REMATCH_BATCH]
+        changed += CheckIn.objects.filter(pk__in=batch).update(in_crisis=True)
+    return changed
+
+
 @transaction.atomic
 def forget_link_worker(*, member: User) -> None:
     """When an account is erased, as a link worker: the members who invited them no longer
@@ -168,7 +190,7 @@ def record_check_in(
     if plan.in_crisis:
         check_in.in_crisis = True
         check_in.save(update_fields=["in_crisis"])
-        targets.forget(targets.IN_CRISIS, targets.WAITING)  # their posts are nobody's step now
+        targets.forget(targets.IN_CRISIS)  # their posts are nobody's step now
     Prescription.objects.bulk_create(
         [
             Prescription(

@@ -13,6 +13,11 @@ A step may point at, for a member:
   reply to their post, or their reply to that person's named post, in 30 days).
 Never their own, never a blocked member's (either way, `Block.objects.members_either_way`;
 anonymous words too: leaving one out of a private suggestion names nobody).
+Never words in crisis, and nothing by a member in crisis now (prescriptions/crisis.py):
+they need a moderator and the help lines, not a peer's step. Posts in crisis words
+(`crisis_words`, kept when they are written) never enter the pools; the crisis set is a
+shared value of its own, read with the pools and applied when they are read, so a crisis
+moves on only that small value (two queries through partial indexes), never a pool.
 
 The waiting posts and the gatherings are the same for everyone, so they are read at
 most once a minute into the cache (the pools), beside the catalogue and the
@@ -47,7 +52,6 @@ from community.models import (
     SpaceFollow,
     SpaceRead,
 )
-from community.safety import mentions_crisis
 from fourc.lib.prepared import Prepared
 from prescriptions import crisis, engine
 from prescriptions.models import LinkWorkerConsent
@@ -166,14 +170,17 @@ def forget(*keys: str) -> None:
 
 def waiting_pool() -> tuple[dict, ...]:
     """Each open space's posts waiting longest for a first reply, as plain rows with the
-    facts a step is fitted to (engine.Target), leaving out words in crisis and the posts
-    of members in crisis now: they need a moderator and the help lines, not a peer's
-    step. Four queries, at most once a minute."""
+    facts a step is fitted to (engine.Target), leaving out posts in crisis words: they
+    need a moderator and the help lines, not a peer's step. The posts of members in
+    crisis now are left out when the pool is read (for_member), against IN_CRISIS, which
+    a crisis moves on at once without building this again. Two queries, at most once a
+    minute."""
     rows = community.longest_waiting_by_space(
-        per_space=WAITING_PER_SPACE, fields=("intent", "body", "author__time_zone")
+        per_space=WAITING_PER_SPACE,
+        fields=("intent", "author__time_zone"),
+        crisis_words=False,
     )
     authors = {row["author_id"] for row in rows}
-    in_crisis = crisis.everyone_in_crisis()
     firsts = set(
         Post.objects.filter(author__in=authors)
         .values("author")
@@ -182,13 +189,11 @@ def waiting_pool() -> tuple[dict, ...]:
     )
     return tuple(
         {
-            **{k: v for k, v in row.items() if k not in ("body", "author__time_zone")},
+            **{k: v for k, v in row.items() if k != "author__time_zone"},
             "newcomer": row["id"] in firsts,
             "at_night": _written_at_night(row["created_at"], row["author__time_zone"]),
         }
         for row in rows
-        if row["author_id"] not in in_crisis
-        and not mentions_crisis(f"{row['title']}\n{row['body']}")
     )
 
 
@@ -269,7 +274,7 @@ def _friends_posts(member, since):
 
 FRIENDS_POST_FIELDS = (
     "id", "title", "space__name", "created_at", "intent", "is_first", "author_id",
-    "author__time_zone", "body",
+    "author__time_zone", "crisis_words",
 )  # fmt: skip
 
 
@@ -349,8 +354,7 @@ def friends_posts(member, *, since, in_crisis=frozenset()) -> tuple[engine.Targe
             at_night=_written_at_night(row["created_at"], row["author__time_zone"]),
         )
         for row in rows
-        if row["author_id"] not in in_crisis
-        and not mentions_crisis(f"{row['title']}\n{row['body']}")
+        if row["author_id"] not in in_crisis and not row["crisis_words"]
     )  # fmt: skip
 
 
@@ -365,8 +369,13 @@ def for_member(
     facts = member_facts(member) if facts is None else facts
     not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
+    in_crisis = pools[IN_CRISIS]  # read with the pool, and never older than the last crisis
     waiting = [
-        p for p in pools[WAITING] if p["author_id"] not in not_theirs and p["created_at"] >= cutoff
+        p
+        for p in pools[WAITING]
+        if p["author_id"] not in not_theirs
+        and p["author_id"] not in in_crisis
+        and p["created_at"] >= cutoff
     ]
     known = facts[FOLLOWED] | facts[READ]
     if known:  # a newcomer who knows no space yet is shown the whole community

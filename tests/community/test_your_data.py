@@ -2,14 +2,12 @@
 them; a task builds it (community.yourdata's areas) and emails them; the signed link
 works for them alone, for 24 hours."""
 
-import base64
 import gzip
 import json
 import re
 from urllib.parse import quote
 
 import pytest
-import redis
 import time_machine
 from django.apps import apps
 from django.conf import settings
@@ -22,6 +20,7 @@ from django.utils import timezone
 
 from community import services, tasks, yourdata
 from community.models import DataExport
+from tests.broker import queued
 from tests.everywhere import (
     STEP_DONE,
     STEP_FROM_LINK_WORKER,
@@ -37,18 +36,6 @@ pytestmark = pytest.mark.django_db
 
 PAGE = "/settings/data/"
 BUILD = "community.build_data_export"
-
-
-def queued(task: str) -> list[list]:
-    """The arguments of every `task` waiting in the test Redis broker."""
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    found = []
-    for raw in broker.lrange("celery", 0, -1):
-        message = json.loads(raw)
-        if message["headers"]["task"] == task:
-            args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-            found.append(args)
-    return found
 
 
 def ask_for_a_copy(client, member, on_commit) -> DataExport:

@@ -194,3 +194,34 @@ def test_the_engine_asks_both_rules_in_one_query_and_hears_the_same(
         answers.add((both[0].in_crisis, both[1]))
     # Words of the last two days say crisis whatever the check-in; older ones don't.
     assert (answers == {(True, True)}) == (hours_ago < 48)
+
+
+@pytest.mark.django_db
+def test_a_note_in_crisis_words_makes_a_crisis_check_in_whoever_saves_it(member):
+    assert CheckInFactory(member=member, note=CRISIS_WORDS).in_crisis
+    calm = CheckInFactory(member=member, note="A slow day.")
+    assert not calm.in_crisis
+    calm.note = CRISIS_WORDS
+    calm.save(update_fields=["note"])
+    assert CheckIn.objects.get(pk=calm.pk).in_crisis
+
+
+@pytest.mark.django_db
+def test_a_new_phrase_reaches_the_latest_check_in_for_everyone_as_for_one(member, other_member):
+    from community import tasks
+    from tests.factories import ModeratorFactory
+
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=40)):  # whatever its age
+        older = CheckInFactory(member=other_member, note="The grey lantern again.")
+        CheckInFactory(member=other_member, note="Steadier.")
+        latest = CheckInFactory(member=member, note="The grey lantern again.")
+    assert crisis.everyone_in_crisis() == set()
+
+    community.add_crisis_phrase(family="hopeless", pattern="grey lantern", by=ModeratorFactory())
+    tasks.rematch_crisis_words()  # queued after the commit; check-ins follow the posts
+
+    assert crisis.everyone_in_crisis() == {member.pk}
+    assert crisis.crisis_state(member).in_crisis
+    assert CheckIn.objects.get(pk=latest.pk).in_crisis
+    assert not CheckIn.objects.get(pk=older.pk).in_crisis  # a calmer one came after

@@ -132,6 +132,54 @@ def test_a_pool_read_before_a_change_is_never_taken_for_current(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("how", ["a crisis check-in", "a reply in crisis words"])
+def test_a_crisis_takes_its_authors_waiting_posts_out_at_once_without_a_new_pool(
+    member, other_member, make_post, how, django_assert_num_queries
+):
+    post = make_post(other_member)
+    assert waiting_ids(member) == [post.pk]  # the pools are in the cache now
+
+    if how == "a crisis check-in":
+        services.give_consent(member=other_member)
+        services.record_check_in(member=other_member, mood=1, energy=1, note="I want to die.")
+    else:
+        # In their own thread: nobody answered it, so only the crisis moves anything.
+        community.post_reply(author=other_member, post=post, body="I want to die.")
+
+    # The four of every check-in, and the crisis set built again (two queries): the
+    # waiting pool is kept, and read against it.
+    with django_assert_num_queries(6):
+        assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_a_post_edited_into_crisis_words_goes_at_once(member, other_member, make_post):
+    with time_machine.travel(timezone.now() - timedelta(days=5)):
+        post = make_post(other_member)
+    assert waiting_ids(member) == [post.pk]
+
+    community.edit_post(
+        post=post, editor=other_member, title=post.title, body="I want to die.",
+        intent=post.intent, content_warning="",
+    )  # fmt: skip
+
+    assert waiting_ids(member) == []  # written five days ago: its author is not "in crisis now"
+
+
+@pytest.mark.django_db
+def test_a_change_of_the_crisis_phrases_reaches_the_targets_at_once(
+    member, other_member, make_post
+):
+    post = make_post(other_member, body="The grey lantern again.")
+    assert waiting_ids(member) == [post.pk]
+
+    community.add_crisis_phrase(family="hopeless", pattern="grey lantern", by=ModeratorFactory())
+    community.rematch_crisis_words()  # the task queued after the commit
+
+    assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
 def test_a_new_post_joins_the_targets_within_a_minute(member, other_member, make_post):
     first = make_post(other_member)
     assert waiting_ids(member) == [first.pk]
