@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
     "moderators-alert": {"task": "community.alert_moderators", "schedule": timedelta(minutes=5)},
+    # What every check-in shares (prescriptions.targets), built before it is needed.
+    "shared-values-refresh": {
+        "task": "prescriptions.refresh_shared_values",
+        "schedule": timedelta(seconds=30),
+    },
     # Copies of members' data are kept 24 hours; this deletes them soon after.
     "data-exports-sweep": {
         "task": "community.sweep_data_exports",

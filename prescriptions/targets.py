@@ -31,6 +31,7 @@ anonymous ones too: they never leave the server, and the targets handed to the
 engine carry no author.
 """
 
+import functools
 import logging
 import uuid
 from datetime import timedelta
@@ -108,13 +109,18 @@ def _current(copy, generation, now, seconds) -> bool:
     )
 
 
-def cached(builders: dict) -> dict:
+def cached(builders: dict, *, rebuild: bool = False) -> dict:
     """Several shared values, {key: (build, seconds)} giving {key: value}, in one cache
     round trip for their generations. A value missing, older than its seconds, or built
     under an older generation is taken from the cache (another process built it) or
     built again and stored there with the generation read before building it, so one
     built from rows that changed meanwhile is never taken for current. A cache that is
-    down only costs the builds."""
+    down only costs the builds.
+
+    `rebuild` builds and stores every value whatever its age: the beat's
+    refresh_shared_values, so a check-in finds a young copy in the cache instead of
+    building one while a member waits (it still builds after a forget, until the next
+    refresh)."""
     now = timezone.now()
     try:
         generations = _generations(list(builders))
@@ -125,11 +131,11 @@ def cached(builders: dict) -> dict:
     stale = [
         key
         for key, (_, seconds) in builders.items()
-        if not _current(copies[key], generations.get(key), now, seconds)
+        if rebuild or not _current(copies[key], generations.get(key), now, seconds)
     ]
     values = {key: copies[key][2] for key in builders if key not in stale}
     found = {}
-    if stale and generations:
+    if stale and generations and not rebuild:
         try:
             found = cache.get_many(stale)
         except Exception:
@@ -198,7 +204,14 @@ def waiting_pool() -> tuple[dict, ...]:
 
 
 def _written_at_night(at, time_zone: str) -> bool:
-    return engine.is_night(at.astimezone(ZoneInfo(time_zone)).hour)
+    return engine.is_night(at.astimezone(_zone(time_zone)).hour)
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    # ZoneInfo keeps only a few zones strongly; a pool of a thousand authors' posts spans
+    # hundreds, each read from disk again (a third of the pool's build at 1M posts).
+    return ZoneInfo(name)
 
 
 def gathering_pool() -> tuple[dict, ...]:

@@ -1,4 +1,5 @@
-"""Celery entry points for the nudges: thin, they call prescriptions.nudges.delivery.
+"""Celery entry points for prescriptions: thin, they call prescriptions.nudges.delivery
+and the selectors.
 
 Beat ticks `dispatch_nudges` and `sweep_nudges` every five minutes (settings). Each is
 safe to run twice at once: the log's unique constraint and the sender's lease decide.
@@ -8,6 +9,7 @@ import uuid
 
 from celery import shared_task
 
+from prescriptions import selectors
 from prescriptions.nudges import delivery
 
 RETRY_DELAYS = (30, 120, 600, 1800)  # seconds: then the rows fail for good
@@ -51,3 +53,9 @@ def sweep_nudges() -> int:
 def prune_nudge_logs() -> int:
     """Hourly: finished nudge-log rows past their 90 days."""
     return delivery.prune_logs()
+
+
+@shared_task(name="prescriptions.refresh_shared_values", ignore_result=True, expires=30)
+def refresh_shared_values() -> list[str]:
+    """Twice a minute: the values every check-in shares, built before anyone needs them."""
+    return selectors.refresh_shared_values()

@@ -19,7 +19,7 @@ from django.utils import timezone
 from community import roles
 from community import services as community
 from community.models import SpaceRead
-from prescriptions import selectors, services
+from prescriptions import selectors, services, tasks
 from prescriptions import targets as targets_module
 from prescriptions.models import CheckIn
 from tests.factories import (
@@ -177,6 +177,28 @@ def test_a_change_of_the_crisis_phrases_reaches_the_targets_at_once(
     community.rematch_crisis_words()  # the task queued after the commit
 
     assert waiting_ids(member) == []
+
+
+@pytest.mark.django_db
+def test_the_beats_refresh_spares_check_ins_the_building(
+    member, other_member, make_post, moderator, django_assert_num_queries
+):
+    first = make_post(other_member)
+    targets(member)  # this process's copies, a minute from now too old
+    later = timezone.now() + timedelta(seconds=targets_module.POOL_SECONDS + 1)
+    with time_machine.travel(later):
+        second = make_post(other_member, title="Still here")
+        assert tasks.refresh_shared_values() == sorted(
+            [*targets_module.POOLS, targets_module.CATALOGUE, targets_module.PRIOR]
+        )
+        targets_module._copies.clear()  # as in another process
+
+        # Only the four of every check-in: the young copies come from the cache.
+        with django_assert_num_queries(4):
+            assert waiting_ids(member) == [first.pk, second.pk]
+
+        community.hide_content(content=first, moderator=moderator)  # forgets, as ever
+        assert waiting_ids(member) == [second.pk]
 
 
 @pytest.mark.django_db
