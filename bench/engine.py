@@ -169,6 +169,8 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help=f"cProfile {PROFILED} more members at the end"
     )
+    parser.add_argument("--profile-sort", default="tottime", help="cumulative, tottime...")
+    parser.add_argument("--profile-filter", default="", help="a regex of the rows to print")
     args = parser.parse_args()
     extra = PROFILED if args.profile else 0
     everyone = members_to_measure(WARM_UP + args.members + extra)
@@ -224,7 +226,8 @@ def main() -> int:
             plan_for(member, i)
         profile.disable()
         print(f"--- cProfile over {len(profiled)} more members (times inflated by profiling)")
-        pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+        stats = pstats.Stats(profile, stream=sys.stdout)
+        stats.sort_stats(args.profile_sort).print_stats(args.profile_filter, 30)
 
     result = {
         "p50_ms": round(statistics.median(totals), 3),
@@ -247,6 +250,11 @@ def main() -> int:
     print(
         f"  CPU time of this process per member p50 {statistics.median(cpu):.2f} ms "
         "(the rest is waiting: for PostgreSQL, Redis, or another process's turn)"
+    )
+    print(
+        f"  at p95: in SQL {percentile(in_sql, 95):.2f} ms, engine_inputs "
+        f"{percentile(inputs, 95):.2f} ms, suggest {percentile(suggests, 95):.2f} ms, "
+        f"CPU {percentile(cpu, 95):.2f} ms"
     )
     print(
         f"baseline SELECT 1 (before each member): p50 {result['select1_p50_ms']:.3f} ms "

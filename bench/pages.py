@@ -5,7 +5,8 @@ own database (fourc_bench_<size>) of the kept cluster bin/bench starts:
 migrate, `seed_scale --reuse` (seeds once, then reuses), then the pages, then
 bench/engine.py. The pages are served by gunicorn (3 sync workers, DEBUG off) on
 loopback, as the measured member scale_0 (the check-in POST as scale_1..scale_500),
-beside two baselines served the same way: /ping (no database, no session) and /healthz.
+beside two baselines served the same way: /ping (no database, no session) and /healthz,
+with bench/beat.py refreshing what check-ins share as the beat does in production.
 Page 1,000 of scale-space-0 (the 1m dataset has it) is its deepest full page in a
 smaller dataset. Each page gets:
 - throughput: `wrk` at saturation (closed loop, -t2 -c8 by default), req/s and its share
@@ -262,6 +263,12 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def start_beat() -> subprocess.Popen:
+    """bench/beat.py: the beat's refresh of what check-ins share, as in production."""
+    beat = ROOT / "bench" / "beat.py"
+    return subprocess.Popen([PYTHON, str(beat)], cwd=ROOT, env=os.environ.copy())
+
+
 class Requests:
     """What to send for a page: its method, headers and body, the POSTs taken in turn
     from the posting members."""
@@ -443,7 +450,7 @@ def measure(args) -> dict:
     ]
     member_cookie = cookie_header(*member_session)
     results = []
-    server = None
+    server = beat = None
     workdir = Path(tempfile.mkdtemp(prefix="fourc-bench-"))
     try:
         print("Counting queries (Django's test client, in process)...", flush=True)
@@ -453,6 +460,7 @@ def measure(args) -> dict:
             counted[page["path"]] = count_queries(page, who)
         print(RATE_LIMIT_NOTE, flush=True)
         port = free_port()
+        beat = start_beat()
         server = start_server(port)
         for page in plan["pages"]:
             requests = Requests(page, member_cookie, posting)
@@ -482,9 +490,10 @@ def measure(args) -> dict:
                 flush=True,
             )
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        for process in (server, beat):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
         # What the run wrote goes: its sessions, and the check-ins it sent (their steps
         # too), so the next run on the kept data starts from the same rows.

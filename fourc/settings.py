@@ -131,6 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
         "DISABLE_SERVER_SIDE_CURSORS", default=False
     )
+# The check-in's queries prepared on the server once per connection (fourc/lib/prepared.py):
+# false behind PgBouncer in transaction mode, as DISABLE_SERVER_SIDE_CURSORS is true there.
+PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
+if PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Planned once, for any values: the plans of prepared statements only (Django's own
+    # queries are not prepared), each a lookup by member.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c plan_cache_mode=force_generic_plan"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

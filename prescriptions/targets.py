@@ -32,6 +32,8 @@ engine carry no author.
 """
 
 import functools
+import heapq
+import itertools
 import logging
 import uuid
 from datetime import timedelta
@@ -64,7 +66,7 @@ GATHERING_DAYS = 7
 FRIENDS_DAYS = 30
 
 # What every check-in shares through the cache, and for how long at most.
-WAITING = "prescriptions:waiting-pool:2"  # rows with intent, newcomer, at_night
+WAITING = "prescriptions:waiting-pool:3"  # rows (intent, newcomer, at_night), by space too
 GATHERINGS = "prescriptions:gathering-pool:2"  # rows with format
 CATALOGUE = "prescriptions:catalogue:2"  # ActivityInfo with its tags and fits
 IN_CRISIS = "prescriptions:in-crisis"  # the ids of everyone in crisis now
@@ -174,13 +176,14 @@ def forget(*keys: str) -> None:
 # --- The pools: the same for everyone ------------------------------------------------------
 
 
-def waiting_pool() -> tuple[dict, ...]:
+def waiting_pool() -> tuple[tuple[dict, ...], dict[int, list[dict]]]:
     """Each open space's posts waiting longest for a first reply, as plain rows with the
-    facts a step is fitted to (engine.Target), leaving out posts in crisis words: they
-    need a moderator and the help lines, not a peer's step. The posts of members in
-    crisis now are left out when the pool is read (for_member), against IN_CRISIS, which
-    a crisis moves on at once without building this again. Two queries, at most once a
-    minute."""
+    facts a step is fitted to (engine.Target): all of them, oldest first, and the same
+    rows by space (a member's spaces are read without walking the rest). Posts in crisis
+    words are left out: they need a moderator and the help lines, not a peer's step. The
+    posts of members in crisis now are left out when the pool is read (for_member),
+    against IN_CRISIS, which a crisis moves on at once without building this again. Two
+    queries, at most once a minute."""
     rows = community.longest_waiting_by_space(
         per_space=WAITING_PER_SPACE,
         fields=("intent", "author__time_zone"),
@@ -193,7 +196,7 @@ def waiting_pool() -> tuple[dict, ...]:
         .annotate(first=Min("pk"))
         .values_list("first", flat=True)
     )
-    return tuple(
+    everywhere = tuple(
         {
             **{k: v for k, v in row.items() if k != "author__time_zone"},
             "newcomer": row["id"] in firsts,
@@ -201,6 +204,14 @@ def waiting_pool() -> tuple[dict, ...]:
         }
         for row in rows
     )
+    by_space: dict[int, list[dict]] = {}
+    for row in everywhere:
+        by_space.setdefault(row["space_id"], []).append(row)
+    return everywhere, by_space
+
+
+def _waiting_order(row: dict) -> tuple:
+    return row["created_at"], row["id"]
 
 
 def _written_at_night(at, time_zone: str) -> bool:
@@ -383,16 +394,27 @@ def for_member(
     not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
     in_crisis = pools[IN_CRISIS]  # read with the pool, and never older than the last crisis
-    waiting = [
-        p
-        for p in pools[WAITING]
-        if p["author_id"] not in not_theirs
-        and p["author_id"] not in in_crisis
-        and p["created_at"] >= cutoff
-    ]
+    everywhere, by_space = pools[WAITING]
     known = facts[FOLLOWED] | facts[READ]
-    if known:  # a newcomer who knows no space yet is shown the whole community
-        waiting = [p for p in waiting if p["space_id"] in known]
+    # A newcomer who knows no space yet is shown the whole community; anyone else their
+    # spaces' rows alone, merged in the pool's order (longest waiting first).
+    rows = (
+        heapq.merge(*(by_space[pk] for pk in known if pk in by_space), key=_waiting_order)
+        if known
+        else everywhere
+    )
+    waiting = list(
+        itertools.islice(
+            (
+                p
+                for p in rows
+                if p["author_id"] not in not_theirs
+                and p["author_id"] not in in_crisis
+                and p["created_at"] >= cutoff
+            ),
+            TARGETS_PER_KIND,
+        )
+    )
     gatherings = [
         g
         for g in pools[GATHERINGS]
@@ -413,7 +435,7 @@ def for_member(
                 newcomer=p["newcomer"],
                 at_night=p["at_night"],
             )  # fmt: skip
-            for p in waiting[:TARGETS_PER_KIND]
+            for p in waiting
         ),  # fmt: skip
         gatherings=tuple(
             engine.Target(

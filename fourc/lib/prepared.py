@@ -18,12 +18,29 @@ active time zone or a setting that changes per request. Building it raises if a 
 does not reach the SQL as a parameter, so a change that would silently drop a value
 fails at once. Rows come back converted as the ORM converts them (aware datetimes on
 SQLite too).
+
+On PostgreSQL the statement is also prepared on the server (`PREPARE`), once per
+database connection, and run with `EXECUTE`: the server parses and plans it once
+(`plan_cache_mode=force_generic_plan` on the connection, in settings, which touches
+prepared statements alone), and planning the check-in's queries cost more than running
+them: their time in SQL fell from 4.1 to 2.1 ms at a million posts (bench/engine.py).
+The constants are written into the statement; only the stand-ins' values travel. The
+preparation is not counted among a page's queries (it happens once per connection). Off
+with `PREPARED_STATEMENTS=false` (behind PgBouncer in transaction mode, where a
+statement prepared on one server connection is missing on the next); a statement the
+server will not prepare runs as plain SQL, and says so once in the log.
 """
 
+import itertools
+import logging
 import threading
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connections
+
+logger = logging.getLogger(__name__)
+_names = itertools.count()
 
 
 class Prepared:
@@ -40,6 +57,8 @@ class Prepared:
         self.build = build
         self.stand_ins = stand_ins
         self._local = threading.local()  # compiled for each thread's own connection
+        self.name = f"fourc_prepared_{next(_names)}"  # its name on the server
+        self._refused = False  # the server would not prepare it: plain SQL from then on
 
     def _built(self, member_id: int, other: bool) -> dict:
         from community.models import User
@@ -94,10 +113,79 @@ class Prepared:
                 name, adapt = slot
                 value = getattr(values[name], "pk", values[name])
                 params[i] = ops.adapt_datetimefield_value(value) if adapt else value
-        with compiler.connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = compiler.connection
+        with connection.cursor() as cursor:
+            arguments = self._prepared_on(connection, cursor, sql, params, slots)
+            if arguments is None:
+                cursor.execute(sql, params)
+            else:
+                cursor.execute(arguments, [params[i] for i in self._firsts(slots)])
             rows = cursor.fetchall()
         return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+    @staticmethod
+    def _firsts(slots) -> list[int]:
+        """Where each stand-in first stands among the parameters, in the order of $1, $2..."""
+        seen: dict[str, int] = {}
+        for i, slot in enumerate(slots):
+            if slot and slot[0] not in seen:
+                seen[slot[0]] = i
+        return list(seen.values())
+
+    def _prepared_on(self, connection, cursor, sql, params, slots) -> str | None:
+        """`EXECUTE name(%s, ...)` once the statement is prepared on this database
+        connection (preparing it now, the first time); None for plain SQL."""
+        if (
+            self._refused
+            or connection.vendor != "postgresql"
+            or not getattr(settings, "PREPARED_STATEMENTS", False)
+        ):
+            return None
+        raw = connection.connection
+        known = getattr(connection, "_fourc_prepared", None)
+        if known is None or known[0] is not raw:  # a new connection knows none
+            known = connection._fourc_prepared = (raw, set())
+        firsts = self._firsts(slots)
+        execute = f"EXECUTE {self.name}({', '.join(['%s'] * len(firsts))})"
+        if self.name in known[1]:
+            return execute
+        order = {slots[i][0]: n for n, i in enumerate(firsts, start=1)}
+        values = [
+            _Placeholder(f"${order[slot[0]]}") if slot else value
+            for slot, value in zip(slots, params, strict=True)
+        ]
+        from psycopg2 import Error as PostgresError
+
+        raw_cursor = cursor.cursor  # once per connection: not one of a page's queries
+        statement = raw_cursor.mogrify(sql, values).decode()  # the constants written in
+        in_transaction = not connection.get_autocommit()
+        try:
+            if in_transaction:  # a refusal must not break the caller's transaction
+                raw_cursor.execute("SAVEPOINT fourc_prepare")
+            raw_cursor.execute(f"PREPARE {self.name} AS {statement}")
+        except PostgresError:
+            if in_transaction:
+                raw_cursor.execute("ROLLBACK TO SAVEPOINT fourc_prepare")
+            logger.warning("The server would not prepare %s; it runs as plain SQL.", self.name)
+            self._refused = True
+            return None
+        finally:
+            if in_transaction:
+                raw_cursor.execute("RELEASE SAVEPOINT fourc_prepare")
+        known[1].add(self.name)
+        return execute
+
+
+class _Placeholder:
+    """A parameter of the prepared statement ($1...), written into it as it stands."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __conform__(self, protocol):
+        from psycopg2.extensions import AsIs
+
+        return AsIs(self.text)
 
 
 def _hashable(value) -> bool:

@@ -93,3 +93,61 @@ def test_a_value_bent_or_branched_on_is_refused():
     for prepared in (bent, branched):
         with pytest.raises(ValueError, match="never reach|depends on the values"):
             prepared.run(member=UserFactory(), since=timezone.now())
+
+
+def prepared_on_the_server() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_it_is_prepared_on_the_server_once_per_connection(
+    reference_data, django_assert_num_queries
+):  # in real transactions: closing the connection must be allowed
+    from django.db import connection
+
+    prepared = Prepared(words, member=Prepared.MEMBER, since=Prepared.SINCE)
+    maya = UserFactory()
+    PostFactory(author=maya)
+    since = timezone.now() - timedelta(days=1)
+
+    expected = sorted(words(maya, since))
+    with django_assert_num_queries(1):  # preparing is not one of the page's queries
+        first = prepared.run(member=maya, since=since)
+    assert sorted(first) == expected
+    assert prepared.name in prepared_on_the_server()
+    with django_assert_num_queries(1) as ran:
+        second = prepared.run(member=maya, since=since)
+    assert sorted(second) == expected
+    assert ran.captured_queries[0]["sql"].startswith(f"EXECUTE {prepared.name}(")
+
+    connection.close()  # a new connection knows no statement: prepared again
+    assert len(prepared.run(member=maya, since=since)) == 1
+    assert prepared.name in prepared_on_the_server()
+
+
+@pytest.mark.django_db
+def test_with_prepared_statements_off_it_runs_as_plain_sql(settings, django_assert_num_queries):
+    settings.PREPARED_STATEMENTS = False
+    prepared = Prepared(words, member=Prepared.MEMBER, since=Prepared.SINCE)
+    maya = UserFactory()
+
+    with django_assert_num_queries(1) as ran:
+        prepared.run(member=maya, since=timezone.now())
+    assert not ran.captured_queries[0]["sql"].startswith("EXECUTE")
+    assert prepared.name not in prepared_on_the_server()
+
+
+@pytest.mark.django_db
+def test_a_statement_the_server_refuses_runs_as_plain_sql_in_the_same_transaction(caplog):
+    prepared = Prepared(words, member=Prepared.MEMBER, since=Prepared.SINCE)
+    prepared.name = "not a name"  # PREPARE fails on it
+    maya = UserFactory()
+    PostFactory(author=maya)
+    since = timezone.now() - timedelta(days=1)
+
+    assert sorted(prepared.run(member=maya, since=since)) == sorted(words(maya, since))
+    assert "would not prepare" in caplog.text
+    assert Post.objects.filter(author=maya).count() == 1  # the transaction goes on
