@@ -81,6 +81,7 @@ MENTIONS_MAX = 10  # per post or reply: a mention is a tap on a shoulder, not a 
 DUPLICATE_WINDOW = timedelta(seconds=60)  # the same words twice this quickly: a double submit
 # How far back a change of the crisis phrases is matched again: the longest anything reads
 # crisis_words (a friend's post as a step, prescriptions.targets.FRIENDS_DAYS).
+UNREAD_RECOUNT_SECONDS = 3600  # the inbox counts a long inbox again at most this often
 CRISIS_REMATCH_DAYS = 30
 REMATCH_BATCH = 2_000
 
@@ -647,13 +648,32 @@ def recount_unread_in_space(space: Space) -> int:
     return recount_unread(Notification.objects.filter(post__space=space).values("recipient"))
 
 
-def correct_unread_count(*, member: User) -> bool:
-    """The inbox page's check: the member's count set to what their inbox shows, on the
-    row and on `member`; True when it was wrong (a repeat finds it right)."""
+def correct_unread_count(*, member: User, page, whole_inbox: bool) -> bool:
+    """The inbox page's check of the header's count against the notifications on `page`
+    (the inbox's rows for `member`): when the page shows the whole inbox the count must
+    equal its unread ones, and it can never be fewer than a page shows. Only a count the
+    page proves wrong, or one not counted for UNREAD_RECOUNT_SECONDS, is counted again
+    (counting thousands of unread with their visibility costs what the counter saves);
+    the nightly task counts everyone's. Sets it on the row and on `member`; True when it
+    was wrong."""
+    unread_here = sum(1 for notification in page if notification.read_at is None)
+    kept = member.unread_notifications
+    due = _due_a_recount(member)  # a whole inbox on the page is an exact count: it starts
+    proven_wrong = kept != unread_here if whole_inbox else kept < unread_here  # the hour too
+    if not (proven_wrong or (due and not whole_inbox)):
+        return False
     if not recount_unread([member.pk]):
         return False
     member.refresh_from_db(fields=["unread_notifications"])
     return True
+
+
+def _due_a_recount(member: User) -> bool:
+    try:
+        return cache.add(f"unread-recounted:{member.pk}", True, UNREAD_RECOUNT_SECONDS)
+    except Exception:  # a cache that is down leaves it to the page's proof and the night
+        logger.warning("Could not reach the cache for the unread recount.", exc_info=True)
+        return False
 
 
 def reconcile_unread_counts(*, batch: int = 10_000) -> int:

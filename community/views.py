@@ -524,12 +524,16 @@ def unanswered(request):
 @require_page
 @login_required
 def notification_list(request):
-    services.correct_unread_count(member=request.user)  # the header then counts what's here
-    return _render_notifications(request)
+    return _render_notifications(request, check_count=True)
 
 
-def _render_notifications(request, status=200):
-    page = selectors.notifications_for(member=request.user, cursor=request.GET.get("after"))
+def _render_notifications(request, status=200, check_count=False):
+    cursor = request.GET.get("after")
+    page = selectors.notifications_for(member=request.user, cursor=cursor)
+    if check_count:  # the header then counts what's here
+        services.correct_unread_count(
+            member=request.user, page=page, whole_inbox=cursor is None and not page.has_next
+        )
     return render(request, "community/notifications.html", {"page": page}, status=status)
 
 

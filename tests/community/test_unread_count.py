@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from community import deletion, moderation, selectors, services
 from community.models import Notification, ReactionKind, User
 from community.tasks import reconcile_unread_counts
-from tests.factories import UserFactory
+from tests.factories import NotificationFactory, PostFactory, UserFactory
 from tests.fourc.test_admin_and_roles import enrol_totp
 
 pytestmark = pytest.mark.django_db
@@ -196,6 +198,47 @@ def test_the_inbox_page_corrects_the_count_it_shows(client, member, replies):
 
     assert 'class="count">2<' in page
     assert counted(member) == 2
+
+
+def counting(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "community_user"')]
+
+
+def test_a_long_inbox_is_counted_again_at_most_once_an_hour(client, member, other_member):
+    post = PostFactory(author=other_member)
+    for _ in range(selectors.PAGE_SIZE + 1):  # more than a page
+        NotificationFactory(recipient=member, post=post)
+    User.objects.filter(pk=member.pk).update(unread_notifications=40)  # drifted, not provably
+    client.force_login(member)
+    cache.delete(f"unread-recounted:{member.pk}")
+
+    with CaptureQueriesContext(connection) as first:
+        client.get("/notifications/")
+    with CaptureQueriesContext(connection) as again:
+        page = client.get("/notifications/").content.decode()
+
+    assert len(counting(first)) == 1
+    assert counting(again) == []  # not within the hour
+    assert 'class="count">26<' in page
+    with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=1)):
+        cache.delete(f"unread-recounted:{member.pk}")  # as the cache lets it go
+        User.objects.filter(pk=member.pk).update(unread_notifications=40)
+        client.get("/notifications/")
+    assert counted(member) == 26
+
+
+def test_a_count_the_page_proves_wrong_is_counted_again_at_once(client, member, other_member):
+    post = PostFactory(author=other_member)
+    for _ in range(selectors.PAGE_SIZE + 1):
+        NotificationFactory(recipient=member, post=post)
+    client.force_login(member)
+    client.get("/notifications/")  # counted: the hour starts
+    User.objects.filter(pk=member.pk).update(unread_notifications=3)  # fewer than shown
+
+    page = client.get("/notifications/").content.decode()
+
+    assert 'class="count">26<' in page
+    assert counted(member) == 26
 
 
 def test_the_header_shows_the_count_without_counting(client, member, replies):
