@@ -529,8 +529,10 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
         else:
             reply_cursor = [rank, pk]
     headline = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": True}
-    post_ids = [pk for kind, pk, _ in chosen if kind == "post"]
-    reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"]
+    # Both are read even when a page holds none of one kind (id 0 is no row): a search
+    # asks the same four queries whatever it finds, as every page does.
+    post_ids = [pk for kind, pk, _ in chosen if kind == "post"] or [0]
+    reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"] or [0]
     posts = (
         Post.objects.select_related("author", "space")
         .with_author_badge()

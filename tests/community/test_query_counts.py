@@ -273,6 +273,29 @@ def test_notifications_cost_the_same_for_1_and_50_from_different_members(
 
 
 @pytest.mark.django_db
+def test_search_asks_the_same_queries_whatever_kinds_it_finds(member_client):
+    only_posts = new_post(1, space=SpaceFactory(slug="room-a"), body="A quiet harbour.")
+    elsewhere = new_post(2, space=SpaceFactory(slug="room-b"))
+    services.post_reply(author=someone(3), post=elsewhere, body="A windmill, turning.")
+
+    def queries(q):
+        member_client.get(f"/search/?q={q}")  # a first request may fill per-process caches
+        with CaptureQueriesContext(connection) as ran:
+            page = member_client.get(f"/search/?q={q}").content.decode()
+        return len(ran), page
+
+    posts, found_posts = queries("harbour")
+    replies, found_replies = queries("windmill")
+    nothing, found_nothing = queries("zeppelin")
+
+    assert posts == replies == nothing
+    assert only_posts.title in found_posts
+    assert "Reply in" in found_replies
+    assert '<li class="card">' in found_posts
+    assert '<li class="card">' not in found_nothing
+
+
+@pytest.mark.django_db
 def test_search_costs_the_same_for_1_and_50_matching_posts_and_replies(
     member_client, django_assert_num_queries
 ):
