@@ -111,7 +111,7 @@ def _check_in_in_crisis(flagged: bool, note: str) -> bool:
 
 def words(since, *conditions, **author):
     """Posts and replies since `since` (by `author`, or meeting `conditions`, when
-    given): (author, kind, when, crisis_words) rows. Hidden ones count too: words a
+    given): (kind, author, when, crisis_words) rows. Hidden ones count too: words a
     moderator hid still say how their author is."""
     posts, replies = _posts_and_replies(since, *conditions, **author)
     fields = ("author_id", "created_at", "crisis_words")
