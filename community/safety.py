@@ -30,9 +30,13 @@ Open this file to answer "what happens when someone writes in crisis words?".
   part of another word: "kill myself" is not in "skill myselfie". Everyday sayings are
   kept out by writing phrases, never single short words: "die" alone would catch
   "the printer died"; "want to die" does not.
-- **Speed** (it runs in hot loops: every post of two days when building targets): the
-  active phrases are compiled once per process, grouped by the words they can start
-  with, and tried only where such a word stands. A moderator's change moves a
+- **Stored, not matched again**: every save of a post or reply sets its `crisis_words`
+  (and a check-in's note its `in_crisis`), so the crisis rule and the steps' targets read
+  a column through partial indexes instead of matching every recent post. A moderator's
+  change of the phrases matches the last 30 days again in a task
+  (`services.rematch_crisis_words`, and the members' latest check-ins with it).
+- **Speed**: the active phrases are compiled once per process, grouped by the words they
+  can start with, and tried only where such a word stands. A moderator's change moves a
   generation in the cache (`forget`); each process looks at it at most every
   `CHECK_SECONDS` and builds again when it moved (a generation missing from the cache
   keeps what the process has).
