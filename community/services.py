@@ -79,11 +79,13 @@ PROFILE_FIELDS = ("display_name", "handle", "pronouns", "bio", "time_zone")
 REPORTS_TO_HIDE = 3
 MENTIONS_MAX = 10  # per post or reply: a mention is a tap on a shoulder, not a broadcast
 DUPLICATE_WINDOW = timedelta(seconds=60)  # the same words twice this quickly: a double submit
+UNREAD_RECOUNT_SECONDS = 3600  # the inbox counts a long inbox again at most this often
 # How far back a change of the crisis phrases is matched again: the longest anything reads
 # crisis_words (a friend's post as a step, prescriptions.targets.FRIENDS_DAYS).
-UNREAD_RECOUNT_SECONDS = 3600  # the inbox counts a long inbox again at most this often
 CRISIS_REMATCH_DAYS = 30
 REMATCH_BATCH = 2_000
+REMATCH_MARGIN = 5  # seconds after every process has looked at the phrases again
+RECENT_REMATCH_DAYS = 2  # the beat's rematch: the crisis rule's window
 
 
 class CommunityError(Exception):
@@ -1270,31 +1272,44 @@ def retire_crisis_phrase(*, phrase: CrisisPhrase, by: User) -> bool:
 
 
 def _rematch_after_commit() -> None:
+    """Twice: at once, and again once every process has the new phrases (each looks at
+    most every CHECK_SECONDS), so words saved meanwhile with the old ones are matched too.
+    The beat's rematch of recent words (`crisis-words-rematch`) catches what both miss."""
     from community.tasks import rematch_crisis_words  # tasks import this module
 
-    transaction.on_commit(rematch_crisis_words.delay)
+    def queue():
+        rematch_crisis_words.delay()
+        rematch_crisis_words.apply_async(countdown=safety.CHECK_SECONDS + REMATCH_MARGIN)
+
+    transaction.on_commit(queue, robust=True)
 
 
-def rematch_crisis_words(*, days: int = CRISIS_REMATCH_DAYS, now=None) -> int:
-    """After the phrases changed: the last `days` of posts and replies matched again with
-    the phrases as they stand now (a matcher built here, not this process's copy), their
-    `crisis_words` corrected, and the listeners told (`signals.crisis_words`). Returns how
-    many changed; a repeat changes nothing."""
+def rematch_crisis_words(
+    *, days: float = CRISIS_REMATCH_DAYS, every_check_in: bool = True, now=None
+) -> int:
+    """The last `days` of posts and replies matched again with the phrases as they stand
+    now (a matcher built here, not this process's copy), their `crisis_words` corrected,
+    and the listeners told (`signals.crisis_words`: the members' latest check-ins are
+    matched again too, every one or those of the same days). After the phrases change,
+    and from the beat for recent words, which also covers words saved by a process that
+    didn't yet know a change (or by the code before this column, during a deploy). A row
+    edited since it was read is left as its own save set it. Returns how many changed."""
     since = (now or timezone.now()) - timedelta(days=days)
     matches = safety.build().matches
     changed = 0
     for model, words in ((Post, ("title", "body")), (Reply, ("body",))):
         recent = model.objects.filter(created_at__gte=since)
-        rows = recent.values_list("pk", "crisis_words", *words)
-        flips: dict[bool, list[int]] = {True: [], False: []}
-        for pk, flagged, *written in rows.iterator(chunk_size=REMATCH_BATCH):
+        rows = recent.values_list("pk", "edited_at", "crisis_words", *words)
+        for pk, edited_at, flagged, *written in rows.iterator(chunk_size=REMATCH_BATCH):
             if (found := matches("\n".join(written))) != flagged:
-                flips[found].append(pk)
-        for found, ids in flips.items():
-            for start in range(0, len(ids), REMATCH_BATCH):
-                batch = ids[start : start + REMATCH_BATCH]
-                changed += model.objects.filter(pk__in=batch).update(crisis_words=found)
-    signals.crisis_words.send(sender=CrisisPhrase, content=None)
+                same = model.objects.filter(pk=pk, edited_at=edited_at, crisis_words=flagged)
+                changed += same.update(crisis_words=found)
+    signals.crisis_words.send(
+        sender=CrisisPhrase,
+        content=None,
+        changed=changed,
+        check_ins_since=None if every_check_in else since,
+    )
     return changed
 
 

@@ -17,8 +17,10 @@ post_changed = Signal()
 # sender: Reply; kwargs: reply, post, author
 reply_posted = Signal()
 # sender: Post or Reply; kwargs: content (the post or reply). Sent when words in crisis
-# are written, in a new post or reply or an edit. Sender CrisisPhrase, content None: the
-# phrases changed and recent posts and replies were matched again (their crisis_words).
+# are written, in a new post or reply or an edit. Sender CrisisPhrase, content None, with
+# changed (how many posts and replies changed) and check_ins_since (None: every member's
+# latest check-in; a time: those made since): recent posts and replies were matched again
+# (their crisis_words), after the phrases changed or by the beat.
 crisis_words = Signal()
 # sender: Reaction; kwargs: reaction, member, post (or None), reply (or None)
 reaction_added = Signal()

@@ -55,6 +55,12 @@ def rematch_crisis_words() -> int:
     return services.rematch_crisis_words()
 
 
+@shared_task(name="community.rematch_recent_crisis_words", ignore_result=True, expires=600)
+def rematch_recent_crisis_words() -> int:
+    """Every 15 minutes: the last two days' words matched again, a net under every save."""
+    return services.rematch_crisis_words(days=services.RECENT_REMATCH_DAYS, every_check_in=False)
+
+
 @shared_task(name="community.prune", ignore_result=True)
 def prune() -> dict:
     """Hourly: read notifications past their six months, and expired sessions."""

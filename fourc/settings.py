@@ -303,6 +303,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "nudges-sweep": {"task": "prescriptions.sweep_nudges", "schedule": timedelta(minutes=5)},
     "moderators-alert": {"task": "community.alert_moderators", "schedule": timedelta(minutes=5)},
+    # Crisis words of the last two days matched again: a net under every save (a process
+    # that didn't yet know new phrases, old code during a deploy).
+    "crisis-words-rematch": {
+        "task": "community.rematch_recent_crisis_words",
+        "schedule": timedelta(minutes=15),
+    },
     # What every check-in shares (prescriptions.targets), built before it is needed.
     "shared-values-refresh": {
         "task": "prescriptions.refresh_shared_values",

@@ -41,7 +41,9 @@ def on_gathering_attended(sender, *, rsvp, gathering, member, **kwargs):
 @receiver(signals.post_changed, dispatch_uid="prescriptions.targets.post_changed")
 @receiver(post_delete, sender=Post, dispatch_uid="prescriptions.targets.post_deleted")
 def forget_waiting_posts(sender, **kwargs):
-    targets.forget(targets.WAITING)
+    # A post removed or hidden may also have been its author's calmer words: who is in
+    # crisis now is counted again too (two small queries).
+    targets.forget(targets.WAITING, targets.IN_CRISIS)
 
 
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.targets.reply_posted")
@@ -55,10 +57,11 @@ def forget_an_answered_post(sender, *, reply, post, **kwargs):
 def forget_for_words_in_crisis(sender, *, content, **kwargs):
     # Their author is in crisis now: everything they wrote leaves everyone's steps at once
     # (the pools are read against IN_CRISIS). A post edited into crisis words leaves the
-    # waiting pool too; so may anything when the phrases changed (content None).
+    # waiting pool too; so may anything when words were matched again (content None).
     if content is None:
-        services.rematch_latest_check_ins()  # their notes, as the posts' words were
-        targets.forget(targets.IN_CRISIS, targets.WAITING)
+        check_ins = services.rematch_latest_check_ins(since=kwargs.get("check_ins_since"))
+        if check_ins or kwargs.get("changed", 1):
+            targets.forget(targets.IN_CRISIS, targets.WAITING)
     elif isinstance(content, Post) and content.edited_at is not None:
         targets.forget(targets.IN_CRISIS, targets.WAITING)
     else:

@@ -121,13 +121,16 @@ def erase_health_data(*, member: User) -> None:
 REMATCH_BATCH = 2_000
 
 
-def rematch_latest_check_ins() -> int:
-    """After the crisis phrases changed: each member's latest check-in whose note is in
-    crisis words now becomes a crisis one, as crisis_state already reads it from its
-    note, so everyone_in_crisis (which reads in_crisis alone) says the same. Never the
-    other way: a check-in that was in crisis stays one. Returns how many changed."""
+def rematch_latest_check_ins(*, since=None) -> int:
+    """After the crisis phrases changed (or from the beat, for those made `since`): each
+    member's latest check-in whose note is in crisis words now becomes a crisis one, as
+    crisis_state already reads it from its note, so everyone_in_crisis (which reads
+    in_crisis alone) says the same. Never the other way: a check-in that was in crisis
+    stays one. Returns how many changed."""
     matches = safety.build().matches
     notes = crisis.latest_check_ins().filter(in_crisis=False).exclude(note="")
+    if since is not None:
+        notes = notes.filter(created_at__gte=since)
     found = [
         pk
         for pk, note in notes.values_list("pk", "note").iterator(chunk_size=REMATCH_BATCH)

@@ -4,6 +4,7 @@ targets (prescriptions.crisis, prescriptions.targets) read a column instead of m
 every recent post again."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -99,7 +100,8 @@ def test_a_change_of_the_phrases_matches_recent_words_again(
         phrase = services.add_crisis_phrase(
             family=Family.HOPELESS, pattern="grey lantern", by=moderator
         )
-    assert len(queued("community.rematch_crisis_words")) == before + 1  # after the commit
+    # After the commit, twice: at once, and once every process knows the new phrases.
+    assert len(queued("community.rematch_crisis_words")) == before + 2
     assert tasks.rematch_crisis_words() == 2  # as a worker runs it
     assert fresh(post)
     assert fresh(reply)
@@ -108,7 +110,47 @@ def test_a_change_of_the_phrases_matches_recent_words_again(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.retire_crisis_phrase(phrase=phrase, by=moderator)
-    assert len(queued("community.rematch_crisis_words")) == before + 2
+    assert len(queued("community.rematch_crisis_words")) == before + 4
     assert tasks.rematch_crisis_words() == 2
     assert not fresh(post)
     assert not Reply.objects.get(pk=reply.pk).crisis_words
+
+
+def test_a_rematch_never_undoes_an_edit_made_while_it_read(member, make_post, monkeypatch):
+    post = make_post(member, body="Paper boats again, all night.")  # before the phrase
+    moderator = ModeratorFactory()
+    services.add_crisis_phrase(family=Family.HOPELESS, pattern="paper boats", by=moderator)
+    real = services.safety.build
+    edited = []
+
+    def build_with_an_edit_meanwhile():
+        matcher = real()
+
+        def matches(text):
+            if not edited:  # the author edits just after the task read the old words
+                edited.append(True)
+                monkeypatch.undo()  # the edit's own save matches as every save does
+                services.edit_post(
+                    post=post, editor=member, title=post.title, body="Steadier today.",
+                    intent="support", content_warning="",
+                )  # fmt: skip
+            return matcher.matches(text)
+
+        return SimpleNamespace(matches=matches)
+
+    monkeypatch.setattr(services.safety, "build", build_with_an_edit_meanwhile)
+    services.rematch_crisis_words()
+
+    assert edited
+    assert not fresh(post)  # the calm edit's own save stands, not the old words' match
+
+
+def test_the_beat_matches_the_last_two_days_again_every_quarter_hour(member, make_post, settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["crisis-words-rematch"]
+    assert entry["task"] == "community.rematch_recent_crisis_words"
+    assert entry["schedule"] == timedelta(minutes=15)
+    post = make_post(member, body=CRISIS_WORDS)
+    Post.objects.filter(pk=post.pk).update(crisis_words=False)  # saved by code without it
+
+    assert tasks.rematch_recent_crisis_words() == 1
+    assert fresh(post)

@@ -213,12 +213,12 @@ def test_a_new_phrase_reaches_the_latest_check_in_for_everyone_as_for_one(member
 
     now = timezone.now()
     with time_machine.travel(now - timedelta(days=40)):  # whatever its age
-        older = CheckInFactory(member=other_member, note="The grey lantern again.")
+        older = CheckInFactory(member=other_member, note="The copper kettle again.")
         CheckInFactory(member=other_member, note="Steadier.")
-        latest = CheckInFactory(member=member, note="The grey lantern again.")
+        latest = CheckInFactory(member=member, note="The copper kettle again.")
     assert crisis.everyone_in_crisis() == set()
 
-    community.add_crisis_phrase(family="hopeless", pattern="grey lantern", by=ModeratorFactory())
+    community.add_crisis_phrase(family="hopeless", pattern="copper kettle", by=ModeratorFactory())
     tasks.rematch_crisis_words()  # queued after the commit; check-ins follow the posts
 
     assert crisis.everyone_in_crisis() == {member.pk}

@@ -170,10 +170,10 @@ def test_a_post_edited_into_crisis_words_goes_at_once(member, other_member, make
 def test_a_change_of_the_crisis_phrases_reaches_the_targets_at_once(
     member, other_member, make_post
 ):
-    post = make_post(other_member, body="The grey lantern again.")
+    post = make_post(other_member, body="The silver harbour again.")
     assert waiting_ids(member) == [post.pk]
 
-    community.add_crisis_phrase(family="hopeless", pattern="grey lantern", by=ModeratorFactory())
+    community.add_crisis_phrase(family="hopeless", pattern="silver harbour", by=ModeratorFactory())
     community.rematch_crisis_words()  # the task queued after the commit
 
     assert waiting_ids(member) == []
