@@ -664,10 +664,10 @@ def correct_unread_count(*, member: User, page, whole_inbox: bool) -> bool:
     proven_wrong = kept != unread_here if whole_inbox else kept < unread_here  # the hour too
     if not (proven_wrong or (due and not whole_inbox)):
         return False
-    if not recount_unread([member.pk]):
-        return False
-    member.refresh_from_db(fields=["unread_notifications"])
-    return True
+    corrected = recount_unread([member.pk])
+    if corrected or proven_wrong:  # the row may have been put right meanwhile: show it
+        member.refresh_from_db(fields=["unread_notifications"])
+    return bool(corrected)
 
 
 def _due_a_recount(member: User) -> bool:

@@ -137,8 +137,9 @@ PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
 if PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Planned once, for any values: the plans of prepared statements only (Django's own
     # queries are not prepared), each a lookup by member.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c plan_cache_mode=force_generic_plan"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(  # after any options DATABASE_URL carries
+        filter(None, [_options.get("options"), "-c plan_cache_mode=force_generic_plan"])
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -149,7 +149,10 @@ def cached(builders: dict, *, rebuild: bool = False) -> dict:
         if not _current(copy, generation, now, seconds):
             copy = (generation, now, build())
             try:
-                cache.set(key, copy, seconds)
+                # A long build (the beat's) that a forget overtook would overwrite a newer
+                # copy another process stored: it is not kept (nor taken for current).
+                if not rebuild or cache.get(generation_key(key)) == generation:
+                    cache.set(key, copy, seconds)
             except Exception:
                 logger.warning("Could not keep a shared value in the cache.", exc_info=True)
         _copies[key] = copy

@@ -1,11 +1,15 @@
 from django.db import migrations, models
 
+from fourc.lib.migration_ops import AddIndexWithoutLocking
+
 BATCH = 2_000
 
 
 def match_what_is_written(apps, schema_editor):
     """Every post and reply written so far, through the one matcher (with the phrases as
-    they stand): only the matches are written, the rest keep the default."""
+    they stand): only the matches are written, the rest keep the default. Outside a
+    transaction, a batch at a time, so posting goes on meanwhile; what the previous code
+    writes during the deploy is matched by the beat's rematch of recent words."""
     from community.safety import mentions_crisis
 
     for name, text in (("Post", lambda row: f"{row[1]}\n{row[2]}"), ("Reply", lambda row: row[2])):
@@ -21,6 +25,8 @@ def match_what_is_written(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False  # the indexes are built concurrently and the backfill commits per batch
+
     dependencies = [
         ("community", "0028_unread_notification_count"),
     ]
@@ -38,7 +44,7 @@ class Migration(migrations.Migration):
             name="crisis_words",
             field=models.BooleanField(db_default=False, default=False, editable=False),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="post",
             index=models.Index(
                 condition=models.Q(("crisis_words", True)),
@@ -46,7 +52,7 @@ class Migration(migrations.Migration):
                 name="post_crisis_words",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="reply",
             index=models.Index(
                 condition=models.Q(("crisis_words", True)),
@@ -54,5 +60,7 @@ class Migration(migrations.Migration):
                 name="reply_crisis_words",
             ),
         ),
-        migrations.RunPython(match_what_is_written, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(
+            match_what_is_written, migrations.RunPython.noop, atomic=False, elidable=True
+        ),
     ]

@@ -37,7 +37,7 @@ import threading
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
 logger = logging.getLogger(__name__)
 _names = itertools.count()
@@ -57,7 +57,7 @@ class Prepared:
         self.build = build
         self.stand_ins = stand_ins
         self._local = threading.local()  # compiled for each thread's own connection
-        self.name = f"fourc_prepared_{next(_names)}"  # its name on the server
+        self.name = f"fourc_prepared_{next(_names)}"  # its names on the server begin so
         self._refused = False  # the server would not prepare it: plain SQL from then on
 
     def _built(self, member_id: int, other: bool) -> dict:
@@ -119,7 +119,14 @@ class Prepared:
             if arguments is None:
                 cursor.execute(sql, params)
             else:
-                cursor.execute(arguments, [params[i] for i in self._firsts(slots)])
+                try:
+                    cursor.execute(arguments, [params[i] for i in self._firsts(slots)])
+                except DatabaseError:
+                    # Gone from the server (DISCARD, a pooler) or its plan stale (a column
+                    # changed type): this connection prepares it again next time, under a
+                    # new name; this call fails as any query would.
+                    connection._fourc_prepared[1].pop(self, None)
+                    raise
             rows = cursor.fetchall()
         return list(compiler.results_iter(results=[rows], tuple_expected=True))
 
@@ -144,36 +151,46 @@ class Prepared:
         raw = connection.connection
         known = getattr(connection, "_fourc_prepared", None)
         if known is None or known[0] is not raw:  # a new connection knows none
-            known = connection._fourc_prepared = (raw, set())
+            known = connection._fourc_prepared = (raw, {})  # {Prepared: its name there}
         firsts = self._firsts(slots)
-        execute = f"EXECUTE {self.name}({', '.join(['%s'] * len(firsts))})"
-        if self.name in known[1]:
-            return execute
+        name = known[1].get(self)
+        if name is None:
+            name = self._prepare(connection, cursor, sql, params, slots, firsts)
+            if name is None:
+                return None
+            known[1][self] = name
+        arguments = ", ".join(["%s"] * len(firsts))
+        return f"EXECUTE {name}({arguments})" if firsts else f"EXECUTE {name}"
+
+    def _prepare(self, connection, cursor, sql, params, slots, firsts) -> str | None:
+        """PREPAREs the statement under a name new on this connection; None when the
+        server refuses the SQL itself (it runs as plain SQL from then on). Any other error
+        (a lost connection, a cancel) is raised as Django raises it."""
+        from psycopg2 import NotSupportedError, ProgrammingError  # PostgreSQL only
+
         order = {slots[i][0]: n for n, i in enumerate(firsts, start=1)}
         values = [
             _Placeholder(f"${order[slot[0]]}") if slot else value
             for slot, value in zip(slots, params, strict=True)
         ]
-        from psycopg2 import Error as PostgresError
-
+        name = f"{self.name}_{next(_names)}"
         raw_cursor = cursor.cursor  # once per connection: not one of a page's queries
-        statement = raw_cursor.mogrify(sql, values).decode()  # the constants written in
         in_transaction = not connection.get_autocommit()
-        try:
+        with connection.wrap_database_errors:
+            statement = raw_cursor.mogrify(sql, values).decode()  # the constants written in
             if in_transaction:  # a refusal must not break the caller's transaction
                 raw_cursor.execute("SAVEPOINT fourc_prepare")
-            raw_cursor.execute(f"PREPARE {self.name} AS {statement}")
-        except PostgresError:
-            if in_transaction:
-                raw_cursor.execute("ROLLBACK TO SAVEPOINT fourc_prepare")
-            logger.warning("The server would not prepare %s; it runs as plain SQL.", self.name)
-            self._refused = True
-            return None
-        finally:
+            try:
+                raw_cursor.execute(f"PREPARE {name} AS {statement}")
+            except (ProgrammingError, NotSupportedError):
+                if in_transaction:
+                    raw_cursor.execute("ROLLBACK TO SAVEPOINT fourc_prepare")
+                logger.warning("The server would not prepare %s; it runs as plain SQL.", name)
+                self._refused = True
+                name = None
             if in_transaction:
                 raw_cursor.execute("RELEASE SAVEPOINT fourc_prepare")
-        known[1].add(self.name)
-        return execute
+        return name
 
 
 class _Placeholder:

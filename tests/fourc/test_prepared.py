@@ -95,12 +95,12 @@ def test_a_value_bent_or_branched_on_is_refused():
             prepared.run(member=UserFactory(), since=timezone.now())
 
 
-def prepared_on_the_server() -> set[str]:
+def prepared_on_the_server(prepared) -> list[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM pg_prepared_statements")
-        return {name for (name,) in cursor.fetchall()}
+        return [name for (name,) in cursor.fetchall() if name.startswith(f"{prepared.name}_")]
 
 
 def test_it_is_prepared_on_the_server_once_per_connection(
@@ -117,15 +117,15 @@ def test_it_is_prepared_on_the_server_once_per_connection(
     with django_assert_num_queries(1):  # preparing is not one of the page's queries
         first = prepared.run(member=maya, since=since)
     assert sorted(first) == expected
-    assert prepared.name in prepared_on_the_server()
+    assert prepared_on_the_server(prepared)
     with django_assert_num_queries(1) as ran:
         second = prepared.run(member=maya, since=since)
     assert sorted(second) == expected
-    assert ran.captured_queries[0]["sql"].startswith(f"EXECUTE {prepared.name}(")
+    assert ran.captured_queries[0]["sql"].startswith(f"EXECUTE {prepared.name}_")
 
     connection.close()  # a new connection knows no statement: prepared again
     assert len(prepared.run(member=maya, since=since)) == 1
-    assert prepared.name in prepared_on_the_server()
+    assert prepared_on_the_server(prepared)
 
 
 @pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_with_prepared_statements_off_it_runs_as_plain_sql(settings, django_asse
     with django_assert_num_queries(1) as ran:
         prepared.run(member=maya, since=timezone.now())
     assert not ran.captured_queries[0]["sql"].startswith("EXECUTE")
-    assert prepared.name not in prepared_on_the_server()
+    assert not prepared_on_the_server(prepared)
 
 
 @pytest.mark.django_db
@@ -151,3 +151,31 @@ def test_a_statement_the_server_refuses_runs_as_plain_sql_in_the_same_transactio
     assert sorted(prepared.run(member=maya, since=since)) == sorted(words(maya, since))
     assert "would not prepare" in caplog.text
     assert Post.objects.filter(author=maya).count() == 1  # the transaction goes on
+
+
+def test_a_statement_gone_from_the_server_is_prepared_again(reference_data):
+    from django.db import DatabaseError, connection
+
+    prepared = Prepared(words, member=Prepared.MEMBER, since=Prepared.SINCE)
+    maya = UserFactory()
+    PostFactory(author=maya)
+    since = timezone.now() - timedelta(days=1)
+    assert len(prepared.run(member=maya, since=since)) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler or a DISCARD would
+
+    with pytest.raises(DatabaseError):
+        prepared.run(member=maya, since=since)  # fails as any query would
+
+    assert len(prepared.run(member=maya, since=since)) == 1  # prepared again
+    assert prepared_on_the_server(prepared)
+
+
+@pytest.mark.django_db
+def test_a_statement_without_values_is_prepared_too():
+    prepared = Prepared(lambda: Post.objects.values_list("pk"))
+    PostFactory()
+
+    assert len(prepared.run()) == 1
+    assert len(prepared.run()) == 1
+    assert prepared_on_the_server(prepared)

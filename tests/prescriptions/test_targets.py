@@ -202,6 +202,28 @@ def test_the_beats_refresh_spares_check_ins_the_building(
 
 
 @pytest.mark.django_db
+def test_a_refresh_overtaken_by_a_change_keeps_no_copy(
+    member, other_member, make_post, monkeypatch
+):
+    make_post(other_member)
+    targets(member)
+    stored = cache.get(targets_module.WAITING)
+    build, seconds = targets_module.POOLS[targets_module.WAITING]
+
+    def build_then_a_change():
+        rows = build()
+        targets_module.forget(targets_module.WAITING)  # a post hidden while it built
+        return rows
+
+    monkeypatch.setitem(
+        targets_module.POOLS, targets_module.WAITING, (build_then_a_change, seconds)
+    )
+    tasks.refresh_shared_values()
+
+    assert cache.get(targets_module.WAITING) == stored  # the overtaken copy wasn't stored
+
+
+@pytest.mark.django_db
 def test_a_new_post_joins_the_targets_within_a_minute(member, other_member, make_post):
     first = make_post(other_member)
     assert waiting_ids(member) == [first.pk]
