@@ -245,10 +245,19 @@ OPEN_ORDER = ("status", F("check_in_id").desc(nulls_last=True), "id")
 
 def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRISIS):
     """The member's open steps, in OPEN_ORDER; in a crisis, only the step towards a
-    person."""
+    person. A step pointing at a post in crisis words, or by someone in crisis now (the
+    shared crisis set, one cache read), is left out: it was given before, and someone's
+    crisis is nobody's step."""
     found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
     if crisis.in_crisis:
         found = found.filter(activity__slug=CRISIS_SLUG)
+    authors_in_crisis = targets.cached({targets.IN_CRISIS: targets.POOLS[targets.IN_CRISIS]})[
+        targets.IN_CRISIS
+    ]
+    found = found.filter(
+        Q(post__isnull=True)
+        | (Q(post__crisis_words=False) & ~Q(post__author__in=authors_in_crisis))
+    )
     return found.select_related(
         "activity", "post__space", "gathering__space", "prescriber", "check_in"
     ).order_by(*OPEN_ORDER)

@@ -201,8 +201,11 @@ def todays_steps(members, *, now, in_crisis=frozenset()) -> dict[int, "EmailStep
     steps: dict[int, EmailStep | None] = {}
     for member_id, p in open_steps.items():
         if p.post_id:
-            hidden = not p.post.is_published or (
-                not p.post.is_anonymous and (member_id, p.post.author_id) in blocked
+            hidden = (
+                not p.post.is_published
+                or p.post.crisis_words  # someone's crisis is nobody's step
+                or p.post.author_id in in_crisis
+                or (not p.post.is_anonymous and (member_id, p.post.author_id) in blocked)
             )
             steps[member_id] = (
                 EmailStep(p.activity)
