@@ -451,11 +451,13 @@ def _reply_left_thread(reply: Reply) -> None:
     post = reply.post
     Post.objects.filter(pk=post.pk, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
     _refresh_first_reply(post)
+    signals.reply_changed.send(sender=Reply, reply=reply)
 
 
 def _reply_back_in_thread(reply: Reply) -> None:
     Post.objects.filter(pk=reply.post_id).update(reply_count=F("reply_count") + 1)
     _refresh_first_reply(reply.post)
+    signals.reply_changed.send(sender=Reply, reply=reply)
 
 
 def _refresh_first_reply(post: Post) -> None:

@@ -22,6 +22,9 @@ reply_posted = Signal()
 # latest check-in; a time: those made since): recent posts and replies were matched again
 # (their crisis_words), after the phrases changed or by the beat.
 crisis_words = Signal()
+# sender: Reply; kwargs: reply. Sent when a reply leaves its thread or comes back to it:
+# hidden or restored by a moderator, removed by its author.
+reply_changed = Signal()
 # sender: Reaction; kwargs: reaction, member, post (or None), reply (or None)
 reaction_added = Signal()
 # sender: RSVP; kwargs: rsvp, gathering, member

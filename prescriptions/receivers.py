@@ -46,6 +46,12 @@ def forget_waiting_posts(sender, **kwargs):
     targets.forget(targets.WAITING, targets.IN_CRISIS)
 
 
+@receiver(signals.reply_changed, dispatch_uid="prescriptions.targets.reply_changed")
+def forget_who_is_in_crisis(sender, **kwargs):
+    # A reply removed or hidden may have been its author's calmer words.
+    targets.forget(targets.IN_CRISIS)
+
+
 @receiver(signals.reply_posted, dispatch_uid="prescriptions.targets.reply_posted")
 def forget_an_answered_post(sender, *, reply, post, **kwargs):
     # `post` is as it was before this reply: was anyone waiting for it?

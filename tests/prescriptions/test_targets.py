@@ -153,6 +153,29 @@ def test_a_crisis_takes_its_authors_waiting_posts_out_at_once_without_a_new_pool
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("calmer", ["post", "reply"])
+def test_removing_calmer_words_after_crisis_words_takes_the_authors_posts_out_at_once(
+    member, other_member, make_post, calmer
+):
+    waiting = make_post(other_member)
+    if calmer == "post":  # the crisis words, then calmer ones, of the same kind
+        make_post(other_member, title="Crisis", body="I want to die.")
+        later = make_post(other_member, title="Calmer", body="A better hour.")
+    else:
+        thread = make_post(member)
+        community.post_reply(author=other_member, post=thread, body="I want to die.")
+        later = community.post_reply(author=other_member, post=thread, body="Better now.")
+    assert waiting.pk in waiting_ids(member)  # calmer words came last: not in crisis
+
+    if calmer == "post":
+        community.remove_post(post=later, member=other_member)
+    else:
+        community.remove_reply(reply=later, member=other_member)
+
+    assert waiting.pk not in waiting_ids(member)  # the crisis words are the latest again
+
+
+@pytest.mark.django_db
 def test_a_post_edited_into_crisis_words_goes_at_once(member, other_member, make_post):
     with time_machine.travel(timezone.now() - timedelta(days=5)):
         post = make_post(other_member)
