@@ -251,9 +251,7 @@ def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRI
     found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
     if crisis.in_crisis:
         found = found.filter(activity__slug=CRISIS_SLUG)
-    authors_in_crisis = targets.cached({targets.IN_CRISIS: targets.POOLS[targets.IN_CRISIS]})[
-        targets.IN_CRISIS
-    ]
+    authors_in_crisis = targets.in_crisis_now()
     found = found.filter(
         Q(post__isnull=True)
         | (Q(post__crisis_words=False) & ~Q(post__author__in=authors_in_crisis))

@@ -251,6 +251,12 @@ POOLS = {
 }
 
 
+def in_crisis_now() -> frozenset[int]:
+    """Everyone in crisis now, the shared value (one cache read when it is warm): for what
+    was given before (open steps, emails), read against the same set as the pools."""
+    return cached({IN_CRISIS: POOLS[IN_CRISIS]})[IN_CRISIS]
+
+
 # --- One member ----------------------------------------------------------------------------
 
 FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"

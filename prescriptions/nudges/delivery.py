@@ -33,7 +33,7 @@ from django.utils import timezone
 from community import selectors as community
 from community.models import User
 from fourc.lib.prune import delete_in_batches
-from prescriptions import crisis, targets
+from prescriptions import targets
 from prescriptions.models import (
     HELD,
     NudgeKind,
@@ -411,9 +411,7 @@ class _Checks:
     def __init__(self, logs, *, now):
         self.now = now
         member_ids = {log.member_id for log in logs}
-        self.in_crisis = targets.cached(
-            {targets.IN_CRISIS: (crisis.everyone_in_crisis, targets.POOL_SECONDS)}
-        )[targets.IN_CRISIS]
+        self.in_crisis = targets.in_crisis_now()
         self.confirmed = set(
             EmailAddress.objects.filter(
                 user_id__in=member_ids, verified=True, email__iexact=F("user__email")
