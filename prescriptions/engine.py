@@ -214,26 +214,30 @@ def _aim(state: MemberState) -> int:
 
 def _not_for_me(activity: ActivityInfo, state: MemberState) -> int:
     """How often the member said "not for me" to it in the last 90 days."""
-    return state.not_for_me[activity.id]
+    return state.not_for_me.get(activity.id, 0)
 
 
-def _score(activity: ActivityInfo, state: MemberState) -> dict:
+def _score(activity: ActivityInfo, state: MemberState, way_parts: dict | None = None) -> dict:
+    """The parts of a step's score for this member. `way_parts` keeps each Way's part
+    for the next step of the same Way (a plan scores the whole catalogue)."""
+    way = activity.way
+    way_part = None if way_parts is None else way_parts.get(way)
+    if way_part is None:
+        way_part = round(
+            0.5 * _shrunk(state.way_lift.get(way), state.community_way_lift.get(way, 0.0)), 3
+        )
+        if way_parts is not None:
+            way_parts[way] = way_part
     parts = {
         "lift": round(_shrunk(state.activity_lift.get(activity.id), _prior(activity, state)), 3),
-        "way_lift": round(
-            0.5
-            * _shrunk(
-                state.way_lift.get(activity.way), state.community_way_lift.get(activity.way, 0.0)
-            ),
-            3,
-        ),
+        "way_lift": way_part,
         # Near the energy they have (a little under it on a low day: gentler steps); a
         # tiny step on a good day is fine, but not always.
         "energy_fit": round(-ENERGY_FIT * abs(_aim(state) - activity.energy), 3),
     }
     if _not_for_me(activity, state):
         parts["not_for_me"] = -1.5
-    ignored = state.ignored[activity.id]
+    ignored = state.ignored.get(activity.id)
     if ignored:
         parts["ignored"] = IGNORED * min(ignored, 2)
     return parts
@@ -386,10 +390,46 @@ def suggest(
     low day, the opposite first, a connection, a step near a high energy) or leave
     nothing to offer.
     """
-    plan = _suggest(state, catalogue, targets, count=count, seed=seed, novelty=True)
-    if plan.in_crisis or _keeps_the_rules(plan, state):
+    if state.in_crisis:
+        return _crisis_plan(catalogue)
+    scored = _scored(state, catalogue, targets)
+    fresh = [row for row in scored if not _recently_done(row[2], state)]
+    plan = _suggest(state, fresh, targets, count=count, seed=seed)
+    if _keeps_the_rules(plan, state):
         return plan
-    return _suggest(state, catalogue, targets, count=count, seed=seed, novelty=False)
+    return _suggest(state, scored, targets, count=count, seed=seed)
+
+
+def _scored(state: MemberState, catalogue: list[ActivityInfo], targets: Targets) -> list:
+    """(score, slug, activity, parts) for each step that may be offered now, novelty
+    aside, best first. Each Way's part and whether a kind of target is there are worked
+    out once for the whole catalogue."""
+    supportive = state.supportive
+    way_parts: dict = {}
+    has_target: dict = {}
+    scored = []
+    for activity in catalogue:
+        if not offered(activity, state, novelty=False):
+            continue
+        parts = _score(activity, state, way_parts)
+        # Whether a target fits depends on these alone (see fits).
+        kind = (
+            activity.action,
+            activity.target_intents,
+            activity.target_author,
+            activity.target_at_night,
+            activity.target_format,
+        )
+        found = has_target.get(kind)
+        if found is None:
+            found = has_target[kind] = bool(
+                _target_for(activity, targets, set(), supportive=supportive)
+            )
+        if found:
+            parts["target"] = 0.5  # something real to do, not an abstract idea
+        scored.append((sum(parts.values()), activity.slug, activity, parts))
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    return scored
 
 
 def _keeps_the_rules(plan: Plan, state: MemberState) -> bool:
@@ -431,20 +471,10 @@ def _crisis_plan(catalogue) -> Plan:
     return Plan(in_crisis=True, suggestions=suggestions)
 
 
-def _suggest(state, catalogue, targets, *, count, seed, novelty) -> Plan:
-    if state.in_crisis:
-        return _crisis_plan(catalogue)
+def _suggest(state, scored, targets, *, count, seed) -> Plan:
+    """The plan from the steps `scored` (see _scored), best first."""
     rng = random.Random(seed)  # noqa: S311 - exploration, not secrets
     supportive = state.supportive
-    scored = []
-    for activity in catalogue:
-        if not offered(activity, state, novelty=novelty):
-            continue
-        parts = _score(activity, state)
-        if _target_for(activity, targets, set(), supportive=supportive):
-            parts["target"] = 0.5  # something real to do, not an abstract idea
-        scored.append((sum(parts.values()), activity.slug, activity, parts))
-    scored.sort(key=lambda row: (-row[0], row[1]))
 
     chosen: list[Suggestion] = []
     used_targets: set = set()
