@@ -23,17 +23,17 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    PositiveSmallIntegerField,
     Q,
     Value,
     Window,
 )
-from django.db.models.functions import Cast, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from community.models import Post, Reply
 from community.safety import mentions_crisis
 from fourc.lib.prepared import Prepared
+from prescriptions import rows as row_shape
 from prescriptions.models import CheckIn
 
 CRISIS_WORDS_WINDOW = timedelta(days=2)  # a post from long ago says little about today
@@ -159,17 +159,21 @@ LOWISH_OF_LAST = (3, 5)
 AFTER_CRISIS = timedelta(hours=72)
 
 
+def _recent_check_ins_of(member, since):
+    """The member's check-ins since `since`, and their last five whenever they were."""
+    return CheckIn.objects.filter(member=member).filter(
+        Q(created_at__gte=since)
+        | Q(
+            pk__in=CheckIn.objects.filter(member=member)
+            .order_by("-created_at", "-id")
+            .values("pk")[: LOWISH_OF_LAST[1]]
+        )
+    )
+
+
 def _recent_check_ins(member, since):
     return (
-        CheckIn.objects.filter(member=member)
-        .filter(
-            Q(created_at__gte=since)
-            | Q(
-                pk__in=CheckIn.objects.filter(member=member)
-                .order_by("-created_at", "-id")
-                .values("pk")[: LOWISH_OF_LAST[1]]
-            )
-        )
+        _recent_check_ins_of(member, since)
         .order_by("-created_at", "-id")
         .values_list("mood", "in_crisis", "created_at")
     )
@@ -223,39 +227,62 @@ def recent_check_ins_of(member_ids, *, now) -> dict[int, list[tuple]]:
 
 # --- Both, for the check-in being made: one query -------------------------------------------
 
+SIGN_KINDS = ("post", "reply", "check_in")
 
-def _signs(member, since):
+
+def sign_branches(member, since) -> list:
     """The member's words (posts and replies) since `since`, and their check-ins since
-    then or among their last five: (kind, created_at, id, mood, in_crisis) rows, kind
-    "post", "reply" or "check_in"; a post's or reply's in_crisis is its crisis_words."""
+    then or among their last five, as branches of a UNION of prescriptions.rows: kind
+    "post", "reply" or "check_in", `at` when, `ref` its id, `number` a check-in's mood,
+    `flag` a post's or reply's crisis_words, a check-in's in_crisis."""
     posts, replies = _posts_and_replies(since, author=member)
-    no_mood = Cast(Value(None), PositiveSmallIntegerField())  # typed, for the UNION
-    fields = ("created_at", "id", no_mood, "crisis_words")
-    return posts.values_list(_text("post"), *fields).union(
-        replies.values_list(_text("reply"), *fields),
-        _recent_check_ins(member, since)
-        .order_by()
-        .values_list(_text("check_in"), "created_at", "id", "mood", "in_crisis"),
-        all=True,
-    )
+    words = {"at": "created_at", "ref": "id", "flag": "crisis_words"}
+    return [
+        row_shape.branch(posts, "post", **words),
+        row_shape.branch(replies, "reply", **words),
+        row_shape.branch(
+            _recent_check_ins_of(member, since),
+            "check_in",
+            at="created_at",
+            ref="id",
+            number="mood",
+            flag="in_crisis",
+        ),
+    ]
 
 
-SIGNS_SINCE = Prepared(_signs, member=Prepared.MEMBER, since=Prepared.SINCE)
+SIGNS_SINCE = Prepared(
+    lambda member, since: row_shape.union(*sign_branches(member, since)),
+    member=Prepared.MEMBER,
+    since=Prepared.SINCE,
+)
 
 
-def crisis_and_low_day(member, *, check_in: CheckIn, now=None) -> tuple[CrisisState, bool]:
+def signs_since(now):
+    """Since when crisis_and_low_day needs the member's signs (sign_branches)."""
+    return min(now - CRISIS_WORDS_WINDOW, now - AFTER_CRISIS)
+
+
+def crisis_and_low_day(
+    member, *, check_in: CheckIn, now=None, signs: list | None = None
+) -> tuple[CrisisState, bool]:
     """crisis_state and supportive_mode for the check-in being made (or the latest), in
-    one query: what the engine asks on every check-in."""
+    one query: what the engine asks on every check-in. `signs` are the member's rows of
+    sign_branches since signs_since(now), when the caller read them with others (rows of
+    other kinds are passed over)."""
     now = now or timezone.now()
+    if signs is None:
+        signs = row_shape.read(SIGNS_SINCE.run(member=member, since=signs_since(now)))
     words_since = now - CRISIS_WORDS_WINDOW
-    rows = SIGNS_SINCE.run(member=member, since=min(words_since, now - AFTER_CRISIS))
     words = [
-        (kind, member.pk, at, crisis_words)
-        for kind, at, _, _, crisis_words in rows
-        if kind != "check_in" and at >= words_since
+        (row.kind, member.pk, row.at, row.flag)
+        for row in signs
+        if row.kind in ("post", "reply") and row.at >= words_since
     ]
     check_ins = sorted(
-        (row for row in rows if row[0] == "check_in"), key=lambda row: row[1:3], reverse=True
+        (row for row in signs if row.kind == "check_in"),
+        key=lambda row: (row.at, row.ref),
+        reverse=True,
     )  # newest first, as RECENT_CHECK_INS
-    recent = [(mood, flagged, at) for _, at, _, mood, flagged in check_ins]
+    recent = [(row.number, row.flag, row.at) for row in check_ins]
     return _crisis_from(member, check_in, words), supportive_from(check_in, recent, now=now)

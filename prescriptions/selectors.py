@@ -17,6 +17,7 @@ from community.models import Notification, User
 from fourc.lib.pagination import Page, encode_cursor, keyset_page
 from fourc.lib.prepared import Prepared
 from prescriptions import crisis, engine, targets
+from prescriptions import rows as row_shape
 from prescriptions.crisis import latest_check_in  # noqa: F401 - the views read it here
 from prescriptions.models import (
     CONSENT_VERSION,
@@ -96,15 +97,35 @@ def _community_prior() -> tuple[dict, dict]:
 
 
 STEP_FIELDS = ("activity_id", "activity__way", "created_at", "status", "skip_reason", "mood_lift")
-# The member's steps since a moment, with their lifts: built once, run on every check-in.
-STEPS_SINCE = Prepared(
-    lambda member, since: (
-        Prescription.objects.filter(member=member, created_at__gte=since)
-        .with_lift()
-        .values_list(*STEP_FIELDS)
+
+
+def _step_branch(member, since):
+    """The member's steps since `since`, with their lifts, as a branch of a UNION of
+    prescriptions.rows: kind "step", `ref` the activity, `number` the lift."""
+    return row_shape.branch(
+        Prescription.objects.filter(member=member, created_at__gte=since).with_lift(),
+        "step",
+        at="created_at",
+        ref="activity_id",
+        number="mood_lift",
+        way="activity__way",
+        status="status",
+        skip_reason="skip_reason",
+    )
+
+
+# A check-in reads all it needs about its member in one query, built once: their steps
+# since `since`, their signs for the crisis and low-day rules since `signs_since`, and
+# the ids their targets need (prescriptions/rows.py says why one).
+MEMBER_NOW = Prepared(
+    lambda member, since, signs_since: row_shape.union(
+        _step_branch(member, since),
+        *crisis.sign_branches(member, signs_since),
+        *targets.fact_branches(member),
     ),
     member=Prepared.MEMBER,
     since=Prepared.SINCE,
+    signs_since=Prepared.SINCE_TOO,
 )
 
 
@@ -130,14 +151,28 @@ def refresh_shared_values() -> list[str]:
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs for this check-in: the member's state, the catalogue
-    and their targets (prescriptions/targets.py). Four queries and one cache round
-    trip, whoever the member and however big the community (plus the shared values,
-    when the cache builds them again: at most once a minute, or after a change)."""
+    and their targets (prescriptions/targets.py). Two queries (MEMBER_NOW, and their
+    friends' posts) and one cache round trip, whoever the member and however big the
+    community (plus the shared values, when the cache builds them again: at most once a
+    minute, or after a change)."""
     now = now or timezone.now()
     shared = _shared()
-    steps = STEPS_SINCE.run(member=member, since=now - timedelta(days=LEARNING_DAYS))
-    facts = targets.member_facts(member)
-    in_crisis, supportive = crisis.crisis_and_low_day(member, check_in=check_in, now=now)
+    rows = row_shape.read(
+        MEMBER_NOW.run(
+            member=member,
+            since=now - timedelta(days=LEARNING_DAYS),
+            signs_since=crisis.signs_since(now),
+        )
+    )
+    steps = [
+        (row.ref, row.way, row.at, row.status, row.skip_reason, row.number)
+        for row in rows
+        if row.kind == "step"
+    ]  # as STEP_FIELDS
+    facts = targets.member_facts(member, rows=rows)
+    in_crisis, supportive = crisis.crisis_and_low_day(
+        member, check_in=check_in, now=now, signs=rows
+    )
     state = _member_state(
         member,
         check_in=check_in,

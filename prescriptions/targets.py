@@ -57,6 +57,7 @@ from community.models import (
 )
 from fourc.lib.prepared import Prepared
 from prescriptions import crisis, engine
+from prescriptions import rows as row_shape
 from prescriptions.models import LinkWorkerConsent
 
 logger = logging.getLogger(__name__)
@@ -263,26 +264,23 @@ FOLLOWED, READ, BLOCKED, HAS_PLACE = "followed", "read", "blocked", "place"
 LINK_WORKER = "link_worker"
 
 
-def _facts(member):
-    """(kind, id) rows: the spaces the member follows and has read, the members blocked
-    either way, the gatherings where they hold or wait for a place, the link workers
-    they invited."""
+FACT_KINDS = (FOLLOWED, READ, BLOCKED, HAS_PLACE, LINK_WORKER)
 
-    def ids(kind, rows, field):
-        return rows.values_list(Value(kind, output_field=CharField()), field)
 
+def fact_branches(member) -> list:
+    """The ids the targets need about the member, as branches of a UNION of
+    prescriptions.rows (`kind` one of FACT_KINDS, `ref` the id): the spaces they follow
+    and have read, the members blocked either way, the gatherings where they hold or
+    wait for a place, the link workers they invited."""
     places = RSVP.objects.filter(member=member, status__in=[RSVPStatus.GOING, RSVPStatus.WAITING])
-    return ids(FOLLOWED, SpaceFollow.objects.filter(member=member), "space_id").union(
-        ids(READ, SpaceRead.objects.filter(member=member), "space_id"),
-        ids(BLOCKED, Block.objects.members_either_way(member), "other"),
-        ids(HAS_PLACE, places, "gathering_id"),
-        ids(
-            LINK_WORKER,
-            LinkWorkerConsent.objects.filter(member=member, revoked_at=None),
-            "link_worker_id",
-        ),
-        all=True,
-    )
+    consents = LinkWorkerConsent.objects.filter(member=member, revoked_at=None)
+    return [
+        row_shape.branch(SpaceFollow.objects.filter(member=member), FOLLOWED, ref="space_id"),
+        row_shape.branch(SpaceRead.objects.filter(member=member), READ, ref="space_id"),
+        row_shape.branch(Block.objects.members_either_way(member), BLOCKED, ref="other"),
+        row_shape.branch(places, HAS_PLACE, ref="gathering_id"),
+        row_shape.branch(consents, LINK_WORKER, ref="link_worker_id"),
+    ]
 
 
 def _friends_posts(member, since):
@@ -324,12 +322,12 @@ def _talked(member, since):
 
 # These run on every check-in, and building them costs more than running them, so each
 # is built once (fourc.lib.prepared) and run with the member's values: one query each.
-FACTS = Prepared(_facts, member=Prepared.MEMBER)
+FACTS = Prepared(lambda member: row_shape.union(*fact_branches(member)), member=Prepared.MEMBER)
 FRIENDS_POSTS = Prepared(_friends_posts, member=Prepared.MEMBER, since=Prepared.SINCE)
 
 
 def _facts_of_many(member_ids):
-    """_facts for many members at once: (member, kind, id) rows."""
+    """fact_branches for many members at once: (member, kind, id) rows."""
 
     def ids(kind, rows, member_field, field):
         return rows.values_list(member_field, Value(kind, output_field=CharField()), field)
@@ -363,13 +361,15 @@ def facts_of_many(member_ids) -> dict[int, dict[str, set[int]]]:
     return facts
 
 
-def member_facts(member) -> dict[str, set[int]]:
-    """The ids the targets need about one member (see _facts). One query."""
-    facts: dict[str, set[int]] = {
-        kind: set() for kind in (FOLLOWED, READ, BLOCKED, HAS_PLACE, LINK_WORKER)
-    }
-    for kind, ref in FACTS.run(member=member):
-        facts[kind].add(ref)
+def member_facts(member, *, rows: list | None = None) -> dict[str, set[int]]:
+    """The ids the targets need about one member (see fact_branches). One query, none
+    when the caller read their `rows` with others (rows of other kinds are passed over)."""
+    facts: dict[str, set[int]] = {kind: set() for kind in FACT_KINDS}
+    if rows is None:
+        rows = row_shape.read(FACTS.run(member=member))
+    for row in rows:
+        if row.kind in facts:
+            facts[row.kind].add(row.ref)
     return facts
 
 

@@ -1,0 +1,111 @@
+"""A check-in reads its member's own rows in one query (prescriptions/rows.py,
+selectors.MEMBER_NOW): their steps, their words and check-ins, their facts, each
+kind in the one shape, and nobody else's."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from community import services as community
+from prescriptions import crisis, rows, selectors, targets
+from prescriptions.models import Prescription
+from tests.factories import (
+    ActivityFactory,
+    BlockFactory,
+    CheckInFactory,
+    PrescriptionFactory,
+    SpaceFollowFactory,
+    UserFactory,
+)
+
+
+def member_now(member, now):
+    return rows.read(
+        selectors.MEMBER_NOW.run(
+            member=member,
+            since=now - timedelta(days=selectors.LEARNING_DAYS),
+            signs_since=crisis.signs_since(now),
+        )
+    )
+
+
+def everything_of(member, other_member, make_post):
+    """One of each kind of row for `member`."""
+    step = PrescriptionFactory(
+        member=member,
+        activity=ActivityFactory(way="give"),
+        status="done",
+        mood_before=3,
+        mood_after=6,
+    )
+    check_in = CheckInFactory(member=member, mood=2, note="A hard day.")
+    post = make_post(member, title="Mine", body="I want to die.")
+    reply = community.post_reply(author=member, post=make_post(other_member), body="Same here.")
+    follow = SpaceFollowFactory(member=member)
+    BlockFactory(blocker=other_member, blocked=member)
+    return step, check_in, post, reply, follow
+
+
+@pytest.mark.django_db
+def test_every_kind_comes_back_in_one_query_in_its_columns(
+    member, other_member, make_post, django_assert_num_queries
+):
+    step, check_in, post, reply, follow = everything_of(member, other_member, make_post)
+    now = timezone.now()
+
+    with django_assert_num_queries(1):
+        found = member_now(member, now)
+
+    by_kind = {}
+    for row in found:
+        by_kind.setdefault(row.kind, []).append(row)
+    # (The check-in's own suggestions are steps too.)
+    assert rows.Row(
+        "step", step.created_at, step.activity_id, 3, None, "give", "done", ""
+    ) in by_kind["step"]
+    assert by_kind["check_in"] == [
+        rows.Row("check_in", check_in.created_at, check_in.pk, 2, False, None, None, None)
+    ]
+    assert [(r.ref, r.flag) for r in by_kind["post"]] == [(post.pk, True)]
+    assert [(r.ref, r.flag) for r in by_kind["reply"]] == [(reply.pk, False)]
+    assert [r.ref for r in by_kind[targets.FOLLOWED]] == [follow.space_id]
+    assert [r.ref for r in by_kind[targets.BLOCKED]] == [other_member.pk]
+
+
+@pytest.mark.django_db
+def test_another_members_rows_never_come_back(member, other_member, make_post):
+    everything_of(other_member, UserFactory(), make_post)
+
+    assert member_now(member, timezone.now()) == []
+
+
+@pytest.mark.django_db
+def test_the_rules_read_the_same_from_the_one_query_as_from_their_own(
+    member, other_member, make_post
+):
+    everything_of(member, other_member, make_post)
+    now = timezone.now()
+    check_in = CheckInFactory.build(member=member, mood=5, energy=3, created_at=now)
+    found = member_now(member, now)
+
+    assert targets.member_facts(member, rows=found) == targets.member_facts(member)
+    assert crisis.crisis_and_low_day(
+        member, check_in=check_in, now=now, signs=found
+    ) == crisis.crisis_and_low_day(member, check_in=check_in, now=now)
+    assert crisis.crisis_and_low_day(member, check_in=check_in, now=now)[0].in_crisis
+
+
+@pytest.mark.django_db
+def test_old_steps_stay_out(member):
+    PrescriptionFactory(member=member)
+    Prescription.objects.update(
+        created_at=timezone.now() - timedelta(days=selectors.LEARNING_DAYS + 1)
+    )
+
+    assert member_now(member, timezone.now()) == []
+
+
+def test_a_branch_refuses_a_column_the_shape_has_not():
+    with pytest.raises(ValueError, match="mood"):
+        rows.branch(Prescription.objects.all(), "step", mood="mood_before")
