@@ -61,9 +61,10 @@ def test_every_kind_comes_back_in_one_query_in_its_columns(
     for row in found:
         by_kind.setdefault(row.kind, []).append(row)
     # (The check-in's own suggestions are steps too.)
-    assert rows.Row(
-        "step", step.created_at, step.activity_id, 3, None, "give", "done", ""
-    ) in by_kind["step"]
+    assert (
+        rows.Row("step", step.created_at, step.activity_id, 3, None, "give", "done", "")
+        in by_kind["step"]
+    )
     assert by_kind["check_in"] == [
         rows.Row("check_in", check_in.created_at, check_in.pk, 2, False, None, None, None)
     ]
