@@ -552,6 +552,8 @@ class Reply(models.Model):
         verbose_name_plural = "replies"
         indexes = [
             models.Index(fields=["post", "created_at", "id"], name="reply_post_thread"),
+            # A member's latest replies (whose posts they answered: the check-in's friends).
+            models.Index(fields=["author", "-created_at", "-id"], name="reply_author_recent"),
             models.Index(
                 fields=["created_at"],
                 name="reply_crisis_words",

@@ -1,6 +1,6 @@
 """One shape for the rows a check-in reads about its member, so that several kinds come
 back from one query (a UNION ALL): their steps (selectors), their recent words and
-check-ins (crisis), the ids the targets need (targets).
+check-ins (crisis), the ids the targets need and their friends' posts (targets).
 
 At a million posts each kind takes under 0.1 ms on the server; what costs is the round
 trip and its handling, about 0.3-0.5 ms each (bench/engine.py), so a check-in asks once.
@@ -30,6 +30,12 @@ COLUMNS = {
     "way": CharField(),
     "status": CharField(),
     "skip_reason": CharField(),
+    "title": CharField(),
+    "space": CharField(),
+    "intent": CharField(),
+    "time_zone": CharField(),
+    "first": BooleanField(),
+    "author": BigIntegerField(),
 }
 
 
@@ -42,6 +48,12 @@ class Row(NamedTuple):
     way: str | None
     status: str | None
     skip_reason: str | None
+    title: str | None
+    space: str | None
+    intent: str | None
+    time_zone: str | None
+    first: bool | None
+    author: int | None
 
 
 def branch(queryset, kind: str, **columns):

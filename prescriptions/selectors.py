@@ -115,17 +115,20 @@ def _step_branch(member, since):
 
 
 # A check-in reads all it needs about its member in one query, built once: their steps
-# since `since`, their signs for the crisis and low-day rules since `signs_since`, and
-# the ids their targets need (prescriptions/rows.py says why one).
+# since `since`, their signs for the crisis and low-day rules since `signs_since`, the
+# ids their targets need, and their friends' posts since `friends_since`
+# (prescriptions/rows.py says why one).
 MEMBER_NOW = Prepared(
-    lambda member, since, signs_since: row_shape.union(
+    lambda member, since, signs_since, friends_since: row_shape.union(
         _step_branch(member, since),
         *crisis.sign_branches(member, signs_since),
         *targets.fact_branches(member),
+        targets.friend_post_branch(member, friends_since),
     ),
     member=Prepared.MEMBER,
     since=Prepared.SINCE,
-    signs_since=Prepared.SINCE_TOO,
+    signs_since=Prepared.SINCE_2,
+    friends_since=Prepared.SINCE_3,
 )
 
 
@@ -151,10 +154,10 @@ def refresh_shared_values() -> list[str]:
 
 def engine_inputs(member, *, check_in: CheckIn, now=None):
     """Everything the engine needs for this check-in: the member's state, the catalogue
-    and their targets (prescriptions/targets.py). Two queries (MEMBER_NOW, and their
-    friends' posts) and one cache round trip, whoever the member and however big the
-    community (plus the shared values, when the cache builds them again: at most once a
-    minute, or after a change)."""
+    and their targets (prescriptions/targets.py). One query (MEMBER_NOW) and one cache
+    round trip, whoever the member and however big the community (plus the shared
+    values, when the cache builds them again: at most once a minute, or after a
+    change)."""
     now = now or timezone.now()
     shared = _shared()
     rows = row_shape.read(
@@ -162,6 +165,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
             member=member,
             since=now - timedelta(days=LEARNING_DAYS),
             signs_since=crisis.signs_since(now),
+            friends_since=targets.friends_since(now),
         )
     )
     steps = [
@@ -183,7 +187,7 @@ def engine_inputs(member, *, check_in: CheckIn, now=None):
         supportive=supportive,
         now=now,
     )
-    found = targets.for_member(member, now=now, pools=shared, facts=facts)
+    found = targets.for_member(member, now=now, pools=shared, facts=facts, member_rows=rows)
     return state, shared[targets.CATALOGUE], found
 
 

@@ -65,6 +65,7 @@ logger = logging.getLogger(__name__)
 TARGETS_PER_KIND = 8
 GATHERING_DAYS = 7
 FRIENDS_DAYS = 30
+PARTNER_REPLIES = 12  # each way: see _talked
 
 # What every check-in shares through the cache, and for how long at most.
 WAITING = "prescriptions:waiting-pool:3"  # rows (intent, newcomer, at_night), by space too
@@ -285,12 +286,10 @@ def fact_branches(member) -> list:
 
 def _friends_posts(member, since):
     """Recent named posts, open for replies, that the member may see, by the people
-    they talked with since `since`: who replied to them by name, and whose named posts
-    they replied to. Newest first."""
+    they talked with since `since` (_talked). Newest first."""
     return (
         Post.objects.visible_to(member)
         .conversations()
-        .with_is_first()
         .filter(
             author__in=_talked(member, since),
             is_anonymous=False,
@@ -299,31 +298,50 @@ def _friends_posts(member, since):
         )
         .exclude(author=member)
         .order_by("-created_at", "-id")
-        .values_list(*FRIENDS_POST_FIELDS)[:TARGETS_PER_KIND]
     )
 
 
-FRIENDS_POST_FIELDS = (
-    "id", "title", "space__name", "created_at", "intent", "is_first", "author_id",
-    "author__time_zone", "crisis_words",
-)  # fmt: skip
+FRIEND_POST = "friend_post"
+
+
+def friend_post_branch(member, since):
+    """The newest TARGETS_PER_KIND of _friends_posts, as a branch of a UNION of
+    prescriptions.rows (kind FRIEND_POST)."""
+    newest = _friends_posts(member, since).values("pk")[:TARGETS_PER_KIND]
+    return row_shape.branch(
+        Post.objects.filter(pk__in=newest).with_is_first(),
+        FRIEND_POST,
+        at="created_at",
+        ref="id",
+        flag="crisis_words",
+        title="title",
+        space="space__name",
+        intent="intent",
+        time_zone="author__time_zone",
+        first="is_first",
+        author="author_id",
+    )
 
 
 def _talked(member, since):
-    """The people the member talked with since `since` (a subquery): who replied to them
-    by name, and whose named posts they replied to."""
-    said = Reply.objects.published().filter(created_at__gte=since)
+    """The people the member talked with since `since` (a subquery), most recently
+    first and at most PARTNER_REPLIES each way: who wrote the last named replies under
+    the member's posts, and whose named posts the member's own last replies answered.
+    Bounded, so a check-in costs the same however many people someone talks with."""
+    said = Reply.objects.published().filter(created_at__gte=since).order_by("-created_at", "-id")
+    to_them = said.filter(post__author=member, is_anonymous=False).values("pk")
+    by_them = said.filter(author=member, post__is_anonymous=False).values("pk")
     return (
-        said.filter(post__author=member, is_anonymous=False)
+        Reply.objects.filter(pk__in=to_them[:PARTNER_REPLIES])
         .values("author")
-        .union(said.filter(author=member, post__is_anonymous=False).values("post__author"))
+        .union(Reply.objects.filter(pk__in=by_them[:PARTNER_REPLIES]).values("post__author"))
     )
 
 
 # These run on every check-in, and building them costs more than running them, so each
 # is built once (fourc.lib.prepared) and run with the member's values: one query each.
 FACTS = Prepared(lambda member: row_shape.union(*fact_branches(member)), member=Prepared.MEMBER)
-FRIENDS_POSTS = Prepared(_friends_posts, member=Prepared.MEMBER, since=Prepared.SINCE)
+FRIENDS_POSTS = Prepared(friend_post_branch, member=Prepared.MEMBER, since=Prepared.SINCE)
 
 
 def _facts_of_many(member_ids):
@@ -373,32 +391,51 @@ def member_facts(member, *, rows: list | None = None) -> dict[str, set[int]]:
     return facts
 
 
-def friends_posts(member, *, since, in_crisis=frozenset()) -> tuple[engine.Target, ...]:
+def friends_posts(
+    member, *, since, in_crisis=frozenset(), rows: list | None = None
+) -> tuple[engine.Target, ...]:
     """The recent posts of the people the member talked with (see _friends_posts),
-    leaving out words in crisis and the posts of members `in_crisis` now. One query."""
-    rows = [
-        dict(zip(FRIENDS_POST_FIELDS, row, strict=True))
-        for row in FRIENDS_POSTS.run(member=member, since=since)
-    ]
+    newest first, leaving out words in crisis and the posts of members `in_crisis` now.
+    One query, none when the caller read their `rows` (friend_post_branch) with others
+    (rows of other kinds are passed over)."""
+    if rows is None:
+        rows = row_shape.read(FRIENDS_POSTS.run(member=member, since=since))
+    found = sorted(
+        (row for row in rows if row.kind == FRIEND_POST),
+        key=lambda row: (row.at, row.ref),
+        reverse=True,
+    )
     return tuple(
         engine.Target(
-            "post", row["id"], row["title"], row["space__name"], row["created_at"],
-            intent=row["intent"], newcomer=row["is_first"], friend=True,
-            at_night=_written_at_night(row["created_at"], row["author__time_zone"]),
+            "post", row.ref, row.title, row.space, row.at,
+            intent=row.intent, newcomer=row.first, friend=True,
+            at_night=_written_at_night(row.at, row.time_zone),
         )
-        for row in rows
-        if row["author_id"] not in in_crisis and not row["crisis_words"]
+        for row in found
+        if row.author not in in_crisis and not row.flag
     )  # fmt: skip
 
 
+def friends_since(now):
+    """Since when a friend's post is recent, and the talk that made them one."""
+    return now - timedelta(days=FRIENDS_DAYS)
+
+
 def for_member(
-    member, *, now, pools: dict, facts: dict | None = None, friends: bool = True
+    member,
+    *,
+    now,
+    pools: dict,
+    facts: dict | None = None,
+    friends: bool = True,
+    member_rows: list | None = None,
 ) -> engine.Targets:
     """What this member may be pointed at now, from the shared `pools` (see cached())
     and their `facts` (member_facts, read here when not given). One or two queries,
     whoever the member and however big the community; none with `facts` given and
-    `friends=False` (their friends' posts left out: an email's step, for many members
-    at once)."""
+    either `member_rows` holding their friends' posts (friend_post_branch, since
+    friends_since(now): a check-in's MEMBER_NOW) or `friends=False` (their friends'
+    posts left out: an email's step, for many members at once)."""
     facts = member_facts(member) if facts is None else facts
     not_theirs = facts[BLOCKED] | {member.pk}  # authors and hosts to leave out
     cutoff = now - timedelta(days=community.NEEDS_A_REPLY_DAYS)
@@ -458,7 +495,7 @@ def for_member(
             for g in gatherings[:TARGETS_PER_KIND]
         ),
         friends_posts=friends_posts(
-            member, since=now - timedelta(days=FRIENDS_DAYS), in_crisis=pools[IN_CRISIS]
+            member, since=friends_since(now), in_crisis=pools[IN_CRISIS], rows=member_rows
         )
         if friends
         else (),

@@ -47,12 +47,14 @@ class Prepared:
     MEMBER = object()  # stands for a member: built as an unsaved one with MEMBER_ID
     MEMBER_ID = -987_654_321  # an id nobody has
     SINCE = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)  # long before 4C
-    SINCE_TOO = datetime(1903, 4, 5, 6, 7, 8, 901_234, tzinfo=UTC)  # a second moment
+    SINCE_2 = datetime(1903, 4, 5, 6, 7, 8, 901_234, tzinfo=UTC)  # a second moment
+    SINCE_3 = datetime(1905, 6, 7, 8, 9, 10, 123_456, tzinfo=UTC)  # and a third
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {
         MEMBER_ID: -123_456_788,
         SINCE: datetime(1902, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC),
-        SINCE_TOO: datetime(1904, 5, 6, 7, 8, 9, 12_345, tzinfo=UTC),
+        SINCE_2: datetime(1904, 5, 6, 7, 8, 9, 12_345, tzinfo=UTC),
+        SINCE_3: datetime(1906, 7, 8, 9, 10, 11, 234_567, tzinfo=UTC),
     }
 
     def __init__(self, build, **stand_ins):

@@ -1,6 +1,6 @@
 """A check-in reads its member's own rows in one query (prescriptions/rows.py,
-selectors.MEMBER_NOW): their steps, their words and check-ins, their facts, each
-kind in the one shape, and nobody else's."""
+selectors.MEMBER_NOW): their steps, their words and check-ins, their facts, their
+friends' posts, each kind in the one shape, and nobody else's."""
 
 from datetime import timedelta
 
@@ -19,6 +19,8 @@ from tests.factories import (
     UserFactory,
 )
 
+NONE6 = (None,) * 6  # a Row's columns of a friend's post
+
 
 def member_now(member, now):
     return rows.read(
@@ -26,12 +28,13 @@ def member_now(member, now):
             member=member,
             since=now - timedelta(days=selectors.LEARNING_DAYS),
             signs_since=crisis.signs_since(now),
+            friends_since=targets.friends_since(now),
         )
     )
 
 
 def everything_of(member, other_member, make_post):
-    """One of each kind of row for `member`."""
+    """One of each kind of row for `member` (`other_member` a friend of theirs)."""
     step = PrescriptionFactory(
         member=member,
         activity=ActivityFactory(way="give"),
@@ -43,15 +46,16 @@ def everything_of(member, other_member, make_post):
     post = make_post(member, title="Mine", body="I want to die.")
     reply = community.post_reply(author=member, post=make_post(other_member), body="Same here.")
     follow = SpaceFollowFactory(member=member)
-    BlockFactory(blocker=other_member, blocked=member)
-    return step, check_in, post, reply, follow
+    BlockFactory(blocker=UserFactory(), blocked=member)
+    friends = make_post(other_member, title="A small win", intent="win")
+    return step, check_in, post, reply, follow, friends
 
 
 @pytest.mark.django_db
 def test_every_kind_comes_back_in_one_query_in_its_columns(
     member, other_member, make_post, django_assert_num_queries
 ):
-    step, check_in, post, reply, follow = everything_of(member, other_member, make_post)
+    step, check_in, post, reply, follow, friends = everything_of(member, other_member, make_post)
     now = timezone.now()
 
     with django_assert_num_queries(1):
@@ -62,16 +66,22 @@ def test_every_kind_comes_back_in_one_query_in_its_columns(
         by_kind.setdefault(row.kind, []).append(row)
     # (The check-in's own suggestions are steps too.)
     assert (
-        rows.Row("step", step.created_at, step.activity_id, 3, None, "give", "done", "")
+        rows.Row("step", step.created_at, step.activity_id, 3, None, "give", "done", "", *NONE6)
         in by_kind["step"]
     )
     assert by_kind["check_in"] == [
-        rows.Row("check_in", check_in.created_at, check_in.pk, 2, False, None, None, None)
+        rows.Row("check_in", check_in.created_at, check_in.pk, 2, False, None, None, None, *NONE6)
     ]
     assert [(r.ref, r.flag) for r in by_kind["post"]] == [(post.pk, True)]
     assert [(r.ref, r.flag) for r in by_kind["reply"]] == [(reply.pk, False)]
     assert [r.ref for r in by_kind[targets.FOLLOWED]] == [follow.space_id]
-    assert [r.ref for r in by_kind[targets.BLOCKED]] == [other_member.pk]
+    assert len(by_kind[targets.BLOCKED]) == 1
+    # The member replied to the friend's first post: their newest is a friend's post.
+    (friend_row,) = [r for r in by_kind[targets.FRIEND_POST] if r.ref == friends.pk]
+    assert friend_row._replace(at=None) == rows.Row(
+        targets.FRIEND_POST, None, friends.pk, None, False, None, None, None,
+        "A small win", friends.space.name, "win", other_member.time_zone, False, other_member.pk,
+    )  # fmt: skip
 
 
 @pytest.mark.django_db

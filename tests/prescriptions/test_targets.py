@@ -146,9 +146,9 @@ def test_a_crisis_takes_its_authors_waiting_posts_out_at_once_without_a_new_pool
         # In their own thread: nobody answered it, so only the crisis moves anything.
         community.post_reply(author=other_member, post=post, body="I want to die.")
 
-    # The two of every check-in, and the crisis set built again (two queries): the
+    # The one of every check-in, and the crisis set built again (two queries): the
     # waiting pool is kept, and read against it.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert waiting_ids(member) == []
 
 
@@ -216,8 +216,8 @@ def test_the_beats_refresh_spares_check_ins_the_building(
         )
         targets_module._copies.clear()  # as in another process
 
-        # Only the two of every check-in: the young copies come from the cache.
-        with django_assert_num_queries(2):
+        # Only the one of every check-in: the young copies come from the cache.
+        with django_assert_num_queries(1):
             assert waiting_ids(member) == [first.pk, second.pk]
 
         community.hide_content(content=first, moderator=moderator)  # forgets, as ever
@@ -268,9 +268,9 @@ def test_an_answer_elsewhere_keeps_the_pool(
 
     community.post_reply(author=UserFactory(), post=answered, body="Me too.")
 
-    # The member's rows (steps, crisis words with recent check-ins, facts) and their
-    # friends' posts: no pool to rebuild.
-    with django_assert_num_queries(2):
+    # The member's rows (steps, crisis words with recent check-ins, facts, friends'
+    # posts): no pool to rebuild.
+    with django_assert_num_queries(1):
         assert [t.id for t in targets(member).waiting_posts] == [waiting.pk]
 
 
@@ -461,9 +461,9 @@ def test_a_member_costs_the_same_queries_however_big_the_community(
         RSVPFactory(gathering=GatheringFactory(space=space, title=f"G{i}"), member=member)
     targets(member)  # the community-wide pool is cached from here on
 
-    # The member's rows (steps, crisis words with recent check-ins, facts) and their
-    # friends' posts (who is in crisis now is shared, cached with the pools).
-    with django_assert_num_queries(2):
+    # The member's rows (steps, crisis words with recent check-ins, facts, friends'
+    # posts; who is in crisis now is shared, cached with the pools).
+    with django_assert_num_queries(1):
         found = targets(member)
 
     # Strangers' posts and the friend's wait for a reply too.
