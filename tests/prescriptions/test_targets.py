@@ -441,6 +441,32 @@ def test_a_friends_gathering_discussion_is_not_a_friends_post(member, space, mak
     assert gathering_ids(member) == [gathering.pk]
 
 
+@pytest.mark.django_db
+def test_friends_are_those_of_the_last_replies_each_way(member, make_post):
+    """The people someone talked with lately: those in their last PARTNER_REPLIES named
+    replies each way, so a check-in costs the same however sociable they are."""
+    limit = targets_module.PARTNER_REPLIES
+    mine = make_post(member)
+    people = [UserFactory() for _ in range(limit + 1)]
+    for i, person in enumerate(people):
+        with time_machine.travel(timezone.now() + timedelta(minutes=i)):
+            community.post_reply(author=person, post=mine, body="Same here.")
+    later = timezone.now() + timedelta(hours=1)
+    posts = {}
+    for i, person in enumerate(reversed(people)):  # the first replier's post is the newest
+        with time_machine.travel(later + timedelta(minutes=i)):
+            posts[person] = make_post(person, title=f"By {i}")
+
+    with time_machine.travel(later + timedelta(hours=1)):
+        found = {t.id for t in targets(member).friends_posts}
+
+    # The newest TARGETS_PER_KIND of the last `limit` repliers' posts; the first replier,
+    # now outside the last `limit`, no longer counts, though theirs is the newest post.
+    assert posts[people[0]].pk not in found
+    assert len(found) == min(limit, targets_module.TARGETS_PER_KIND)
+    assert found <= {posts[person].pk for person in people[1:]}
+
+
 # --- Cost ------------------------------------------------------------------------------------
 
 
