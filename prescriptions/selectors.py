@@ -243,16 +243,18 @@ def _member_state(
     member, *, check_in, steps, facts, prior, in_crisis: bool, supportive: bool, now
 ) -> engine.MemberState:
     """The engine's view of one member, from rows read for one member or for many."""
-    # One read of their recent steps serves both their history and what lifts them.
-    steps = [dict(zip(STEP_FIELDS, row, strict=True)) for row in steps]
+    # One read of their recent steps (rows of STEP_FIELDS) serves both their history and
+    # what lifts them.
     since = now - timedelta(days=HISTORY_DAYS)
     history = tuple(
-        engine.Past(r["activity_id"], r["created_at"], r["status"], r["skip_reason"])
-        for r in steps
-        if r["created_at"] >= since
+        engine.Past(activity, at, status, skip_reason)
+        for activity, _, at, status, skip_reason, _ in steps
+        if at >= since
     )
     activity_lift, way_lift = mean_lifts(
-        {**r, "total": r["mood_lift"], "times": 1} for r in steps if r["mood_lift"] is not None
+        {"activity_id": activity, "activity__way": way, "total": lift, "times": 1}
+        for activity, way, _, _, _, lift in steps
+        if lift is not None
     )
     prior_by_activity, prior_by_way = prior
     return engine.MemberState(
