@@ -227,8 +227,6 @@ def recent_check_ins_of(member_ids, *, now) -> dict[int, list[tuple]]:
 
 # --- Both, for the check-in being made: one query -------------------------------------------
 
-SIGN_KINDS = ("post", "reply", "check_in")
-
 
 def sign_branches(member, since) -> list:
     """The member's words (posts and replies) since `since`, and their check-ins since

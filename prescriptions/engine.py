@@ -228,16 +228,14 @@ def _score(activity: ActivityInfo, state: MemberState, way_parts: dict | None = 
         )
         if way_parts is not None:
             way_parts[way] = way_part
-    own = state.activity_lift.get(activity.id)
-    prior = _prior(activity, state)
     parts = {
-        "lift": round(_shrunk(own, prior) if own else prior, 3),
+        "lift": round(_shrunk(state.activity_lift.get(activity.id), _prior(activity, state)), 3),
         "way_lift": way_part,
         # Near the energy they have (a little under it on a low day: gentler steps); a
         # tiny step on a good day is fine, but not always.
         "energy_fit": round(-ENERGY_FIT * abs(_aim(state) - activity.energy), 3),
     }
-    if state.not_for_me.get(activity.id):
+    if _not_for_me(activity, state):
         parts["not_for_me"] = -1.5
     ignored = state.ignored.get(activity.id)
     if ignored:
