@@ -217,23 +217,75 @@ def _not_for_me(activity: ActivityInfo, state: MemberState) -> int:
     return state.not_for_me.get(activity.id, 0)
 
 
-def _score(activity: ActivityInfo, state: MemberState, way_parts: dict | None = None) -> dict:
-    """The parts of a step's score for this member. `way_parts` keeps each Way's part
-    for the next step of the same Way (a plan scores the whole catalogue)."""
-    way = activity.way
-    way_part = None if way_parts is None else way_parts.get(way)
-    if way_part is None:
-        way_part = round(
-            0.5 * _shrunk(state.way_lift.get(way), state.community_way_lift.get(way, 0.0)), 3
-        )
-        if way_parts is not None:
-            way_parts[way] = way_part
-    parts = {
-        "lift": round(_shrunk(state.activity_lift.get(activity.id), _prior(activity, state)), 3),
-        "way_lift": way_part,
+class _Book:
+    """What scoring the whole catalogue for one member works out once, instead of for
+    every step: each Way's part, each energy level's fit, and the community's prior of
+    each activity (the same for every member while the shared prior is: see
+    _community_priors)."""
+
+    __slots__ = ("energy_fits", "priors", "state", "way_parts")
+
+    def __init__(self, state: MemberState):
+        self.state = state
+        self.priors = _community_priors(state)
+        self.way_parts: dict[str, float] = {}
+        self.energy_fits: dict[int, float] = {}
+
+    def prior(self, activity: ActivityInfo) -> float:
+        prior = self.priors.get(activity.id)
+        if prior is None:
+            prior = self.priors[activity.id] = _prior(activity, self.state)
+        return prior
+
+    def way_part(self, way: str) -> float:
+        part = self.way_parts.get(way)
+        if part is None:
+            state = self.state
+            part = self.way_parts[way] = round(
+                0.5 * _shrunk(state.way_lift.get(way), state.community_way_lift.get(way, 0.0)),
+                3,
+            )
+        return part
+
+    def energy_fit(self, energy: int) -> float:
         # Near the energy they have (a little under it on a low day: gentler steps); a
         # tiny step on a good day is fine, but not always.
-        "energy_fit": round(-ENERGY_FIT * abs(_aim(state) - activity.energy), 3),
+        fit = self.energy_fits.get(energy)
+        if fit is None:
+            fit = self.energy_fits[energy] = round(-ENERGY_FIT * abs(_aim(self.state) - energy), 3)
+        return fit
+
+
+# The last community prior seen, with each activity's _prior as it is worked out: every
+# check-in of a process gets the same shared dicts until they are built again (a minute,
+# or a change), so each prior is worked out once per build, not once per member. One
+# tuple, replaced whole, so threads never see one prior's dicts with another's values.
+_last_priors: tuple = ((), {})
+
+
+def _community_priors(state: MemberState) -> dict[int, float]:
+    """Activity id -> _prior for the state's community prior, filled as they are asked
+    for (a dict set item at a time, so threads sharing it only repeat a little work)."""
+    global _last_priors
+    key = (state.community_activity_lift, state.community_activity_times, state.community_way_lift)
+    seen, priors = _last_priors
+    if len(seen) == len(key) and all(a is b for a, b in zip(seen, key, strict=True)):
+        return priors
+    priors = {}
+    _last_priors = (key, priors)
+    return priors
+
+
+def _score(activity: ActivityInfo, state: MemberState, book: _Book | None = None) -> dict:
+    """The parts of a step's score for this member. `book` keeps what the steps of one
+    plan share (a plan scores the whole catalogue)."""
+    book = book or _Book(state)
+    own = state.activity_lift.get(activity.id)
+    prior = book.prior(activity)
+    parts = {
+        "lift": round(prior if own is None else _shrunk(own, prior), 3),
+        "way_lift": book.way_part(activity.way),
+        "energy_fit": book.energy_fit(activity.energy),
     }
     if _not_for_me(activity, state):
         parts["not_for_me"] = -1.5
@@ -402,16 +454,16 @@ def suggest(
 
 def _scored(state: MemberState, catalogue: list[ActivityInfo], targets: Targets) -> list:
     """(score, slug, activity, parts) for each step that may be offered now, novelty
-    aside, best first. Each Way's part and whether a kind of target is there are worked
-    out once for the whole catalogue."""
+    aside, best first. What the steps share (_Book) and whether a kind of target is
+    there are worked out once for the whole catalogue."""
     supportive = state.supportive
-    way_parts: dict = {}
+    book = _Book(state)
     has_target: dict = {}
     scored = []
     for activity in catalogue:
         if not offered(activity, state, novelty=False):
             continue
-        parts = _score(activity, state, way_parts)
+        parts = _score(activity, state, book)
         # Whether a target fits depends on these alone (see fits).
         kind = (
             activity.action,

@@ -96,6 +96,29 @@ def _community_prior() -> tuple[dict, dict]:
     return mean_lifts(Prescription.objects.lift_totals())
 
 
+# The last prior seen and the engine's three dicts made from it: each check-in of a
+# process gets the same shared prior until it is built again, and with the same dicts the
+# engine works out each activity's prior once per build (engine._community_priors). One
+# tuple, replaced whole, so threads never pair one prior with another's dicts.
+_last_prior: tuple = (None, None)
+
+
+def _prior_fields(prior: tuple[dict, dict]) -> dict[str, dict]:
+    """MemberState's community_* fields from the shared prior (_community_prior)."""
+    global _last_prior
+    seen, made = _last_prior
+    if seen is prior:
+        return made
+    prior_by_activity, prior_by_way = prior
+    made = {
+        "community_activity_lift": {k: mean for k, (mean, _) in prior_by_activity.items()},
+        "community_activity_times": {k: times for k, (_, times) in prior_by_activity.items()},
+        "community_way_lift": {k: mean for k, (mean, _) in prior_by_way.items()},
+    }
+    _last_prior = (prior, made)
+    return made
+
+
 STEP_FIELDS = ("activity_id", "activity__way", "created_at", "status", "skip_reason", "mood_lift")
 
 
@@ -256,7 +279,6 @@ def _member_state(
         for activity, way, _, _, _, lift in steps
         if lift is not None
     )
-    prior_by_activity, prior_by_way = prior
     return engine.MemberState(
         energy=check_in.energy,
         mood=check_in.mood,
@@ -269,9 +291,7 @@ def _member_state(
         history=history,
         activity_lift=activity_lift,
         way_lift=way_lift,
-        community_activity_lift={k: mean for k, (mean, _) in prior_by_activity.items()},
-        community_activity_times={k: times for k, (_, times) in prior_by_activity.items()},
-        community_way_lift={k: mean for k, (mean, _) in prior_by_way.items()},
+        **_prior_fields(prior),
     )
 
 

@@ -13,6 +13,7 @@ from prescriptions.engine import (
     Past,
     Target,
     Targets,
+    _community_priors,
     _prior,
     _score,
     fits,
@@ -204,6 +205,28 @@ def test_the_communitys_few_data_points_are_shrunk_towards_their_way():
 
     assert _prior(catalogue()[7], lucky) == pytest.approx(0.75)  # 3.0 once, 3 points at 0
     assert _prior(catalogue()[7], steady) == pytest.approx(3.0 * 60 / 63)
+
+
+def test_the_communitys_priors_are_worked_out_again_for_a_new_prior():
+    # Each activity's prior is kept for as long as the same shared dicts come (every
+    # check-in of a process gets the same ones until they are built again): the same
+    # dicts reuse it, new dicts never see the old numbers.
+    lifts, times, ways = {8: 3.0}, {8: 60}, {"connect": 0.0}
+
+    def community(lifts):
+        return {
+            "community_activity_lift": lifts,
+            "community_activity_times": times,
+            "community_way_lift": ways,
+        }
+
+    first, again = state(energy=5, **community(lifts)), state(energy=5, **community(lifts))
+    rebuilt = state(energy=5, **community({8: -3.0}))
+
+    assert _score(catalogue()[7], first)["lift"] == pytest.approx(2.857, abs=0.001)
+    assert _community_priors(again) is _community_priors(first)
+    assert _score(catalogue()[7], rebuilt)["lift"] == pytest.approx(-2.857, abs=0.001)
+    assert _score(catalogue()[7], first)["lift"] == pytest.approx(2.857, abs=0.001)
 
 
 def test_not_for_me_ranks_lower():

@@ -120,3 +120,21 @@ def test_old_steps_stay_out(member):
 def test_a_branch_refuses_a_column_the_shape_has_not():
     with pytest.raises(ValueError, match="mood"):
         rows.branch(Prescription.objects.all(), "step", mood="mood_before")
+
+
+def test_each_member_shares_the_communitys_prior_until_it_is_built_again():
+    # The engine works out each activity's prior once for the same dicts
+    # (engine._community_priors), so every member's state gets the same dicts from one
+    # shared prior, and new dicts from a prior built again.
+    prior = ({7: (1.5, 4)}, {"connect": (0.5, 10)})
+    rebuilt = ({7: (-1.0, 5)}, {"connect": (0.5, 10)})
+
+    first, again = selectors._prior_fields(prior), selectors._prior_fields(prior)
+    after = selectors._prior_fields(rebuilt)
+
+    assert again is first
+    assert first["community_activity_lift"] == {7: 1.5}
+    assert first["community_activity_times"] == {7: 4}
+    assert first["community_way_lift"] == {"connect": 0.5}
+    assert after["community_activity_lift"] == {7: -1.0}
+    assert after["community_activity_times"] == {7: 5}
