@@ -10,7 +10,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from community.names import validate_display_name, validate_handle_name
@@ -1203,9 +1203,18 @@ class GatheringQuerySet(models.QuerySet):
         return self.filter(space__is_archived=False)
 
     def with_going_count(self):
-        """Each with `going_count`: the places taken."""
+        """Each with `going_count`: the places taken. Counted for each gathering read, by
+        the index of its places (rsvp_queue): under a LIMIT only the gatherings of the
+        page are counted, not every place of every gathering before the sort."""
+        going = (
+            RSVP.objects.filter(gathering=models.OuterRef("pk"), status=RSVPStatus.GOING)
+            .order_by()
+            .values("gathering")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
         return self.annotate(
-            going_count=models.Count("rsvps", filter=models.Q(rsvps__status=RSVPStatus.GOING))
+            going_count=Coalesce(models.Subquery(going), 0, output_field=models.IntegerField())
         )
 
     def with_places_left(self):
