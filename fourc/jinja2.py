@@ -1,8 +1,9 @@
 """The Jinja2 environment of the cards a list draws many times (templates/jinja2/).
 
-A page stays in Django's template language (base.html, forms, messages); the items of its
-long lists are drawn here, a list in one call ({% render_jinja %} and {% render_each %}
-in fourc/templatetags/cards.py). A card's output is the very HTML the same markup gives
+A page stays in Django's template language (base.html, messages); the items of its long
+lists are drawn here, a list in one call ({% render_jinja %} and {% render_each %} in
+fourc/templatetags/cards.py), and so are forms (fourc.lib.forms.FormRenderer, with
+`keep_trailing_newline` off). A card's output is the very HTML the same markup gives
 in Django's language:
 - every `{{ value }}` goes through `finalize`, Django's own rendering of a value
   (render_value_in_context: local time, localised numbers, Django's escaping, which
@@ -73,7 +74,7 @@ def include_dtl(template_name: str, **context) -> str:
 
 def environment(**options) -> Environment:
     options["finalize"] = finalize
-    options["keep_trailing_newline"] = True
+    options.setdefault("keep_trailing_newline", True)  # forms: see fourc.lib.forms
     env = Environment(**options)  # noqa: S701 - Django's backend sets autoescape=True
     env.globals.update(
         link_to=link_to,
