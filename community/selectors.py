@@ -264,26 +264,26 @@ class ReactionSummary:
 
 
 def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
-    """Counts per kind for each target, and which the viewer gave: two queries."""
+    """Counts per kind for each target, and which the viewer gave: one query."""
     post_ids = [p.pk for p in posts]
     reply_ids = [r.pk for r in replies]
     if not post_ids and not reply_ids:
         return ReactionSummary(counts={}, mine=set())
     reactions = Reaction.objects.filter(Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
+    mine_counted = Value(0)
     if member.is_authenticated:
         reactions = reactions.exclude(Block.objects.involving(member, "member"))
+        mine_counted = Count("id", filter=Q(member=member))
     counts: dict = defaultdict(dict)
-    rows = reactions.values("post_id", "reply_id", "kind").annotate(n=Count("id"))
+    mine = set()
+    rows = reactions.values("post_id", "reply_id", "kind").annotate(
+        n=Count("id"), mine=mine_counted
+    )
     for row in rows:
         key = ("Post", row["post_id"]) if row["post_id"] else ("Reply", row["reply_id"])
         counts[key][row["kind"]] = row["n"]
-    mine = set()
-    if member.is_authenticated:
-        for post_id, reply_id, kind in reactions.filter(member=member).values_list(
-            "post_id", "reply_id", "kind"
-        ):
-            key = ("Post", post_id) if post_id else ("Reply", reply_id)
-            mine.add((key, kind))
+        if row["mine"]:
+            mine.add((key, row["kind"]))
     return ReactionSummary(counts=dict(counts), mine=mine)
 
 

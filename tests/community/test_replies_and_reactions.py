@@ -1,11 +1,12 @@
 import html
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
 from community import notifications, selectors, services, signals
 from community.models import Notification, Post, PostFollow, Reaction, Reply
-from tests.factories import UserFactory
+from tests.factories import BlockFactory, ReactionFactory, ReplyFactory, UserFactory
 
 
 def reply_url(post):
@@ -406,3 +407,34 @@ def test_notification_kinds_are_open_to_other_apps(member, make_post):
     with pytest.raises(ValueError, match="already registered"):
         notifications.register_kind("test_kind", "other.html")
     assert Post.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_reaction_summary_counts_and_marks_the_viewers_own_in_one_query(
+    member, other_member, make_post, django_assert_num_queries
+):
+    post = make_post(other_member)
+    reply = ReplyFactory(post=post, author=other_member)
+    blocked = UserFactory()
+    BlockFactory(blocker=member, blocked=blocked)
+    ReactionFactory(member=member, post=post, kind="hear")
+    ReactionFactory(member=other_member, post=post, kind="hear")
+    ReactionFactory(member=other_member, post=post, kind="thanks")
+    ReactionFactory(member=blocked, post=post, kind="me_too")  # never counted for them
+    ReactionFactory(member=other_member, reply=reply, kind="strength")
+
+    with django_assert_num_queries(1):
+        summary = selectors.reaction_summary(member=member, posts=[post], replies=[reply])
+
+    on_post = {r["kind"]: (r["count"], r["mine"]) for r in summary.for_target(post)}
+    assert on_post == {
+        "hear": (2, True),
+        "me_too": (0, False),
+        "strength": (0, False),
+        "thanks": (1, False),
+    }
+    on_reply = {r["kind"]: (r["count"], r["mine"]) for r in summary.for_target(reply)}
+    assert on_reply["strength"] == (1, False)
+    # A visitor sees the counts and owns none.
+    seen = selectors.reaction_summary(member=AnonymousUser(), posts=[post])
+    assert {r["kind"]: r["mine"] for r in seen.for_target(post)} == dict.fromkeys(on_post, False)
