@@ -30,8 +30,10 @@ def home(request):
     context = {}
     if request.user.is_authenticated:
         muted = selectors.muted_words_for(request.user)  # read once, for both lists
-        activity = selectors.followed_spaces_activity(member=request.user, limit=8)
-        waiting = selectors.needs_a_reply(member=request.user, limit=3).items
+        activity = selectors.followed_spaces_activity(
+            member=request.user, limit=selectors.HOME_ACTIVITY
+        )
+        waiting = selectors.needs_a_reply(member=request.user, limit=selectors.HOME_WAITING).items
         context = {
             "activity": muted.mark(activity),
             "waiting": muted.mark(waiting),

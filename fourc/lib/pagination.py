@@ -120,7 +120,18 @@ def keyset_page(
             for name, value in zip(ordering, raw, strict=True)
         ]
         queryset = after(queryset, ordering, values)
-    rows = list(queryset[: size + 1])
+    return _page(list(queryset[: size + 1]), ordering=ordering, size=size)
+
+
+def first_page(prepared, *, ordering: tuple[str, ...], size: int, **values) -> Page:
+    """keyset_page's first page, from a fourc.lib.prepared.Prepared built as
+    `queryset.order_by(*ordering)[: size + 1]` (its SQL built once per process, for a
+    list every member opens often); `values` are the Prepared's."""
+    return _page(prepared.objects(**values), ordering=ordering, size=size)
+
+
+def _page(rows: list, *, ordering: tuple[str, ...], size: int) -> Page:
+    """A page from up to `size + 1` rows: the extra one says there is a next page."""
     items = rows[:size]
     next_cursor = None
     if len(rows) > size:

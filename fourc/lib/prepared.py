@@ -1,13 +1,19 @@
 """A QuerySet compiled to SQL once per process (and thread), then run with other values.
 
-For the few queries that run on every check-in and that the ORM takes longer to build
-than the database takes to answer (bench/engine.py measures it): the QuerySet keeps
+For the few queries that run on every check-in, and the first pages members open most,
+that the ORM takes longer to build than the database takes to answer (bench/engine.py
+measures it; building Needs a reply's query took 5.8 ms of its 7.8): the QuerySet keeps
 the rules it is made of (the community's own QuerySet methods); only the building is
 done once.
 
     facts = Prepared(lambda member, since: Post.objects.visible_to(member)...,
                      member=Prepared.MEMBER, since=Prepared.SINCE)
-    rows = facts.run(member=maya, since=a_week_ago)
+    rows = facts.run(member=maya, since=a_week_ago)    # tuples
+    posts = facts.objects(member=maya, since=a_week_ago)  # model instances
+
+The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID (another
+row's id). A build that branches on `member.is_authenticated` builds the member's
+branch: callers run it for members and build the QuerySet for visitors.
 
 The QuerySet is built once from stand-in values; every parameter of its SQL equal to a
 stand-in is replaced by the real value at each run. So `build` may only hand its values
@@ -31,13 +37,16 @@ statement prepared on one server connection is missing on the next); a statement
 server will not prepare runs as plain SQL, and says so once in the log.
 """
 
+import copy
 import itertools
 import logging
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.models.query import ModelIterable, QuerySet
 
 logger = logging.getLogger(__name__)
 _names = itertools.count()
@@ -49,17 +58,23 @@ class Prepared:
     SINCE = datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)  # long before 4C
     SINCE_2 = datetime(1903, 4, 5, 6, 7, 8, 901_234, tzinfo=UTC)  # a second moment
     SINCE_3 = datetime(1905, 6, 7, 8, 9, 10, 123_456, tzinfo=UTC)  # and a third
+    ID = -987_654_320  # stands for another row's id (a space's, a post's)
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {
         MEMBER_ID: -123_456_788,
         SINCE: datetime(1902, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC),
         SINCE_2: datetime(1904, 5, 6, 7, 8, 9, 12_345, tzinfo=UTC),
         SINCE_3: datetime(1906, 7, 8, 9, 10, 11, 234_567, tzinfo=UTC),
+        ID: -123_456_787,
     }
 
-    def __init__(self, build, **stand_ins):
+    def __init__(self, build, *, on_server: bool = True, **stand_ins):
         self.build = build
         self.stand_ins = stand_ins
+        # Prepared on the server too, with one plan for every value: off for a query
+        # whose best plan depends on the values (a thread of 3,000 replies among posts
+        # of a few): then only the building is saved, and it is planned each time.
+        self.on_server = on_server
         self._local = threading.local()  # compiled for each thread's own connection
         self.name = f"fourc_prepared_{next(_names)}"  # its names on the server begin so
         self._refused = False  # the server would not prepare it: plain SQL from then on
@@ -107,10 +122,31 @@ class Prepared:
 
     def run(self, **values) -> list[tuple]:
         """The rows for these values (named as the stand-ins)."""
+        compiler, statement, arguments = self._statement(values)
+        with self._forgotten_if_gone(compiler.connection), compiler.connection.cursor() as cursor:
+            cursor.execute(statement, arguments)
+            rows = cursor.fetchall()
+        return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+    def objects(self, **values) -> list:
+        """The model instances for these values, as iterating the QuerySet gives them
+        (its select_related objects and annotations included), from the SQL built once:
+        Django's own ModelIterable reads the rows, through a copy of the compiler that
+        answers with this statement instead of building one."""
+        compiler, statement, arguments = self._statement(values)
+        answering = copy.copy(compiler)
+        answering.as_sql = lambda *args, **kwargs: (statement, arguments)
+        with self._forgotten_if_gone(compiler.connection):
+            return list(ModelIterable(_Answered(answering)))
+
+    def _statement(self, values) -> tuple:
+        """(compiler, SQL, its arguments) for these values: `EXECUTE name(...)` once the
+        statement is prepared on this connection, plain SQL otherwise."""
         compiled = getattr(self._local, "compiled", None)
         if compiled is None or compiled[0].connection is not connections[compiled[0].using]:
             compiled = self._local.compiled = self._compile()
         compiler, sql, params, slots = compiled
+        params = list(params)
         ops = compiler.connection.ops
         for i, slot in enumerate(slots):
             if slot:
@@ -119,20 +155,23 @@ class Prepared:
                 params[i] = ops.adapt_datetimefield_value(value) if adapt else value
         connection = compiler.connection
         with connection.cursor() as cursor:
-            arguments = self._prepared_on(connection, cursor, sql, params, slots)
-            if arguments is None:
-                cursor.execute(sql, params)
-            else:
-                try:
-                    cursor.execute(arguments, [params[i] for i in self._firsts(slots)])
-                except DatabaseError:
-                    # Gone from the server (DISCARD, a pooler) or its plan stale (a column
-                    # changed type): this connection prepares it again next time, under a
-                    # new name; this call fails as any query would.
-                    connection._fourc_prepared[1].pop(self, None)
-                    raise
-            rows = cursor.fetchall()
-        return list(compiler.results_iter(results=[rows], tuple_expected=True))
+            execute = self._prepared_on(connection, cursor, sql, params, slots)
+        if execute is None:
+            return compiler, sql, params
+        return compiler, execute, [params[i] for i in self._firsts(slots)]
+
+    @contextmanager
+    def _forgotten_if_gone(self, connection):
+        """A statement gone from the server (DISCARD, a pooler) or whose plan is stale (a
+        column changed type) is prepared again, under a new name, on this connection's
+        next run; this run fails as any query would."""
+        try:
+            yield
+        except DatabaseError:
+            known = getattr(connection, "_fourc_prepared", None)
+            if known is not None:
+                known[1].pop(self, None)
+            raise
 
     @staticmethod
     def _firsts(slots) -> list[int]:
@@ -148,6 +187,7 @@ class Prepared:
         connection (preparing it now, the first time); None for plain SQL."""
         if (
             self._refused
+            or not self.on_server
             or connection.vendor != "postgresql"
             or not getattr(settings, "PREPARED_STATEMENTS", False)
         ):
@@ -195,6 +235,26 @@ class Prepared:
             if in_transaction:
                 raw_cursor.execute("RELEASE SAVEPOINT fourc_prepare")
         return name
+
+
+class _Answered:
+    """What ModelIterable reads of a QuerySet, with the query answering through a
+    compiler that already holds its SQL (Prepared.objects)."""
+
+    def __init__(self, compiler):
+        self.db = compiler.using
+        self.model = compiler.klass_info["model"]
+        self._fetch_mode = QuerySet(self.model)._fetch_mode  # the default
+        self._known_related_objects = {}
+        self.query = _AnsweringQuery(compiler)
+
+
+class _AnsweringQuery:
+    def __init__(self, compiler):
+        self.compiler = compiler
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        return self.compiler
 
 
 class _Placeholder:

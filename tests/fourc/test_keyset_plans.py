@@ -162,3 +162,77 @@ def test_a_deep_page_of_needs_a_reply_seeks_in_its_index(member, other_member, s
     # All of the page's posts are in one space: the space's own needs-a-reply index
     # (space, created_at, id) serves it as well as the community-wide one.
     _assert_seek(nodes, ("post_needs_reply", "post_space_needs_reply"), "created_at, id")
+
+
+def _first_page_plan(run, prepared) -> dict:
+    """The plan of a first page prepared on the server (fourc.lib.prepared), made as
+    its one plan for every value is made: at its first run on the connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    [sql] = [q["sql"] for q in queries if q["sql"].startswith(f"EXECUTE {prepared.name}_")]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        [[explained]] = cursor.fetchall()
+    if isinstance(explained, str):
+        explained = json.loads(explained)
+    return explained[0]["Plan"]
+
+
+def _path_to(plan: dict, indexes: tuple[str, ...]) -> list[dict] | None:
+    """The nodes from the top of the plan down to the scan of one of `indexes`."""
+    if plan.get("Index Name") in indexes:
+        return [plan]
+    for child in plan.get("Plans", []):
+        below = _path_to(child, indexes)
+        if below:
+            return [plan, *below]
+    return None
+
+
+def _walks(plan: dict, indexes: tuple[str, ...]) -> None:
+    """The page's rows come from an Index Scan of the list's index, in its order: no
+    sort above it (a subquery's own sort, the badge's, is not on the way)."""
+    path = _path_to(plan, indexes)
+    assert path, [(n["Node Type"], n.get("Index Name")) for n in _plan_nodes(plan)]
+    assert path[-1]["Node Type"] == "Index Scan"
+    assert not [n for n in path if n["Node Type"] in ("Sort", "Incremental Sort")], path
+
+
+@pytest.mark.django_db
+def test_the_first_pages_prepared_on_the_server_walk_their_lists_index(
+    member, other_member, space
+):
+    [post, *_] = _posts(other_member, space)
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=member,
+            kind=notifications.FOLLOWED_REPLY,
+            actor=other_member,
+            post=post,
+            created_at=now - timedelta(minutes=n),
+        )
+        for n in range(ROWS)
+    )
+
+    space_page = _first_page_plan(
+        lambda: selectors.space_posts(space=space, member=member, cursor=None),
+        selectors.SPACE_FIRST_PAGE,
+    )
+    inbox = _first_page_plan(
+        lambda: selectors.notifications_for(member=member, cursor=None),
+        selectors.INBOX_FIRST_PAGE,
+    )
+    waiting = _first_page_plan(
+        lambda: selectors.needs_a_reply(member=member, cursor=None),
+        selectors.WAITING_FIRST[selectors.PAGE_SIZE],
+    )
+
+    _walks(space_page, ("post_space_activity",))
+    _walks(inbox, ("notification_inbox",))
+    _walks(waiting, ("post_needs_reply", "post_space_needs_reply"))

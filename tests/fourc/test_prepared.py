@@ -179,3 +179,50 @@ def test_a_statement_without_values_is_prepared_too():
     assert len(prepared.run()) == 1
     assert len(prepared.run()) == 1
     assert prepared_on_the_server(prepared)
+
+
+def posts_of(member, space):
+    return (
+        Post.objects.visible_to(member)
+        .filter(space_id=space)
+        .select_related("author", "space")
+        .with_author_badge()
+        .order_by("-created_at", "-id")[:10]
+    )
+
+
+@pytest.mark.django_db
+def test_objects_are_the_models_the_queryset_gives_with_their_related_rows(
+    django_assert_num_queries,
+):
+    prepared = Prepared(posts_of, member=Prepared.MEMBER, space=Prepared.ID)
+    maya, sam = UserFactory(), UserFactory()
+    first = PostFactory(author=sam)
+    PostFactory(author=maya, space=first.space)
+    PostFactory(author=sam)  # another space
+    prepared.objects(member=maya, space=first.space_id)  # prepared on the server
+
+    for member in (maya, sam):
+        built = list(posts_of(member, first.space_id))
+        with django_assert_num_queries(1) as ran:
+            got = prepared.objects(member=member, space=first.space_id)
+            # Its related rows came with it, and its annotations: no query more.
+            seen = [(p.pk, p.author.handle, p.space.slug, p.author_badge) for p in got]
+        assert ran.captured_queries[0]["sql"].startswith(f"EXECUTE {prepared.name}_")
+        assert got == built
+        assert seen == [(p.pk, p.author.handle, p.space.slug, p.author_badge) for p in built]
+        assert [p.created_at for p in got] == [p.created_at for p in built]
+        assert all(p.created_at.tzinfo is not None for p in got)
+
+
+@pytest.mark.django_db
+def test_off_the_server_it_is_planned_each_time_and_built_once(django_assert_num_queries):
+    prepared = Prepared(posts_of, member=Prepared.MEMBER, space=Prepared.ID, on_server=False)
+    maya = UserFactory()
+    post = PostFactory(author=maya)
+
+    for _ in range(2):
+        with django_assert_num_queries(1) as ran:
+            assert prepared.objects(member=maya, space=post.space_id) == [post]
+        assert ran.captured_queries[0]["sql"].startswith("SELECT")
+    assert not prepared_on_the_server(prepared)
