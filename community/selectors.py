@@ -63,7 +63,9 @@ from community.muting import MutedWords
 from fourc.lib.pagination import (
     BROKEN,
     Page,
+    after,
     cursor_number,
+    cursor_values,
     decode_cursor,
     encode_cursor,
     first_page,
@@ -148,11 +150,31 @@ SPACE_FIRST_PAGE = Prepared(
     space=Prepared.ID,
 )
 SPACE_PINNED = Prepared(_pinned, member=Prepared.MEMBER, space_id=Prepared.ID)
+# And the pages after it, from a cursor.
+SPACE_NEXT_PAGE = Prepared(
+    lambda member, space, at, last: after(
+        _space_posts(member, space).filter(is_pinned=False).order_by(*SPACE_ORDER),
+        SPACE_ORDER,
+        [at, last],
+    )[: PAGE_SIZE + 1],
+    member=Prepared.MEMBER,
+    space=Prepared.ID,
+    at=Prepared.SINCE,
+    last=Prepared.ID_2,
+)
 
 
 def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SIZE) -> Page:
     """Pinned posts first (on the first page), then the rest by last activity."""
-    if cursor is None and size == PAGE_SIZE and member.is_authenticated:
+    if size == PAGE_SIZE and member.is_authenticated:
+        if cursor:
+            at, last = cursor_values(Post, SPACE_ORDER, cursor)
+            page = first_page(
+                SPACE_NEXT_PAGE, ordering=SPACE_ORDER, size=size, member=member,
+                space=space.pk, at=at, last=last,
+            )  # fmt: skip
+            page.extra["pinned"] = []
+            return page
         page = first_page(
             SPACE_FIRST_PAGE, ordering=SPACE_ORDER, size=size, member=member, space=space.pk
         )
@@ -298,10 +320,28 @@ REPLIES_FIRST_PAGE = Prepared(
 )
 
 
+REPLIES_NEXT_PAGE = Prepared(
+    lambda member, post, at, last: after(
+        _replies(member, post).order_by(*REPLIES_ORDER), REPLIES_ORDER, [at, last]
+    )[: REPLIES_PAGE_SIZE + 1],
+    member=Prepared.MEMBER,
+    post=Prepared.ID,
+    at=Prepared.SINCE,
+    last=Prepared.ID_2,
+    on_server=False,
+)
+
+
 def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_PAGE_SIZE) -> Page:
     """Replies oldest first. Removed ones stay as placeholders; hidden ones show only
     to their author."""
-    if cursor is None and size == REPLIES_PAGE_SIZE and member.is_authenticated:
+    if size == REPLIES_PAGE_SIZE and member.is_authenticated:
+        if cursor:
+            at, last = cursor_values(Reply, REPLIES_ORDER, cursor)
+            return first_page(
+                REPLIES_NEXT_PAGE, ordering=REPLIES_ORDER, size=size, member=member,
+                post=post.pk, at=at, last=last,
+            )  # fmt: skip
         return first_page(
             REPLIES_FIRST_PAGE, ordering=REPLIES_ORDER, size=size, member=member, post=post.pk
         )

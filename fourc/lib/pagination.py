@@ -114,19 +114,26 @@ def keyset_page(
     """One page of `queryset` in `ordering`; the last column must be unique (the id)."""
     queryset = queryset.order_by(*ordering)
     if cursor:
-        raw = decode_cursor(cursor, len(ordering))
-        values = [
-            _field_value(queryset.model, name.lstrip("-"), value)
-            for name, value in zip(ordering, raw, strict=True)
-        ]
-        queryset = after(queryset, ordering, values)
+        queryset = after(queryset, ordering, cursor_values(queryset.model, ordering, cursor))
     return _page(list(queryset[: size + 1]), ordering=ordering, size=size)
 
 
+def cursor_values(model, ordering: tuple[str, ...], cursor: str) -> list:
+    """The values of `ordering`'s columns a signed cursor holds, each checked (a 400 if
+    broken)."""
+    raw = decode_cursor(cursor, len(ordering))
+    return [
+        _field_value(model, name.lstrip("-"), value)
+        for name, value in zip(ordering, raw, strict=True)
+    ]
+
+
 def first_page(prepared, *, ordering: tuple[str, ...], size: int, **values) -> Page:
-    """keyset_page's first page, from a fourc.lib.prepared.Prepared built as
-    `queryset.order_by(*ordering)[: size + 1]` (its SQL built once per process, for a
-    list every member opens often); `values` are the Prepared's."""
+    """keyset_page's page from a fourc.lib.prepared.Prepared (its SQL built once per
+    process, for a list every member opens often), built as
+    `queryset.order_by(*ordering)[: size + 1]` for the first page, or as
+    `after(queryset.order_by(*ordering), ordering, cursor_values(...))[: size + 1]` for
+    the next ones; `values` are the Prepared's."""
     return _page(prepared.objects(**values), ordering=ordering, size=size)
 
 

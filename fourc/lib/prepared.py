@@ -11,8 +11,8 @@ done once.
     rows = facts.run(member=maya, since=a_week_ago)    # tuples
     posts = facts.objects(member=maya, since=a_week_ago)  # model instances
 
-The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID (another
-row's id). A build that branches on `member.is_authenticated` builds the member's
+The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID and ID_2
+(other rows' ids). A build that branches on `member.is_authenticated` builds the member's
 branch: callers run it for members and build the QuerySet for visitors.
 
 The QuerySet is built once from stand-in values; every parameter of its SQL equal to a
@@ -59,6 +59,7 @@ class Prepared:
     SINCE_2 = datetime(1903, 4, 5, 6, 7, 8, 901_234, tzinfo=UTC)  # a second moment
     SINCE_3 = datetime(1905, 6, 7, 8, 9, 10, 123_456, tzinfo=UTC)  # and a third
     ID = -987_654_320  # stands for another row's id (a space's, a post's)
+    ID_2 = -987_654_319  # and a second (where a page's cursor stops)
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {
         MEMBER_ID: -123_456_788,
@@ -66,6 +67,7 @@ class Prepared:
         SINCE_2: datetime(1904, 5, 6, 7, 8, 9, 12_345, tzinfo=UTC),
         SINCE_3: datetime(1906, 7, 8, 9, 10, 11, 234_567, tzinfo=UTC),
         ID: -123_456_787,
+        ID_2: -123_456_786,
     }
 
     def __init__(self, build, *, on_server: bool = True, **stand_ins):

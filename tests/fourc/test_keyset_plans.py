@@ -29,11 +29,10 @@ def _plan_nodes(plan: dict):
         yield from _plan_nodes(child)
 
 
-def _explained(run, table: str) -> list[dict]:
-    """The plan nodes of the query on `table` that `run` made."""
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    [sql] = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+def _explained(run, table: str, prepared=None) -> list[dict]:
+    """The plan nodes of the query on `table` that `run` made (or of the statement
+    `prepared` on the server, fourc.lib.prepared: its one plan, made at its first run
+    after ANALYZE)."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -42,6 +41,11 @@ def _explained(run, table: str) -> list[dict]:
         # index and a sort (it did, depending on what ran before): the question here is
         # whether the list's own index can serve the page, so sorting is switched off too.
         cursor.execute("SET LOCAL enable_sort = off")
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    mark = f"EXECUTE {prepared.name}_" if prepared else f'FROM "{table}"'
+    [sql] = [q["sql"] for q in queries if mark in q["sql"]]
+    with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
         [[explained]] = cursor.fetchall()
     if isinstance(explained, str):
@@ -95,6 +99,7 @@ def test_a_deep_page_of_a_space_seeks_in_the_space_activity_index(member, other_
     nodes = _explained(
         lambda: selectors.space_posts(space=space, member=member, cursor=cursor, size=25),
         "community_post",
+        prepared=selectors.SPACE_NEXT_PAGE,
     )
 
     _assert_seek(nodes, "post_space_activity", "last_activity_at, id")
