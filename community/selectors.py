@@ -774,15 +774,29 @@ def _with_going_count(gatherings: QuerySet[Gathering]) -> QuerySet[Gathering]:
     )
 
 
+GATHERINGS_ORDER = ("starts_at", "id")
+# The gatherings page as most see it (everyone's, first page): its SQL built once per
+# process, the same for every member.
+GATHERINGS_FIRST_PAGE = Prepared(
+    lambda at: _with_going_count(Gathering.objects.upcoming(at)).order_by(*GATHERINGS_ORDER)[
+        : PAGE_SIZE + 1
+    ],
+    at=Prepared.SINCE,
+)
+
+
 def upcoming_gatherings(
     *, at=None, space: Space | None = None, cursor: str | None = None, size: int = PAGE_SIZE
 ) -> Page:
     """Scheduled gatherings not over yet, soonest first."""
-    gatherings = Gathering.objects.upcoming(at or timezone.now())
+    at = at or timezone.now()
+    if space is None and cursor is None and size == PAGE_SIZE:
+        return first_page(GATHERINGS_FIRST_PAGE, ordering=GATHERINGS_ORDER, size=size, at=at)
+    gatherings = Gathering.objects.upcoming(at)
     if space is not None:
         gatherings = gatherings.filter(space=space)
     return keyset_page(
-        _with_going_count(gatherings), ordering=("starts_at", "id"), cursor=cursor, size=size
+        _with_going_count(gatherings), ordering=GATHERINGS_ORDER, cursor=cursor, size=size
     )
 
 
@@ -793,12 +807,26 @@ def past_gatherings(*, at=None, cursor: str | None = None, size: int = PAGE_SIZE
     )
 
 
-def space_upcoming_gatherings(*, space: Space, limit: int = 3) -> list[Gathering]:
-    return list(
-        _with_going_count(Gathering.objects.upcoming(timezone.now()).filter(space=space)).order_by(
-            "starts_at", "id"
-        )[:limit]
-    )
+SPACE_GATHERINGS = 3  # a space's page shows its next three
+
+
+def _space_gatherings(space, at, *, limit: int):
+    upcoming = Gathering.objects.upcoming(at).filter(space_id=space)
+    return _with_going_count(upcoming).order_by(*GATHERINGS_ORDER)[:limit]
+
+
+# A space's next three, on its page: built once per process.
+SPACE_NEXT_GATHERINGS = Prepared(
+    lambda space, at: _space_gatherings(space, at, limit=SPACE_GATHERINGS),
+    space=Prepared.ID,
+    at=Prepared.SINCE,
+)
+
+
+def space_upcoming_gatherings(*, space: Space, limit: int = SPACE_GATHERINGS) -> list[Gathering]:
+    if limit == SPACE_GATHERINGS:
+        return SPACE_NEXT_GATHERINGS.objects(space=space.pk, at=timezone.now())
+    return list(_space_gatherings(space.pk, timezone.now(), limit=limit))
 
 
 def get_gathering(*, gathering_id: int) -> Gathering:
