@@ -1,14 +1,31 @@
 """The roles 4C knows, as Django groups (made by migration 0003_roles)."""
 
+from fourc.lib.prepared import Prepared
+
 MODERATORS = "Moderators"
 LINK_WORKERS = "Link workers"
 HOSTS = "Hosts"  # members a moderator has trusted to host gatherings
 
 
+def _roles_of(member):
+    from django.contrib.auth.models import Group  # built once the apps are ready
+
+    return Group.objects.filter(user=member).values_list("name")
+
+
+# Every member page asks, for its navigation: the SQL is built once per process.
+ROLES_OF = Prepared(_roles_of, member=Prepared.MEMBER)
+
+
+def _names(user) -> set[str]:
+    """The names of the user's roles: one query."""
+    return {name for (name,) in ROLES_OF.run(member=user)}
+
+
 def has_role(user, role: str) -> bool:
     if not user.is_authenticated:
         return False
-    return any(group.name == role for group in user.groups.all())
+    return role in _names(user)
 
 
 def is_moderator(user) -> bool:
@@ -23,7 +40,7 @@ def can_host(user) -> bool:
     """Moderators, link workers and members in Hosts may host gatherings."""
     if not user.is_authenticated:
         return False
-    return any(group.name in (MODERATORS, LINK_WORKERS, HOSTS) for group in user.groups.all())
+    return bool(_names(user) & {MODERATORS, LINK_WORKERS, HOSTS})
 
 
 # The badge shown beside a member's name, by role. Moderators come first for someone
