@@ -18,11 +18,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language
 
 from prescriptions import selectors
 from prescriptions.models import (
@@ -77,11 +79,18 @@ def times(n: int) -> str:
 
 
 def day_label(day: date) -> str:
-    return date_format(day, "j M")
+    return _formatted(day, "j M", get_language())
 
 
 def long_day(day: date) -> str:
-    return date_format(day, "l j F")
+    return _formatted(day, "l j F", get_language())
+
+
+@lru_cache(maxsize=4096)
+def _formatted(day: date, form: str, language: str) -> str:
+    """Django's date_format, kept: a chart names each of its ninety days, and the days
+    are the same for everyone (the language is part of the key)."""
+    return date_format(day, form)
 
 
 def _n(value: float) -> str:

@@ -619,18 +619,14 @@ def link_workers_for(member: User) -> list[LinkWorkerConsent]:
     )
 
 
-def link_workers_to_tell(member: User, *, now=None) -> list[LinkWorkerConsent]:
-    """The link workers a member may tell that this week has been hard: active and still
-    link workers, with their consent active. Each has `told`: whether this member told
-    them in the last 7 days already. One query."""
-    now = now or timezone.now()
+def _to_tell(member, since):
     told = Notification.objects.filter(
         kind=MOOD_SINKING_SHARED,
         actor=member,
         recipient=OuterRef("link_worker"),
-        created_at__gte=now - SINKING_WINDOW,
+        created_at__gte=since,
     )
-    return list(
+    return (
         active_link_worker_consents(
             member=member,
             link_worker__is_active=True,
@@ -641,6 +637,17 @@ def link_workers_to_tell(member: User, *, now=None) -> list[LinkWorkerConsent]:
         .annotate(told=Exists(told))
         .order_by("granted_at", "id")
     )
+
+
+# On the feed and the insights page, for everyone: built once per process.
+TO_TELL = Prepared(_to_tell, member=Prepared.MEMBER, since=Prepared.SINCE)
+
+
+def link_workers_to_tell(member: User, *, now=None) -> list[LinkWorkerConsent]:
+    """The link workers a member may tell that this week has been hard: active and still
+    link workers, with their consent active. Each has `told`: whether this member told
+    them in the last 7 days already. One query."""
+    return TO_TELL.objects(member=member, since=(now or timezone.now()) - SINKING_WINDOW)
 
 
 def access_log(member: User, *, limit: int = ACCESS_LOG_SHOWN) -> list[LinkWorkerAccess]:
@@ -669,20 +676,15 @@ SINKING_OF = 3  # the first and the latest three of the week
 SINKING_DROP = 2  # points between their averages
 
 
-def members_sinking(member_ids, *, now=None) -> set[int]:
-    """Which of these members' mood has been sinking this week (the rule above). One
-    query, whatever their number: at most the first and latest three check-ins of each."""
-    member_ids = set(member_ids)
-    if not member_ids:
-        return set()
-    now = now or timezone.now()
+def _week_ends(check_ins):
+    """Of these check-ins, each member's first and latest three (member_id, mood, first,
+    latest, total: places from each end, and how many in all)."""
 
     def each_member(expression, *order):
         return Window(expression, partition_by=F("member_id"), order_by=order or None)
 
-    rows = (
-        CheckIn.objects.filter(member_id__in=member_ids, created_at__gte=now - SINKING_WINDOW)
-        .annotate(
+    return (
+        check_ins.annotate(
             first=each_member(RowNumber(), F("created_at").asc(), F("id").asc()),
             latest=each_member(RowNumber(), F("created_at").desc(), F("id").desc()),
             total=each_member(Count("id")),
@@ -690,6 +692,30 @@ def members_sinking(member_ids, *, now=None) -> set[int]:
         .filter(Q(first__lte=SINKING_OF) | Q(latest__lte=SINKING_OF))
         .values_list("member_id", "mood", "first", "latest", "total")
     )
+
+
+# One member's week, on the feed and the insights page: built once per process.
+WEEK_ENDS = Prepared(
+    lambda member, since: _week_ends(CheckIn.objects.filter(member=member, created_at__gte=since)),
+    member=Prepared.MEMBER,
+    since=Prepared.SINCE,
+)
+
+
+def members_sinking(member_ids, *, now=None) -> set[int]:
+    """Which of these members' mood has been sinking this week (the rule above). One
+    query, whatever their number: at most the first and latest three check-ins of each."""
+    member_ids = set(member_ids)
+    if not member_ids:
+        return set()
+    since = (now or timezone.now()) - SINKING_WINDOW
+    return _sinking(
+        _week_ends(CheckIn.objects.filter(member_id__in=member_ids, created_at__gte=since))
+    )
+
+
+def _sinking(rows) -> set[int]:
+    """The members whose week's ends (_week_ends) say their mood has been sinking."""
     sums: dict[int, list[int]] = {}
     counts: dict[int, int] = {}
     for member_id, mood, first, latest, total in rows:
@@ -710,7 +736,8 @@ def members_sinking(member_ids, *, now=None) -> set[int]:
 
 def mood_sinking(member, now=None) -> bool:
     """Whether the member's mood has been sinking this week. One query."""
-    return member.pk in members_sinking([member.pk], now=now)
+    since = (now or timezone.now()) - SINKING_WINDOW
+    return member.pk in _sinking(WEEK_ENDS.run(member=member, since=since))
 
 
 # --- "Not for me", in the member's hands ------------------------------------------------
