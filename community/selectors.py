@@ -251,20 +251,38 @@ def followed_spaces_activity(*, member: User, limit: int = 10) -> list[Post]:
 # --- Posts and replies --------------------------------------------------------
 
 
+def _openable(member) -> QuerySet[Post]:
+    mine = Q(author_id=member.pk) if member.is_authenticated else Q(pk__in=[])
+    return (
+        Post.objects.filter(Q(is_hidden=False) | mine, space__is_archived=False)
+        .exclude(removed_at__isnull=False, reply_count=0)
+        .select_related("space", "author")
+        .with_author_badge()
+    )
+
+
+# Every thread a member opens: built once per process.
+OPENABLE_POST = Prepared(
+    lambda member, post: _openable(member).filter(pk=post),
+    member=Prepared.MEMBER,
+    post=Prepared.ID,
+)
+
+
 def get_post_for_viewer(*, member, post_id: int) -> Post:
     """The post, if this viewer may open it; otherwise Http404.
 
     Hidden posts open only for their author (with a kind note). A post its
     author removed stays readable only as a placeholder when others replied.
     """
-    mine = Q(author_id=member.pk) if member.is_authenticated else Q(pk__in=[])
-    openable = (
-        Post.objects.filter(Q(is_hidden=False) | mine, space__is_archived=False)
-        .exclude(removed_at__isnull=False, reply_count=0)
-        .select_related("space", "author")
-        .with_author_badge()
-    )
-    post = get_object_or_404(openable, pk=post_id)
+    if not -(2**63) <= post_id < 2**63:  # no row has it (and the database can't hold it)
+        raise Http404("No such post.")
+    if member.is_authenticated:
+        post = next(iter(OPENABLE_POST.objects(member=member, post=post_id)), None)
+        if post is None:
+            raise Http404("No such post.")
+    else:
+        post = get_object_or_404(_openable(member), pk=post_id)
     is_author = member.is_authenticated and post.author_id == member.pk
     if not is_author and not post.is_anonymous and is_blocked_between(member, post.author_id):
         raise Http404("No such post.")
