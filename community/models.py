@@ -10,6 +10,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import ExpressionWrapper
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -1224,8 +1225,17 @@ class GatheringQuerySet(models.QuerySet):
         )
 
     def upcoming(self, at):
-        """Scheduled and not over yet (one in progress still counts)."""
-        return self.visible().filter(status=GatheringStatus.SCHEDULED, ends_at__gt=at)
+        """Scheduled and not over yet (one in progress still counts). A gathering lasts
+        at most GATHERING_MAX_MINUTES, so one not over began after `at` less that: said
+        too, so the walk of gathering_upcoming (status, starts_at) starts there instead of
+        at the first gathering ever held (1,602 past ones filtered out at 1M)."""
+        earliest = ExpressionWrapper(
+            models.Value(at) - models.Value(timedelta(minutes=GATHERING_MAX_MINUTES)),
+            output_field=models.DateTimeField(),
+        )
+        return self.visible().filter(
+            status=GatheringStatus.SCHEDULED, ends_at__gt=at, starts_at__gt=earliest
+        )
 
     def past(self, at):
         return self.visible().filter(ends_at__lte=at)
