@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import ExpressionWrapper
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.utils import timezone
 
 from community.names import validate_display_name, validate_handle_name
@@ -1230,7 +1230,8 @@ class GatheringQuerySet(models.QuerySet):
         too, so the walk of gathering_upcoming (status, starts_at) starts there instead of
         at the first gathering ever held (1,602 past ones filtered out at 1M)."""
         earliest = ExpressionWrapper(
-            models.Value(at) - models.Value(timedelta(minutes=GATHERING_MAX_MINUTES)),
+            Cast(models.Value(at), models.DateTimeField())  # typed, whatever comes first
+            - models.Value(timedelta(minutes=GATHERING_MAX_MINUTES)),
             output_field=models.DateTimeField(),
         )
         return self.visible().filter(

@@ -232,9 +232,12 @@ class _Book:
         self.energy_fits: dict[int, float] = {}
 
     def prior(self, activity: ActivityInfo) -> float:
-        prior = self.priors.get(activity.id)
+        # By Way too: a moderator may move an activity to another Way (the catalogue is
+        # built again sooner than the prior).
+        key = (activity.id, activity.way)
+        prior = self.priors.get(key)
         if prior is None:
-            prior = self.priors[activity.id] = _prior(activity, self.state)
+            prior = self.priors[key] = _prior(activity, self.state)
         return prior
 
     def way_part(self, way: str) -> float:
@@ -263,8 +266,8 @@ class _Book:
 _last_priors: tuple = ((), {})
 
 
-def _community_priors(state: MemberState) -> dict[int, float]:
-    """Activity id -> _prior for the state's community prior, filled as they are asked
+def _community_priors(state: MemberState) -> dict[tuple[int, str], float]:
+    """(activity id, Way) -> _prior for the state's community prior, filled as they are asked
     for (a dict set item at a time, so threads sharing it only repeat a little work)."""
     global _last_priors
     key = (state.community_activity_lift, state.community_activity_times, state.community_way_lift)

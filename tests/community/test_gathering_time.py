@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from community import selectors, services, signals
-from community.models import RSVP, Gathering, RSVPStatus
+from community.models import GATHERING_MAX_MINUTES, RSVP, Gathering, RSVPStatus
 from tests.factories import GatheringFactory, RSVPFactory, UserFactory
 
 CREATED = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -775,3 +776,18 @@ def test_the_join_link_rule_lives_on_the_gathering():
     assert gathering.join_link_for(going, gathering.ends_at) == ""
     assert gathering.join_link_for(waiting, starts) == ""
     assert gathering.join_link_for(None, starts) == ""
+
+
+@pytest.mark.django_db
+def test_a_gathering_of_the_longest_length_still_running_is_upcoming_until_it_ends():
+    # upcoming() also asks for a start after now less the longest length, so its index
+    # walk starts there: a gathering of that length is listed to its last minute.
+    start = timezone.now() + timedelta(hours=1)
+    longest = GatheringFactory(starts_at=start, duration_minutes=GATHERING_MAX_MINUTES)
+    short = GatheringFactory(starts_at=start, duration_minutes=30)
+    nearly_over = start + timedelta(minutes=GATHERING_MAX_MINUTES - 1)
+    over = start + timedelta(minutes=GATHERING_MAX_MINUTES)
+
+    assert list(Gathering.objects.upcoming(nearly_over)) == [longest]
+    assert list(Gathering.objects.upcoming(over)) == []
+    assert set(Gathering.objects.upcoming(start + timedelta(minutes=10))) == {longest, short}

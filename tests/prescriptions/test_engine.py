@@ -229,6 +229,19 @@ def test_the_communitys_priors_are_worked_out_again_for_a_new_prior():
     assert _score(catalogue()[7], first)["lift"] == pytest.approx(2.857, abs=0.001)
 
 
+def test_an_activity_moved_to_another_way_takes_that_ways_prior():
+    # The catalogue is built again sooner than the shared prior: the same dicts, another
+    # Way for the same activity.
+    ways = {"connect": 1.0, "be_active": -1.0}
+    shared = {"community_way_lift": ways, "community_activity_lift": {}}
+    shared["community_activity_times"] = {}
+    connecting = activity(99, way="connect")
+    moved = activity(99, way="be_active")
+
+    assert _score(connecting, state(**shared))["lift"] == 1.0
+    assert _score(moved, state(**shared))["lift"] == -1.0
+
+
 def test_not_for_me_ranks_lower():
     history = tuple(Past(9, NOW - timedelta(days=10), "skipped", "not_for_me") for _ in range(2))
 
