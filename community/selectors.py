@@ -62,10 +62,11 @@ from community.models import (
 from community.muting import MutedWords
 from fourc.lib.pagination import (
     BROKEN,
+    INT_RANGE,
     Page,
     after,
+    built_page,
     cursor_number,
-    cursor_values,
     decode_cursor,
     encode_cursor,
     first_page,
@@ -167,18 +168,13 @@ SPACE_NEXT_PAGE = Prepared(
 def space_posts(*, space: Space, member, cursor: str | None, size: int = PAGE_SIZE) -> Page:
     """Pinned posts first (on the first page), then the rest by last activity."""
     if size == PAGE_SIZE and member.is_authenticated:
-        if cursor:
-            at, last = cursor_values(Post, SPACE_ORDER, cursor)
-            page = first_page(
-                SPACE_NEXT_PAGE, ordering=SPACE_ORDER, size=size, member=member,
-                space=space.pk, at=at, last=last,
-            )  # fmt: skip
-            page.extra["pinned"] = []
-            return page
-        page = first_page(
-            SPACE_FIRST_PAGE, ordering=SPACE_ORDER, size=size, member=member, space=space.pk
+        page = built_page(
+            SPACE_FIRST_PAGE, SPACE_NEXT_PAGE, model=Post, ordering=SPACE_ORDER,
+            cursor=cursor, size=size, member=member, space=space.pk,
+        )  # fmt: skip
+        page.extra["pinned"] = (
+            [] if cursor else SPACE_PINNED.objects(member=member, space_id=space.pk)
         )
-        page.extra["pinned"] = SPACE_PINNED.objects(member=member, space_id=space.pk)
         return page
     page = keyset_page(
         _space_posts(member, space.pk).filter(is_pinned=False),
@@ -275,7 +271,7 @@ def get_post_for_viewer(*, member, post_id: int) -> Post:
     Hidden posts open only for their author (with a kind note). A post its
     author removed stays readable only as a placeholder when others replied.
     """
-    if not -(2**63) <= post_id < 2**63:  # no row has it (and the database can't hold it)
+    if post_id not in INT_RANGE:  # no row has it (and the database can't hold it)
         raise Http404("No such post.")
     if member.is_authenticated:
         post = next(iter(OPENABLE_POST.objects(member=member, post=post_id)), None)
@@ -354,15 +350,10 @@ def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_
     """Replies oldest first. Removed ones stay as placeholders; hidden ones show only
     to their author."""
     if size == REPLIES_PAGE_SIZE and member.is_authenticated:
-        if cursor:
-            at, last = cursor_values(Reply, REPLIES_ORDER, cursor)
-            return first_page(
-                REPLIES_NEXT_PAGE, ordering=REPLIES_ORDER, size=size, member=member,
-                post=post.pk, at=at, last=last,
-            )  # fmt: skip
-        return first_page(
-            REPLIES_FIRST_PAGE, ordering=REPLIES_ORDER, size=size, member=member, post=post.pk
-        )
+        return built_page(
+            REPLIES_FIRST_PAGE, REPLIES_NEXT_PAGE, model=Reply, ordering=REPLIES_ORDER,
+            cursor=cursor, size=size, member=member, post=post.pk,
+        )  # fmt: skip
     return keyset_page(_replies(member, post.pk), ordering=REPLIES_ORDER, cursor=cursor, size=size)
 
 

@@ -22,7 +22,7 @@ _SIGNER = signing.Signer(salt="fourc.keyset")
 BROKEN = "That page link is broken. Please go back and try again."
 # A signed cursor holds only what encode_cursor wrote: short strings and numbers a
 # 64-bit column can hold. Anything else is refused before it reaches a query.
-_INT_RANGE = range(-(2**63), 2**63)
+INT_RANGE = range(-(2**63), 2**63)  # what a 64-bit column holds
 _TEXT_MAX = 64
 
 
@@ -62,7 +62,7 @@ def cursor_number(value, *, integer: bool = False):
     an int a 64-bit column holds, or (unless `integer`) a finite float."""
     if isinstance(value, bool):
         raise BadRequest(BROKEN)
-    if isinstance(value, int) and value in _INT_RANGE:
+    if isinstance(value, int) and value in INT_RANGE:
         return value
     if not integer and isinstance(value, float) and math.isfinite(value):
         return value
@@ -92,7 +92,7 @@ def _field_value(model, name: str, raw):
             value = value.astimezone(UTC)  # one a database can hold, not year 10000
         except OverflowError as error:
             raise BadRequest(BROKEN) from error
-    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT_RANGE:
         raise BadRequest(BROKEN)
     return value
 
@@ -129,12 +129,22 @@ def cursor_values(model, ordering: tuple[str, ...], cursor: str) -> list:
 
 
 def first_page(prepared, *, ordering: tuple[str, ...], size: int, **values) -> Page:
-    """keyset_page's page from a fourc.lib.prepared.Prepared (its SQL built once per
-    process, for a list every member opens often), built as
-    `queryset.order_by(*ordering)[: size + 1]` for the first page, or as
-    `after(queryset.order_by(*ordering), ordering, cursor_values(...))[: size + 1]` for
-    the next ones; `values` are the Prepared's."""
+    """keyset_page's first page from a fourc.lib.prepared.Prepared (its SQL built once
+    per process, for a list every member opens often) built as
+    `queryset.order_by(*ordering)[: size + 1]`; `values` are the Prepared's."""
     return _page(prepared.objects(**values), ordering=ordering, size=size)
+
+
+def built_page(
+    first, following, *, model, ordering: tuple[str, ...], cursor: str | None, size: int, **values
+) -> Page:
+    """keyset_page from two Prepared: `first` as first_page's, and `following` built as
+    `after(queryset.order_by(*ordering), ordering, [at, last])[: size + 1]` for the pages
+    after a cursor (an ordering of a moment and the id; a broken cursor is a 400)."""
+    if not cursor:
+        return first_page(first, ordering=ordering, size=size, **values)
+    at, last = cursor_values(model, ordering, cursor)
+    return _page(following.objects(**values, at=at, last=last), ordering=ordering, size=size)
 
 
 def _page(rows: list, *, ordering: tuple[str, ...], size: int) -> Page:

@@ -85,6 +85,20 @@ def _posts(author, space, *, count=ROWS, **fields):
     )
 
 
+def _inbox(recipient, actor, post, *, count=ROWS):
+    now = timezone.now()
+    return Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            kind=notifications.FOLLOWED_REPLY,
+            actor=actor,
+            post=post,
+            created_at=now - timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
+
+
 def _cursor_at(queryset, ordering: tuple[str, ...], place: int) -> str:
     row = queryset.order_by(*ordering)[place]
     return encode_cursor([getattr(row, name.lstrip("-")) for name in ordering])
@@ -132,17 +146,7 @@ def test_a_deep_page_of_a_thread_seeks_in_the_thread_index(member, other_member,
 @pytest.mark.django_db
 def test_a_deep_page_of_the_inbox_seeks_in_the_inbox_index(member, other_member, space):
     [post] = _posts(other_member, space, count=1)
-    now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=member,
-            kind=notifications.FOLLOWED_REPLY,
-            actor=other_member,
-            post=post,
-            created_at=now - timedelta(minutes=n),
-        )
-        for n in range(ROWS)
-    )
+    _inbox(member, other_member, post)
     ordering = ("-created_at", "-id")
     cursor = _cursor_at(Notification.objects.filter(recipient=member), ordering, ROWS - 30)
 
@@ -213,17 +217,7 @@ def test_the_first_pages_prepared_on_the_server_walk_their_lists_index(
     member, other_member, space
 ):
     [post, *_] = _posts(other_member, space)
-    now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=member,
-            kind=notifications.FOLLOWED_REPLY,
-            actor=other_member,
-            post=post,
-            created_at=now - timedelta(minutes=n),
-        )
-        for n in range(ROWS)
-    )
+    _inbox(member, other_member, post)
 
     space_page = _first_page_plan(
         lambda: selectors.space_posts(space=space, member=member, cursor=None),
