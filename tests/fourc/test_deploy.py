@@ -74,3 +74,18 @@ def test_check_deploy_refuses_the_embedded_default():
     assert result.returncode != 0
     for code in ("fourc.E001", "fourc.E002", "fourc.E003"):
         assert code in result.stderr
+
+
+def test_the_daily_steps_default_hour_passes_the_checks_at_that_very_hour():
+    # Django warns of a fixed time default (fields.W161) when its check runs within ten
+    # seconds of that time: `check --deploy` failed at 10:00 UTC. The default is a callable.
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from prescriptions.models import NudgePreferences
+
+    field = NudgePreferences._meta.get_field("daily_at")
+    with time_machine.travel(datetime(2027, 3, 15, 10, 0, 3, tzinfo=UTC), tick=False):
+        assert [message.id for message in field.check()] == []
+    assert field.get_default().isoformat() == "10:00:00"
