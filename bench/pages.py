@@ -193,7 +193,7 @@ def sign_in(member) -> tuple[str, str]:
 
     session = import_string(settings.SESSION_ENGINE + ".SessionStore")()
     session[SESSION_KEY] = str(member.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session[NoteVisitMiddleware.SESSION_KEY] = timezone.now().date().isoformat()
     secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)

@@ -9,10 +9,12 @@ nothing; every change is written to both. The cache must be one every process sh
 Redis the settings give the sessions a cache that keeps nothing."""
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseStore
 from django.core.cache import caches
 from django.db import connection
 
+from community.backends import RENAMED
 from community.models import MemberSession
 
 
@@ -30,6 +32,19 @@ class SessionStore(CachedDatabaseStore):
         session = await super().acreate_model_instance(data)
         session.member_id = MemberSession.member_in(data)
         return session
+
+    # A session begun under a backend 4C has since extended names its extension.
+    def load(self):
+        return _renamed(super().load())
+
+    async def aload(self):
+        return _renamed(await super().aload())
+
+
+def _renamed(data: dict) -> dict:
+    if (path := data.get(BACKEND_SESSION_KEY)) in RENAMED:
+        data[BACKEND_SESSION_KEY] = RENAMED[path]
+    return data
 
 
 def end_sessions(*, member_id: int) -> int:

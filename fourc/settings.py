@@ -168,8 +168,9 @@ if not REDIS_URL:
 
 AUTH_USER_MODEL = "community.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, reading the member's row from SQL built once (their module).
+    "community.backends.ModelBackend",
+    "community.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

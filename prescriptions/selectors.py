@@ -304,22 +304,34 @@ def _member_state(
 OPEN_ORDER = ("status", F("check_in_id").desc(nulls_last=True), "id")
 
 
-def open_prescriptions(member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRISIS):
+# A member's open steps, and their finished ones of the feed's first page: the SQL built
+# once per process (fourc.lib.prepared), as the feed opens on every visit.
+OPEN_STEPS = Prepared(
+    lambda member: (
+        Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
+        .filter(Q(post__isnull=True) | Q(post__crisis_words=False))
+        .select_related("activity", "post__space", "gathering__space", "prescriber", "check_in")
+        .order_by(*OPEN_ORDER)
+    ),
+    member=Prepared.MEMBER,
+)
+
+
+def open_prescriptions(
+    member, *, crisis: crisis.CrisisState = crisis.NOT_IN_CRISIS
+) -> list[Prescription]:
     """The member's open steps, in OPEN_ORDER; in a crisis, only the step towards a
     person. A step pointing at a post in crisis words, or by someone in crisis now (the
     shared crisis set, one cache read), is left out: it was given before, and someone's
-    crisis is nobody's step."""
-    found = Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
-    if crisis.in_crisis:
-        found = found.filter(activity__slug=CRISIS_SLUG)
+    crisis is nobody's step. One query (a member has a handful of open steps: the crisis
+    set and the crisis step are applied to them here)."""
     authors_in_crisis = targets.in_crisis_now()
-    found = found.filter(
-        Q(post__isnull=True)
-        | (Q(post__crisis_words=False) & ~Q(post__author__in=authors_in_crisis))
-    )
-    return found.select_related(
-        "activity", "post__space", "gathering__space", "prescriber", "check_in"
-    ).order_by(*OPEN_ORDER)
+    return [
+        step
+        for step in OPEN_STEPS.objects(member=member)
+        if (not crisis.in_crisis or step.activity.slug == CRISIS_SLUG)
+        and (step.post_id is None or step.post.author_id not in authors_in_crisis)
+    ]
 
 
 def first_open_steps(member_ids, *, since) -> dict[int, Prescription]:
@@ -342,21 +354,33 @@ HISTORY_FIRST = timedelta(days=7)  # the feed shows the last week; older steps a
 HISTORY_PAGE = 50
 
 
+def _finished(member):
+    return (
+        Prescription.objects.filter(member=member)
+        .exclude(status__in=OPEN_STATUSES)
+        .select_related("activity")
+    )
+
+
+HISTORY_FIRST_PAGE = Prepared(
+    lambda member: _finished(member).order_by(*HISTORY_ORDER)[: HISTORY_PAGE + 1],
+    member=Prepared.MEMBER,
+)
+
+
 def step_history(
     member, *, cursor: str | None = None, now: datetime | None = None, size: int = HISTORY_PAGE
 ) -> Page:
     """The member's finished steps (done, set aside, expired), newest first, in one
     query: without a cursor those suggested in the last seven days (at most `size`),
     then `size` at a time by keyset. A broken cursor is a 400 (BadRequest)."""
-    found = (
-        Prescription.objects.filter(member=member)
-        .exclude(status__in=OPEN_STATUSES)
-        .select_related("activity")
-    )
     if cursor:
-        return keyset_page(found, ordering=HISTORY_ORDER, cursor=cursor, size=size)
+        return keyset_page(_finished(member), ordering=HISTORY_ORDER, cursor=cursor, size=size)
     since = (now or timezone.now()) - HISTORY_FIRST
-    rows = list(found.order_by(*HISTORY_ORDER)[: size + 1])
+    if size == HISTORY_PAGE:
+        rows = HISTORY_FIRST_PAGE.objects(member=member)
+    else:
+        rows = list(_finished(member).order_by(*HISTORY_ORDER)[: size + 1])
     recent = [p for p in rows[:size] if p.created_at >= since]
     page = Page(items=recent)
     if len(rows) > len(recent):  # older ones, or more than a page this week
@@ -395,22 +419,30 @@ def get_prescription_for_member(member, prescription_id: int) -> Prescription:
     )
 
 
-def awaiting_mood_after(member):
-    """The latest step completed by itself in the last three days still waiting for
-    "how do you feel now?"; None when there is none, or while the member is in crisis
-    (nothing cheerful then). One query, and two more only when there is one."""
-    found = (
+# Home and the feed ask it on every visit: the SQL built once per process.
+AWAITING_MOOD_AFTER = Prepared(
+    lambda member, since: (
         Prescription.objects.filter(
             member=member,
             status=Status.DONE,
             completed_automatically=True,
             mood_after__isnull=True,
-            completed_at__gte=timezone.now() - timedelta(days=PROMPT_DAYS),
+            completed_at__gte=since,
         )
         .select_related("activity")
-        .order_by("-completed_at")
-        .first()
-    )
+        .order_by("-completed_at", "-id")[:1]
+    ),
+    member=Prepared.MEMBER,
+    since=Prepared.SINCE,
+)
+
+
+def awaiting_mood_after(member):
+    """The latest step completed by itself in the last three days still waiting for
+    "how do you feel now?"; None when there is none, or while the member is in crisis
+    (nothing cheerful then). One query, and two more only when there is one."""
+    since = timezone.now() - timedelta(days=PROMPT_DAYS)
+    found = next(iter(AWAITING_MOOD_AFTER.objects(member=member, since=since)), None)
     if found is None or crisis.crisis_state(member).in_crisis:
         return None
     return found

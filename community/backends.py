@@ -1,0 +1,40 @@
+"""The authentication backends: Django's and allauth's, each reading the signed-in
+member's row from SQL built once per process (fourc.lib.prepared).
+
+Every page a member opens reads their row (`request.user`), and building that one-row
+query cost more than running it (about a tenth of a simple member page's time at a
+million posts). The row is the whole `User`, as Django's `ModelBackend.get_user` reads
+it; everything else the two backends do is theirs.
+"""
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+
+from community.models import User
+from fourc.lib.prepared import Prepared
+
+MEMBER_BY_ID = Prepared(lambda id: User.objects.filter(pk=id), id=Prepared.ID)
+
+# Sessions begun before these backends carry the paths of the ones they extend
+# (community.sessions reads them as these).
+RENAMED = {
+    "django.contrib.auth.backends.ModelBackend": "community.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend": (
+        "community.backends.AuthenticationBackend"
+    ),
+}
+
+
+class _ReadsMemberOnce:
+    def get_user(self, user_id):
+        found = MEMBER_BY_ID.objects(id=user_id)
+        user = found[0] if found else None
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class ModelBackend(_ReadsMemberOnce, DjangoModelBackend):
+    """Django's: signing in by email and password (the admin's form)."""
+
+
+class AuthenticationBackend(_ReadsMemberOnce, AllauthBackend):
+    """allauth's: signing in through its pages (and the one its login records)."""
