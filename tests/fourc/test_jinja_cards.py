@@ -101,3 +101,48 @@ def test_a_name_jinja2_does_not_know_is_one_django_does_not_either():
     html = template.render({"r": SimpleNamespace(htmx=True), "m": ["Saved."]})
     assert '<div id="live-status" class="visually-hidden" role="status"' in html
     assert ">Saved. </div>" in html
+
+
+# Dates and timesince keep their words (fourc.jinja2.local_date, local_timesince): what is
+# kept must never cross a time zone, a unit or a count.
+
+AGES = [
+    datetime.timedelta(seconds=30),
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=59, seconds=30),
+    datetime.timedelta(hours=1, minutes=5),
+    datetime.timedelta(hours=25),
+    datetime.timedelta(days=6, hours=23),
+    datetime.timedelta(days=13),
+    datetime.timedelta(days=40),
+    datetime.timedelta(days=400),
+    datetime.timedelta(days=800, hours=5),
+    -datetime.timedelta(hours=2),  # not yet: "0 minutes", as Django says
+]
+
+
+@pytest.mark.parametrize("age", AGES, ids=str)
+def test_timesince_writes_what_django_writes_at_every_unit(age):
+    then = timezone.now() - age
+    for _ in range(2):  # the second time from what was kept
+        dtl, jinja = both(
+            "{{ t|timesince }}|{{ t|timesince:n }}",
+            "{{ t|timesince }}|{{ t|timesince(n) }}",
+            t=then,
+            n=then + age / 2,
+        )
+        assert jinja == dtl
+
+
+def test_a_kept_date_is_kept_for_its_time_zone_alone():
+    moment = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
+    written = {}
+    for zone in ["Pacific/Auckland", "Europe/London", "Pacific/Auckland", "America/Lima"]:
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            dtl, jinja = both(
+                "{{ t|date:'l j F Y, H:i' }}", "{{ t|date('l j F Y, H:i') }}", t=moment
+            )
+        assert jinja == dtl
+        written.setdefault(zone, jinja)
+        assert written[zone] == jinja
+    assert len(set(written.values())) == 3  # Thursday 23:30, Friday 12:30, Thursday 18:30
