@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -363,21 +364,26 @@ def is_following_post(*, member, post: Post) -> bool:
     return PostFollow.objects.filter(member=member, post=post).exists()
 
 
+class ReactionButton(NamedTuple):
+    """One kind's button under a post or reply: read as attributes by the cards (a
+    thread draws two hundred)."""
+
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+
 @dataclass
 class ReactionSummary:
     counts: dict
     mine: set
 
-    def for_target(self, target) -> list[dict]:
+    def for_target(self, target) -> list[ReactionButton]:
         key = (type(target).__name__, target.pk)
         counts = self.counts.get(key, {})
         return [
-            {
-                "kind": kind,
-                "label": label,
-                "count": counts.get(kind, 0),
-                "mine": (key, kind) in self.mine,
-            }
+            ReactionButton(kind, label, counts.get(kind, 0), (key, kind) in self.mine)
             for kind, label in ReactionKind.choices
         ]
 
@@ -463,7 +469,7 @@ def needs_a_reply_page(*, member, cursor: str | None = None) -> Page:
     page = needs_a_reply(member=member, cursor=cursor)
     summary = reaction_summary(member=member, posts=page.items)
     page.extra["rows"] = [
-        (post, sum(r["count"] for r in summary.for_target(post))) for post in page.items
+        (post, sum(r.count for r in summary.for_target(post))) for post in page.items
     ]
     return page
 

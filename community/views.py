@@ -459,12 +459,12 @@ def react(request, target, pk):
     return render(request, "community/cards/reactions.jinja", context, status=status)
 
 
-def _reaction_news(reactions: list[dict], kind: str) -> str:
+def _reaction_news(reactions: list[selectors.ReactionButton], kind: str) -> str:
     """What a screen reader hears after a reaction changes in place."""
-    r = next(r for r in reactions if r["kind"] == kind)
-    if not r["mine"]:
-        return f"You took back “{r['label']}”."
-    return f"You said “{r['label']}”. {r['count']} in all."
+    r = next(r for r in reactions if r.kind == kind)
+    if not r.mine:
+        return f"You took back “{r.label}”."
+    return f"You said “{r.label}”. {r.count} in all."
 
 
 # --- Reports ------------------------------------------------------------------

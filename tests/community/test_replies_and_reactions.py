@@ -426,15 +426,15 @@ def test_the_reaction_summary_counts_and_marks_the_viewers_own_in_one_query(
     with django_assert_num_queries(1):
         summary = selectors.reaction_summary(member=member, posts=[post], replies=[reply])
 
-    on_post = {r["kind"]: (r["count"], r["mine"]) for r in summary.for_target(post)}
+    on_post = {r.kind: (r.count, r.mine) for r in summary.for_target(post)}
     assert on_post == {
         "hear": (2, True),
         "me_too": (0, False),
         "strength": (0, False),
         "thanks": (1, False),
     }
-    on_reply = {r["kind"]: (r["count"], r["mine"]) for r in summary.for_target(reply)}
+    on_reply = {r.kind: (r.count, r.mine) for r in summary.for_target(reply)}
     assert on_reply["strength"] == (1, False)
     # A visitor sees the counts and owns none.
     seen = selectors.reaction_summary(member=AnonymousUser(), posts=[post])
-    assert {r["kind"]: r["mine"] for r in seen.for_target(post)} == dict.fromkeys(on_post, False)
+    assert {r.kind: r.mine for r in seen.for_target(post)} == dict.fromkeys(on_post, False)
