@@ -5,9 +5,10 @@ the history: daily aggregates over a bounded eight-week window, per-activity agg
 (bounded by the catalogue), and the latest few wellbeing answers.
 
 The chart builders are pure: they turn numbers into coordinates and plain-text labels.
-The markup (SVG for the lines, HTML rows for the bars) is drawn by templates
-(``partials/insight_*.html``), so every label, activity titles included, is escaped on the
-way out. Nothing here is ever marked safe. Colours come from fourc.css by class: each of
+The markup (SVG for the lines, HTML rows for the bars) is drawn by templates in Jinja2
+(``templates/jinja2/prescriptions/charts/``: a chart writes hundreds of values), so every
+label, activity titles included, is escaped on the way out. Nothing here is ever marked
+safe. Colours come from fourc.css by class: each of
 the Five Ways has its own, always beside its name.
 
 Words follow VOICE.md: no streaks, nothing "missed", no red, nothing that compares.
