@@ -120,6 +120,11 @@ def spaces_for(member) -> QuerySet[Space]:
     return spaces
 
 
+def space_choices() -> QuerySet[Space]:
+    """The open spaces, for a filter's choices: their names and addresses."""
+    return Space.objects.filter(is_archived=False).only("slug", "name")
+
+
 def get_space(*, member, slug: str) -> Space:
     if not SLUG_RE.fullmatch(slug):
         raise Http404("No such space.")

@@ -667,7 +667,7 @@ def gathering_list(request):
         {
             "page": page,
             "space": space,
-            "spaces": selectors.spaces_for(request.user),
+            "spaces": selectors.space_choices(),
             "can_host": roles.can_host(request.user),
         },
     )
