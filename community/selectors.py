@@ -15,6 +15,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -649,21 +650,76 @@ _RANKED_SQL = """
 """
 
 
-def _search_stream(queryset, query, cursor_values, size):
-    """One page of a stream: [(id, rank)], by rank then id, after `cursor_values`.
+def _words(text: str) -> SearchQuery:
+    return SearchQuery(text, config="english", search_type="websearch")
 
-    Only the newest SEARCH_CANDIDATES matches are ranked, so a very common word costs
-    about what a rare one does; each is ranked in the scan that finds it (the planner
-    walks the newest rows for a common word, the GIN index for a rare one), and the
-    page is ordered from those. Double precision keeps the rank exact in a cursor.
-    """
-    candidates = (
+
+def _candidates(queryset, query):
+    """The newest SEARCH_CANDIDATES matches, each ranked in the scan that finds it (the
+    planner walks the newest rows for a common word, the GIN index for a rare one).
+    Double precision keeps the rank exact in a cursor."""
+    return (
         queryset.filter(search_vector=query)
         .annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
         .order_by("-id")
         .values_list("id", "rank")[:SEARCH_CANDIDATES]
     )
-    sql, params = candidates.query.sql_with_params()
+
+
+# A search's two streams and its hits, built once per process (fourc.lib.prepared) and
+# planned for each search: a common word and a rare one want different plans.
+POST_CANDIDATES = Prepared(
+    lambda member, text: _candidates(Post.objects.visible_to(member), _words(text)),
+    member=Prepared.MEMBER,
+    text=Prepared.TEXT,
+    on_server=False,
+)
+REPLY_CANDIDATES = Prepared(
+    lambda member, text: _candidates(
+        Reply.objects.visible_to(member).filter(post__removed_at__isnull=True), _words(text)
+    ),
+    member=Prepared.MEMBER,
+    text=Prepared.TEXT,
+    on_server=False,
+)
+_HEADLINE = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": True}
+
+
+def _among(table: str, ids) -> RawSQL:
+    """`id IN %s` with the ids as one parameter (psycopg2 writes a tuple as a list): the
+    SQL is the same for any number of them."""
+    return RawSQL(f'"{table}".id IN %s', (ids,), BooleanField())  # noqa: S611 - ids a parameter
+
+
+POST_HITS = Prepared(
+    lambda text, ids: (
+        Post.objects.select_related("author", "space")
+        .with_author_badge()
+        .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
+        .filter(_among("community_post", ids))
+    ),
+    text=Prepared.TEXT,
+    ids=Prepared.IDS,
+    on_server=False,
+)
+REPLY_HITS = Prepared(
+    lambda text, ids: (
+        Reply.objects.select_related("author", "post", "post__space")
+        .with_author_badge()
+        .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
+        .filter(_among("community_reply", ids))
+    ),
+    text=Prepared.TEXT,
+    ids=Prepared.IDS,
+    on_server=False,
+)
+
+
+def _search_stream(candidates: Prepared, member, q: str, cursor_values, size):
+    """One page of a stream: [(id, rank)], by rank then id, after `cursor_values`, from
+    the stream's newest candidates (so a very common word costs about what a rare one
+    does)."""
+    sql, params = candidates.sql(member=member, text=q)
     after = ""
     if cursor_values[0] is not None:
         after = "WHERE (rank, id) < (%s, %s)"
@@ -702,11 +758,8 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
     if connection.vendor != "postgresql":
         return _search_fallback(member=member, q=q, cursor=cursor, size=size)
     start = _search_start(cursor)
-    query = SearchQuery(q, config="english", search_type="websearch")
-    posts_qs = Post.objects.visible_to(member)
-    replies_qs = Reply.objects.visible_to(member).filter(post__removed_at__isnull=True)
-    post_rows = _search_stream(posts_qs, query, start[0:2], size)
-    reply_rows = _search_stream(replies_qs, query, start[2:4], size)
+    post_rows = _search_stream(POST_CANDIDATES, member, q, start[0:2], size)
+    reply_rows = _search_stream(REPLY_CANDIDATES, member, q, start[2:4], size)
     merged = sorted(
         [("post", pk, rank) for pk, rank in post_rows]
         + [("reply", pk, rank) for pk, rank in reply_rows],
@@ -719,23 +772,12 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
             post_cursor = [rank, pk]
         else:
             reply_cursor = [rank, pk]
-    headline = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": True}
     # Both are read even when a page holds none of one kind (id 0 is no row): a search
     # asks the same four queries whatever it finds, as every page does.
-    post_ids = [pk for kind, pk, _ in chosen if kind == "post"] or [0]
-    reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"] or [0]
-    posts = (
-        Post.objects.select_related("author", "space")
-        .with_author_badge()
-        .annotate(matched=SearchHeadline("body", query, config="english", **headline))
-        .in_bulk(post_ids)
-    )
-    replies = (
-        Reply.objects.select_related("author", "post", "post__space")
-        .with_author_badge()
-        .annotate(matched=SearchHeadline("body", query, config="english", **headline))
-        .in_bulk(reply_ids)
-    )
+    post_ids = tuple(pk for kind, pk, _ in chosen if kind == "post") or (0,)
+    reply_ids = tuple(pk for kind, pk, _ in chosen if kind == "reply") or (0,)
+    posts = {post.pk: post for post in POST_HITS.objects(text=q, ids=post_ids)}
+    replies = {reply.pk: reply for reply in REPLY_HITS.objects(text=q, ids=reply_ids)}
     items = []
     for kind, pk, rank in chosen:
         if kind == "post":

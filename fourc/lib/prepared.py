@@ -12,8 +12,11 @@ done once.
     posts = facts.objects(member=maya, since=a_week_ago)  # model instances
 
 The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID and ID_2
-(other rows' ids). A build that branches on `member.is_authenticated` builds the member's
-branch: callers run it for members and build the QuerySet for visitors.
+(other rows' ids), TEXT (words) and IDS (a tuple of ids, for `IN %s` in RawSQL: their
+number may vary, and the SQL stays the same). `sql()` gives the SQL and its parameters
+to run inside a larger statement. A build that branches on `member.is_authenticated`
+builds the member's branch: callers run it for members and build the QuerySet for
+visitors.
 
 The QuerySet is built once from stand-in values; every parameter of its SQL equal to a
 stand-in is replaced by the real value at each run. So `build` may only hand its values
@@ -60,6 +63,8 @@ class Prepared:
     SINCE_3 = datetime(1905, 6, 7, 8, 9, 10, 123_456, tzinfo=UTC)  # and a third
     ID = -987_654_320  # stands for another row's id (a space's, a post's)
     ID_2 = -987_654_319  # and a second (where a page's cursor stops)
+    TEXT = "\x00fourc: a text"  # stands for words (what a member searched for)
+    IDS = (-987_654_318,)  # stands for ids, `IN %s` in RawSQL (psycopg2 writes a tuple so)
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {
         MEMBER_ID: -123_456_788,
@@ -68,6 +73,8 @@ class Prepared:
         SINCE_3: datetime(1906, 7, 8, 9, 10, 11, 234_567, tzinfo=UTC),
         ID: -123_456_787,
         ID_2: -123_456_786,
+        TEXT: "\x00fourc: other words",
+        IDS: (-123_456_785,),
     }
 
     def __init__(self, build, *, on_server: bool = True, **stand_ins):
@@ -141,9 +148,27 @@ class Prepared:
         with self._forgotten_if_gone(compiler.connection):
             return list(ModelIterable(_Answered(answering)))
 
+    def sql(self, **values) -> tuple[str, list]:
+        """The SQL and its parameters for these values, to run inside a larger statement
+        (a Prepared made with `on_server=False`)."""
+        if self.on_server:
+            raise ValueError("Only a statement not prepared on the server gives its SQL.")
+        _, sql, params = self._filled(values)
+        return sql, params
+
     def _statement(self, values) -> tuple:
         """(compiler, SQL, its arguments) for these values: `EXECUTE name(...)` once the
         statement is prepared on this connection, plain SQL otherwise."""
+        compiler, sql, params, slots = self._filled(values, with_slots=True)
+        connection = compiler.connection
+        with connection.cursor() as cursor:
+            execute = self._prepared_on(connection, cursor, sql, params, slots)
+        if execute is None:
+            return compiler, sql, params
+        return compiler, execute, [params[i] for i in self._firsts(slots)]
+
+    def _filled(self, values, *, with_slots: bool = False) -> tuple:
+        """(compiler, SQL, parameters with these values in the stand-ins' places)."""
         compiled = getattr(self._local, "compiled", None)
         if compiled is None or compiled[0].connection is not connections[compiled[0].using]:
             compiled = self._local.compiled = self._compile()
@@ -155,12 +180,7 @@ class Prepared:
                 name, adapt = slot
                 value = getattr(values[name], "pk", values[name])
                 params[i] = ops.adapt_datetimefield_value(value) if adapt else value
-        connection = compiler.connection
-        with connection.cursor() as cursor:
-            execute = self._prepared_on(connection, cursor, sql, params, slots)
-        if execute is None:
-            return compiler, sql, params
-        return compiler, execute, [params[i] for i in self._firsts(slots)]
+        return (compiler, sql, params, slots) if with_slots else (compiler, sql, params)
 
     @contextmanager
     def _forgotten_if_gone(self, connection):

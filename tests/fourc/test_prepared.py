@@ -5,7 +5,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db.models import CharField, Value
+from django.db.models import BooleanField, CharField, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from community.models import Post, Reply
@@ -226,3 +227,27 @@ def test_off_the_server_it_is_planned_each_time_and_built_once(django_assert_num
             assert prepared.objects(member=maya, space=post.space_id) == [post]
         assert ran.captured_queries[0]["sql"].startswith("SELECT")
     assert not prepared_on_the_server(prepared)
+
+
+@pytest.mark.django_db
+def test_words_and_a_varying_number_of_ids_fill_the_same_sql():
+    def titled(text, ids):
+        among = RawSQL('"community_post".id IN %s', (ids,), BooleanField())  # noqa: S611
+        return Post.objects.filter(among, title=text).order_by("pk")
+
+    prepared = Prepared(titled, text=Prepared.TEXT, ids=Prepared.IDS, on_server=False)
+    garden = [PostFactory(title="Garden") for _ in range(3)]
+    PostFactory(title="Kitchen")
+    every = tuple(p.pk for p in Post.objects.all())
+
+    for text, ids in [("Garden", every), ("Garden", (garden[1].pk,)), ("Kitchen", every)]:
+        assert prepared.objects(text=text, ids=ids) == list(titled(text, ids))
+    assert len(prepared.objects(text="Garden", ids=every)) == 3
+    assert prepared.objects(text="Garden", ids=(0,)) == []
+    # Its SQL, for a larger statement, holds the values as parameters.
+    sql, params = prepared.sql(text="Garden", ids=(garden[0].pk,))
+    assert "Garden" in params
+    assert (garden[0].pk,) in params
+    assert "Garden" not in sql
+    with pytest.raises(ValueError, match="prepared on the server"):
+        Prepared(titled, text=Prepared.TEXT, ids=Prepared.IDS).sql(text="a", ids=(1,))
