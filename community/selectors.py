@@ -686,8 +686,9 @@ _HEADLINE = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": T
 
 
 def _among(table: str, ids) -> RawSQL:
-    """`id IN %s` with the ids as one parameter (psycopg2 writes a tuple as a list): the
-    SQL is the same for any number of them."""
+    """`id IN %s` with the ids as one parameter, so the SQL is the same for any number of
+    them: psycopg2 writes a tuple as a parenthesised list (psycopg 3 would want
+    `= ANY(%s)` and a list)."""
     return RawSQL(f'"{table}".id IN %s', (ids,), BooleanField())  # noqa: S611 - ids a parameter
 
 
@@ -753,7 +754,7 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
     merged by rank; the cursor holds where each stream stopped.
     """
     q = q.strip()
-    if not q:
+    if not q or not member.is_authenticated:  # search is for members (its SQL is theirs)
         return Page(items=[])
     if connection.vendor != "postgresql":
         return _search_fallback(member=member, q=q, cursor=cursor, size=size)

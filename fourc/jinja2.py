@@ -62,14 +62,16 @@ def local_date(value, arg=None):
     Each moment's words are kept per format, time zone and language: a list shows the
     same gatherings and posts to everyone, and Django's formatting is slow (a page of
     gatherings formatted 75 dates)."""
+    # Equal moments may differ in what is written (a fold, a zone of their own): both kept.
+    kept_as = (getattr(value, "tzinfo", None), getattr(value, "fold", 0))
     try:
-        return _local_date(value, arg, get_current_timezone(), get_language())
+        return _local_date(value, kept_as, arg, get_current_timezone(), get_language())
     except TypeError:  # unhashable: formatted as it comes
         return date(template_localtime(value), arg)
 
 
 @functools.lru_cache(maxsize=8192)
-def _local_date(value, arg, zone, language) -> str:
+def _local_date(value, kept_as, arg, zone, language) -> str:
     return date(template_localtime(value), arg)  # in `zone`, the active time zone
 
 

@@ -146,3 +146,11 @@ def test_a_kept_date_is_kept_for_its_time_zone_alone():
         written.setdefault(zone, jinja)
         assert written[zone] == jinja
     assert len(set(written.values())) == 3  # Thursday 23:30, Friday 12:30, Thursday 18:30
+
+
+def test_a_kept_date_tells_the_two_half_past_ones_of_a_clock_change_apart():
+    first = datetime.datetime(2026, 10, 25, 1, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    second = first.replace(fold=1)  # equal to `first` in Python, an hour later
+    with timezone.override(zoneinfo.ZoneInfo("UTC")):
+        written = [both("{{ t|date:'H:i' }}", "{{ t|date('H:i') }}", t=t) for t in (first, second)]
+    assert written == [("00:30", "00:30"), ("01:30", "01:30")]
