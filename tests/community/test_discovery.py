@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.http import Http404
 from django.utils import timezone
 
 from community import selectors, services, text
-from community.models import Post, Report, Space
+from community.models import Post, Report, Space, SpaceFollow
 from tests.factories import UserFactory
 
 # --- Needs a reply --------------------------------------------------------------
@@ -492,3 +493,17 @@ def test_a_gatherings_discussion_post_is_not_someone_waiting_for_a_reply(
     )  # fmt: skip
 
     assert gathering.discussion not in selectors.needs_a_reply(member=member, limit=10).items
+
+
+@pytest.mark.django_db
+def test_the_space_a_member_opens_says_whether_they_follow_it(member, other_member, space):
+    SpaceFollow.objects.create(member=member, space=space)
+
+    assert selectors.get_space(member=member, slug=space.slug).is_followed is True
+    assert selectors.get_space(member=other_member, slug=space.slug).is_followed is False
+    for slug in ["no-such-space", space.slug.upper()]:
+        with pytest.raises(Http404):
+            selectors.get_space(member=member, slug=slug)
+    Space.objects.filter(pk=space.pk).update(is_archived=True)
+    with pytest.raises(Http404):
+        selectors.get_space(member=member, slug=space.slug)
