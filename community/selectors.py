@@ -705,28 +705,23 @@ def _among(table: str, ids) -> RawSQL:
     return RawSQL(f'"{table}".id IN %s', (ids,), BooleanField())  # noqa: S611 - ids a parameter
 
 
-POST_HITS = Prepared(
-    lambda text, ids: (
-        Post.objects.select_related("author", "space")
-        .with_author_badge()
-        .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
-        .filter(_among("community_post", ids))
-    ),
-    text=Prepared.TEXT,
-    ids=Prepared.IDS,
-    on_server=False,
-)
-REPLY_HITS = Prepared(
-    lambda text, ids: (
-        Reply.objects.select_related("author", "post", "post__space")
-        .with_author_badge()
-        .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
-        .filter(_among("community_reply", ids))
-    ),
-    text=Prepared.TEXT,
-    ids=Prepared.IDS,
-    on_server=False,
-)
+def _hits(model, *related: str) -> Prepared:
+    """A page's chosen posts or replies by id, each with its words marked (`matched`)."""
+    return Prepared(
+        lambda text, ids: (
+            model.objects.select_related(*related)
+            .with_author_badge()
+            .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
+            .filter(_among(model._meta.db_table, ids))
+        ),
+        text=Prepared.TEXT,
+        ids=Prepared.IDS,
+        on_server=False,
+    )
+
+
+POST_HITS = _hits(Post, "author", "space")
+REPLY_HITS = _hits(Reply, "author", "post", "post__space")
 
 
 def _search_stream(candidates: Prepared, member, q: str, cursor_values, size):
