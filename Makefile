@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt bench bench-nudges screenshots lock venv clean
+.PHONY: run test lint fmt bench bench-cpu bench-nudges screenshots lock venv clean
 
 run: $(STAMP) ## set up, migrate, seed the demo, start web + worker + beat
 	bin/run
@@ -30,6 +30,9 @@ fmt: $(STAMP)
 
 bench: $(STAMP) ## pages (wrk, fixed-rate latency, queries) and the engine on the scale dataset (ARGS=--size 10k|100k|1m, --sizes 10k,1m)
 	bin/bench $(ARGS)
+
+bench-cpu: $(STAMP) ## each member page's CPU in process on the kept scale data, to compare two versions (ARGS=--pages thread --profile thread)
+	bin/bench --cpu $(ARGS)
 
 bench-nudges: $(STAMP) ## 100,000 members' nudges claimed, enqueued, sent by one worker (ARGS=--send-all, --fail...)
 	bin/bench --nudges $(ARGS)

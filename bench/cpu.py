@@ -1,0 +1,172 @@
+"""`make bench-cpu`: each member page's CPU in this process, for the work between two runs
+of `make bench`.
+
+`make bench` measures what a member feels: req/s through gunicorn beside the trivial
+view. Those figures move with the machine (a shared host can halve them between two
+runs), so a change to one page is judged here instead: the page built by Django's
+handler in one process, as scale_0 on the kept scale dataset (bin/bench's cluster, the
+same pages as bench/pages.py), `--requests` times after a few warm requests, timing the
+process's own CPU (time.process_time: PostgreSQL's work is in another process and is not
+counted; `wall` is). It prints, per page, the median CPU ms per request over `--rounds`
+rounds, the wall ms, and the queries.
+
+To compare two versions of the code, run it on each in turn on the same machine (the
+rounds' spread is printed: a difference smaller than it is noise). `--profile KEY` prints
+cProfile's top lines for one page instead; `--queries KEY` each of its queries, with the
+median wall ms each took over `--requests` requests (the round trip and PostgreSQL).
+
+    make bench-cpu ARGS="[--size 1m] [--pages thread,search_common] [--requests 40]
+                         [--rounds 3] [--profile thread [--sort tottime] [--lines 40]]
+                         [--queries thread]"
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def client_for(page: dict, session: tuple[str, str]):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    if page["who"] != "visitor":
+        client.cookies[settings.SESSION_COOKIE_NAME] = session[0]
+        if not settings.CSRF_USE_SESSIONS:
+            client.cookies[settings.CSRF_COOKIE_NAME] = session[1]
+    return client
+
+
+def one_page(client, page: dict) -> None:
+    response = client.get(page["path"])
+    if response.status_code != 200:
+        raise SystemExit(f"{page['name']}: {response.status_code}, not 200")
+
+
+def timed(client, page: dict, requests: int) -> tuple[float, float]:
+    """(CPU ms, wall ms) per request, over `requests` requests."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(requests):
+        one_page(client, page)
+    return (
+        (time.process_time() - cpu) * 1000 / requests,
+        (time.perf_counter() - wall) * 1000 / requests,
+    )
+
+
+def queries_of(client, page: dict) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        one_page(client, page)
+    return len(queries)
+
+
+def print_queries(client, page: dict, requests: int) -> None:
+    from django.db import connection
+
+    times: list[list[float]] = []
+    sqls: list[str] = []
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            times[-1].append((time.perf_counter() - started) * 1000)
+            if len(times) == 1:
+                sqls.append(" ".join(sql.split()))
+
+    with connection.execute_wrapper(timer):
+        for _ in range(requests):
+            times.append([])
+            one_page(client, page)
+    for n, sql in enumerate(sqls):
+        took = statistics.median(run[n] for run in times)
+        print(f"{took:7.2f} ms  {sql[:150]}")
+    print(f"{statistics.median(sum(run) for run in times):7.2f} ms in all")
+
+
+def main() -> int:
+    from pages import SCALES, database_url
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=SCALES, default="1m")
+    parser.add_argument("--pages", default="", help="keys, e.g. thread,search_common")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", default="", help="one page's key: cProfile it")
+    parser.add_argument("--sort", default="tottime", help="cumulative, tottime...")
+    parser.add_argument("--lines", type=int, default=40)
+    parser.add_argument("--queries", default="", help="one page's key: time its queries")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = database_url(os.environ["DATABASE_URL"], args.size)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fourc.settings")
+    from pages import scenario, sign_in
+
+    plan = scenario()  # sets Django up
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from community.models import User
+
+    wanted = set(filter(None, (args.profile or args.queries or args.pages).split(",")))
+    pages = [
+        page
+        for page in plan["pages"]
+        if page["who"] != "posting" and (not wanted or page["key"] in wanted)
+    ]
+    if wanted - {page["key"] for page in pages}:
+        keys = ", ".join(p["key"] for p in plan["pages"] if p["who"] != "posting")
+        raise SystemExit(f"unknown pages {sorted(wanted)}: choose from {keys}")
+    session = sign_in(User.objects.get(handle="scale_0"))
+    try:
+        if args.profile:
+            page = pages[0]
+            client = client_for(page, session)
+            timed(client, page, 5)
+            profile = cProfile.Profile()
+            profile.enable()
+            timed(client, page, args.requests)
+            profile.disable()
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.lines)
+            print(out.getvalue())
+            return 0
+        if args.queries:
+            page = pages[0]
+            client = client_for(page, session)
+            timed(client, page, 5)
+            print_queries(client, page, args.requests)
+            return 0
+        print(f"{'page':<34} {'CPU ms':>8} {'spread':>8} {'wall ms':>8} {'queries':>8}")
+        for page in pages:
+            client = client_for(page, session)
+            timed(client, page, 5)
+            rounds = [timed(client, page, args.requests) for _ in range(args.rounds)]
+            cpu = [r[0] for r in rounds]
+            print(
+                f"{page['name']:<34} {statistics.median(cpu):>8.2f} "
+                f"{max(cpu) - min(cpu):>8.2f} {statistics.median(r[1] for r in rounds):>8.2f} "
+                f"{queries_of(client, page):>8}",
+                flush=True,
+            )
+    finally:
+        import_string(settings.SESSION_ENGINE + ".SessionStore")().delete(session[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
