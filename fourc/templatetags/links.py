@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 register = template.Library()
 
 STAND_IN = 7310954862  # digits: a part of the address that int, slug and str all accept
-WORD = re.compile(r"[a-z0-9_]+")  # safe in a URL as it is; a handle's or a slug's shape
+WORD = re.compile(r"[A-Za-z0-9_-]+")  # safe in a URL as it is; a handle's or a slug's shape
 
 
 NO_ARGUMENT = object()

@@ -28,6 +28,25 @@ def test_an_address_is_the_one_url_gives(viewname, arg):
     assert link_to(viewname, arg) == reverse(viewname, args=[arg])
 
 
+@pytest.mark.parametrize(
+    ("viewname", "arg"),
+    [
+        ("community:space-detail", "bench-space-0"),  # a slug's hyphens
+        ("community:space-detail", "Walks_2"),
+        ("community:member-detail", "maya_b"),
+        ("community:post-detail", 42),
+    ],
+)
+def test_an_address_of_the_usual_shape_is_not_reversed_again(monkeypatch, viewname, arg):
+    from fourc.templatetags import links
+
+    link_to(viewname, arg)  # the view's address, reversed once
+    reversed_again = []
+    monkeypatch.setattr(links, "reverse", lambda *a, **k: reversed_again.append(a))
+    assert link_to(viewname, arg) == reverse(viewname, args=[arg])
+    assert reversed_again == []
+
+
 def test_an_address_without_an_argument_is_the_one_url_gives():
     assert link_to("community:help") == reverse("community:help") == "/help/"
 
