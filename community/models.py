@@ -17,6 +17,7 @@ from django.utils import timezone
 from community.names import validate_display_name, validate_handle_name
 from community.safety import PHRASE_MAX, Family, validate_phrase
 from fourc.lib import once
+from fourc.lib.prepared import Prepared
 
 DISPLAY_NAME_MAX = 50
 HANDLE_MIN = 3
@@ -167,9 +168,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def has_verified_email(self) -> bool:
         """True once the member has confirmed their primary address: needed to write."""
-        from allauth.account.models import EmailAddress
-
-        return EmailAddress.objects.filter(user=self, verified=True, primary=True).exists()
+        return VERIFIED_EMAIL.exists(member=self)
 
     @cached_property
     def has_accepted_guidelines(self) -> bool:
@@ -178,6 +177,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         from community import guidelines
 
         return self.guidelines_acceptances.filter(version=guidelines.VERSION).exists()
+
+
+def _verified_email(member):
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=member, verified=True, primary=True).values("pk")[:1]
+
+
+# Asked on every member page (can a member write?): built once per process.
+VERIFIED_EMAIL = Prepared(_verified_email, member=Prepared.MEMBER)
 
 
 class CrisisLine(models.Model):

@@ -89,8 +89,22 @@ def draft_for(*, member, space=None, post=None):
     visitors or when there is none."""
     if not member.is_authenticated:
         return None
-    where = {"space": space} if space is not None else {"post": post}
-    return Draft.objects.filter(member=member, **where).first()
+    if space is not None:
+        return next(iter(SPACE_DRAFT.objects(member=member, space=space)), None)
+    return next(iter(REPLY_DRAFT.objects(member=member, post=post)), None)
+
+
+# Read on every thread and every new post's form: built once per process.
+SPACE_DRAFT = Prepared(
+    lambda member, space: Draft.objects.filter(member=member, space=space).order_by("pk")[:1],
+    member=Prepared.MEMBER,
+    space=Prepared.ID,
+)
+REPLY_DRAFT = Prepared(
+    lambda member, post: Draft.objects.filter(member=member, post=post).order_by("pk")[:1],
+    member=Prepared.MEMBER,
+    post=Prepared.ID,
+)
 
 
 def active_crisis_lines() -> QuerySet[CrisisLine]:
@@ -102,7 +116,15 @@ def active_crisis_lines() -> QuerySet[CrisisLine]:
 
 def is_blocked_between(viewer, other_id: int) -> bool:
     """Block.objects.between, for a viewer who may be a visitor (who blocked nobody)."""
-    return viewer.is_authenticated and Block.objects.between(viewer, other_id)
+    return viewer.is_authenticated and BLOCKED_BETWEEN.exists(member=viewer, other=other_id)
+
+
+# Asked before a member opens a thread or a profile: built once per process.
+BLOCKED_BETWEEN = Prepared(
+    lambda member, other: Block.objects.pair(member, other).values("pk")[:1],
+    member=Prepared.MEMBER,
+    other=Prepared.ID,
+)
 
 
 def blocked_members(member: User) -> QuerySet[Block]:
@@ -380,7 +402,14 @@ def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_
 def is_following_post(*, member, post: Post) -> bool:
     if not member.is_authenticated:
         return False
-    return PostFollow.objects.filter(member=member, post=post).exists()
+    return FOLLOWS_POST.exists(member=member, post=post)
+
+
+FOLLOWS_POST = Prepared(
+    lambda member, post: PostFollow.objects.filter(member=member, post=post).values("pk")[:1],
+    member=Prepared.MEMBER,
+    post=Prepared.ID,
+)
 
 
 class ReactionButton(NamedTuple):
@@ -409,26 +438,52 @@ class ReactionSummary:
 
 def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
     """Counts per kind for each target, and which the viewer gave: one query."""
-    post_ids = [p.pk for p in posts]
-    reply_ids = [r.pk for r in replies]
+    post_ids = tuple(p.pk for p in posts)
+    reply_ids = tuple(r.pk for r in replies)
     if not post_ids and not reply_ids:
         return ReactionSummary(counts={}, mine=set())
-    reactions = Reaction.objects.filter(Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
+    if member.is_authenticated and connection.vendor == "postgresql":
+        # Id 0 is no row: an empty side keeps the one SQL.
+        rows = REACTION_COUNTS.run(
+            member=member, posts=post_ids or (0,), replies=reply_ids or (0,)
+        )
+    else:
+        rows = _reaction_counts(member, Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
+        rows = rows.values_list("post_id", "reply_id", "kind", "n", "mine")
+    counts: dict = defaultdict(dict)
+    mine = set()
+    for post_id, reply_id, kind, n, given in rows:
+        key = ("Post", post_id) if post_id else ("Reply", reply_id)
+        counts[key][kind] = n
+        if given:
+            mine.add((key, kind))
+    return ReactionSummary(counts=dict(counts), mine=mine)
+
+
+def _reaction_counts(member, targets: Q) -> QuerySet:
+    reactions = Reaction.objects.filter(targets)
     mine_counted = Value(0)
     if member.is_authenticated:
         reactions = reactions.exclude(Block.objects.involving(member, "member"))
         mine_counted = Count("id", filter=Q(member=member))
-    counts: dict = defaultdict(dict)
-    mine = set()
-    rows = reactions.values("post_id", "reply_id", "kind").annotate(
+    return reactions.values("post_id", "reply_id", "kind").annotate(
         n=Count("id"), mine=mine_counted
     )
-    for row in rows:
-        key = ("Post", row["post_id"]) if row["post_id"] else ("Reply", row["reply_id"])
-        counts[key][row["kind"]] = row["n"]
-        if row["mine"]:
-            mine.add((key, row["kind"]))
-    return ReactionSummary(counts=dict(counts), mine=mine)
+
+
+# Under every post and reply a member reads: its SQL built once per process (the ids as
+# two parameters, `IN %s`, so their number never changes it).
+REACTION_COUNTS = Prepared(
+    lambda member, posts, replies: _reaction_counts(
+        member,
+        Q(_among("community_reaction", posts, column="post_id"))
+        | Q(_among("community_reaction", replies, column="reply_id")),
+    ).values_list("post_id", "reply_id", "kind", "n", "mine"),
+    member=Prepared.MEMBER,
+    posts=Prepared.IDS,
+    replies=Prepared.IDS_2,
+    on_server=False,
+)
 
 
 # --- Needs a reply ------------------------------------------------------------
@@ -698,11 +753,11 @@ REPLY_CANDIDATES = Prepared(
 _HEADLINE = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": True}
 
 
-def _among(table: str, ids) -> RawSQL:
+def _among(table: str, ids, *, column: str = "id") -> RawSQL:
     """`id IN %s` with the ids as one parameter, so the SQL is the same for any number of
     them: psycopg2 writes a tuple as a parenthesised list (psycopg 3 would want
     `= ANY(%s)` and a list)."""
-    return RawSQL(f'"{table}".id IN %s', (ids,), BooleanField())  # noqa: S611 - ids a parameter
+    return RawSQL(f'"{table}"."{column}" IN %s', (ids,), BooleanField())  # noqa: S611
 
 
 def _hits(model, *related: str) -> Prepared:

@@ -12,11 +12,12 @@ done once.
     posts = facts.objects(member=maya, since=a_week_ago)  # model instances
 
 The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID and ID_2
-(other rows' ids), TEXT (words) and IDS (a tuple of ids, for `IN %s` in RawSQL: their
-number may vary, and the SQL stays the same). `sql()` gives the SQL and its parameters
-to run inside a larger statement. A build that branches on `member.is_authenticated`
-builds the member's branch: callers run it for members and build the QuerySet for
-visitors.
+(other rows' ids), TEXT (words) and IDS and IDS_2 (tuples of ids, for `IN %s` in RawSQL:
+their number may vary, and the SQL stays the same; PostgreSQL alone, not on the server).
+`sql()` gives the SQL and its parameters to run inside a larger statement; `exists()`
+whether a QuerySet built with `[:1]` finds a row. A build that branches on
+`member.is_authenticated` builds the member's branch: callers run it for members and
+build the QuerySet for visitors.
 
 The QuerySet is built once from stand-in values; every parameter of its SQL equal to a
 stand-in is replaced by the real value at each run. So `build` may only hand its values
@@ -65,6 +66,7 @@ class Prepared:
     ID_2 = -987_654_319  # and a second (where a page's cursor stops)
     TEXT = "\x00fourc: a text"  # stands for words (what a member searched for)
     IDS = (-987_654_318,)  # stands for ids, `IN %s` in RawSQL (psycopg2 writes a tuple so)
+    IDS_2 = (-987_654_317,)  # and a second set
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {
         MEMBER_ID: -123_456_788,
@@ -75,6 +77,7 @@ class Prepared:
         ID_2: -123_456_786,
         TEXT: "\x00fourc: other words",
         IDS: (-123_456_785,),
+        IDS_2: (-123_456_784,),
     }
 
     def __init__(self, build, *, on_server: bool = True, **stand_ins):
@@ -147,6 +150,10 @@ class Prepared:
         answering.as_sql = lambda *args, **kwargs: (statement, arguments)
         with self._forgotten_if_gone(compiler.connection):
             return list(ModelIterable(_Answered(answering)))
+
+    def exists(self, **values) -> bool:
+        """Whether the QuerySet finds a row for these values (build it with `[:1]`)."""
+        return bool(self.run(**values))
 
     def sql(self, **values) -> tuple[str, list]:
         """The SQL and its parameters for these values, to run inside a larger statement
