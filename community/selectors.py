@@ -646,8 +646,15 @@ def muted_words_for(member) -> MutedWords:
     them once and marks what it shows (`MutedWords.mark`)."""
     if not member.is_authenticated:
         return MutedWords()
-    phrases = MutedWord.objects.filter(member=member).values_list("phrase", flat=True)
+    phrases = [phrase for (phrase,) in MUTED_PHRASES.run(member=member)]
     return MutedWords(phrases, viewer_id=member.pk)
+
+
+# Read on every page of posts a member opens: built once per process.
+MUTED_PHRASES = Prepared(
+    lambda member: MutedWord.objects.filter(member=member).values_list("phrase"),
+    member=Prepared.MEMBER,
+)
 
 
 def muted_phrases(member: User) -> list[str]:
@@ -661,11 +668,17 @@ def hidden_spaces(member) -> list[Space]:
     a visitor). For the note that says so, with "show them again"."""
     if not member.is_authenticated:
         return []
-    return list(
-        Space.objects.filter(pk__in=HiddenSpace.objects.in_force(member).values("space")).order_by(
-            "order", "name"
-        )
-    )
+    return HIDDEN_SPACES.objects(member=member, now=timezone.now())
+
+
+# On every home page: built once per process.
+HIDDEN_SPACES = Prepared(
+    lambda member, now: Space.objects.filter(
+        pk__in=HiddenSpace.objects.in_force(member, at=now).values("space")
+    ).order_by("order", "name"),
+    member=Prepared.MEMBER,
+    now=Prepared.SINCE,
+)
 
 
 # --- Members ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from community.text import validate_plain_text
+from fourc.lib.forms import DrawnOnce
 from fourc.lib.once import SubmitKeyField
 from prescriptions import selectors, services
 from prescriptions.models import (
@@ -93,7 +94,7 @@ class ConsentForm(forms.Form):
     )
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(DrawnOnce, forms.Form):
     mood = mood_field("How is your mood right now? (0 is very low, 10 is great)")
     energy = scale_field(
         "How much energy do you have?",

@@ -43,9 +43,17 @@ PROMPT_DAYS = 3  # "how do you feel now?" is asked about recent steps only
 
 
 def has_consent(member) -> bool:
-    return Consent.objects.filter(
+    return CONSENT_IN_FORCE.exists(member=member)
+
+
+# On every home page and every check-in: built once per process (CONSENT_VERSION is
+# written into it: a new wording comes with a deploy).
+CONSENT_IN_FORCE = Prepared(
+    lambda member: Consent.objects.filter(
         member=member, version=CONSENT_VERSION, withdrawn_at__isnull=True
-    ).exists()
+    ).values("pk")[:1],
+    member=Prepared.MEMBER,
+)
 
 
 # --- The engine's inputs -------------------------------------------------------------

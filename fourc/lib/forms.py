@@ -2,6 +2,7 @@
 `submitted` (a POST, under the rate limit, valid), `refuse` it when a service says
 no, and the `status_of` the page that shows it again (README, "Views")."""
 
+import functools
 from functools import cached_property
 from pathlib import Path
 
@@ -12,9 +13,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.template import TemplateDoesNotExist
 from django.template.backends.jinja2 import Jinja2
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_safe
 
-from fourc.lib import ratelimit
+from fourc.lib import once, ratelimit
 
 # A refusal is a form-wide error whose code says which status the page gets.
 REFUSAL_CODES = {403: "not_allowed", 409: "conflict", 429: "slow_down"}
@@ -58,6 +61,34 @@ class FormRenderer(TemplatesSetting):
             return self.jinja2.get_template(template_name)
         except TemplateDoesNotExist:
             return super().get_template(template_name)
+
+
+class DrawnOnce:
+    """A form whose empty state is the same for everyone (no initial of its own, no
+    prefix): drawn once per class and language, then the fresh one-time key
+    (fourc.lib.once.SubmitKeyField, named `submit_key`) stamped in at each drawing.
+    The home page draws the check-in form for every member; its 25 widget templates were
+    a fifth of the page. A bound form (the member's choices, errors) is drawn as usual.
+    A change to its templates shows after a restart."""
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if self.is_bound or self.initial or self.prefix or template_name or context or renderer:
+            return super().render(template_name, context, renderer)
+        drawn = _drawn_empty(type(self), get_language())
+        return mark_safe(drawn.replace(KEY_SLOT, once.new_key()))  # noqa: S308 - the key is [A-Za-z0-9_-]
+
+    __str__ = __html__ = render
+
+
+KEY_SLOT = "fourc-key-slot-0123456789"  # where a key goes: a key's characters, unique
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn_empty(form_class, language) -> str:
+    html = str(form_class(initial={"submit_key": KEY_SLOT}))  # drawn as usual
+    if html.count(KEY_SLOT) != 1:
+        raise ValueError(f"{form_class.__name__} has no one `submit_key` to stamp")
+    return html
 
 
 def submitted(request, form) -> bool:

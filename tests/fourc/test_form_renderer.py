@@ -2,9 +2,12 @@
 widgets, with values written as Django writes them; the admin's own widgets, which
 exist only in Django's language, are drawn there."""
 
+import re
+
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.jinja2 import Template as Jinja2Template
 
+from fourc.lib import once
 from fourc.lib.forms import FormRenderer
 from prescriptions.forms import CheckInForm
 
@@ -47,3 +50,23 @@ def test_a_check_in_form_keeps_what_was_typed_escaped_with_its_errors():
     assert 'id="id_note_helptext">Only you see this.' in html
     assert html.count('<div class="field">') == 4  # mood, energy, urge, note; the key hidden
     assert 'type="hidden" name="submit_key"' in html
+
+
+def test_an_empty_check_in_form_is_drawn_once_and_stamped_with_a_new_key_each_time():
+    first, second = str(CheckInForm()), str(CheckInForm())
+
+    keys = [re.search(r'name="submit_key" value="([^"]+)"', html)[1] for html in (first, second)]
+    assert keys[0] != keys[1]
+    assert all(once._KEY.fullmatch(key) for key in keys)
+    assert first.replace(keys[0], "K") == second.replace(keys[1], "K")
+    # The very HTML the form draws without the shortcut, but for its key.
+    usual = str(CheckInForm(initial={"submit_key": keys[0]}))
+    assert usual == first
+    assert "fourc-key-slot" not in first
+
+
+def test_a_check_in_form_with_the_members_choices_is_drawn_as_usual():
+    html = str(CheckInForm(data={"mood": "7", "energy": "2", "urge": "", "note": "hi"}))
+
+    assert 'value="7" class="segments__input" required id="id_mood_7" checked>' in html
+    assert ">\nhi</textarea>" in html

@@ -154,3 +154,33 @@ def test_a_kept_date_tells_the_two_half_past_ones_of_a_clock_change_apart():
     with timezone.override(zoneinfo.ZoneInfo("UTC")):
         written = [both("{{ t|date:'H:i' }}", "{{ t|date('H:i') }}", t=t) for t in (first, second)]
     assert written == [("00:30", "00:30"), ("01:30", "01:30")]
+
+
+def test_a_stamped_button_is_the_one_drawn_for_each_reply_with_its_own_key():
+    from community.selectors import ReactionButton
+
+    env = engines["jinja2"].env
+    buttons = [
+        ReactionButton("hear", "I hear you", 3, True),
+        ReactionButton("thanks", "Thank you", 0, False),
+    ]
+    stamped = "".join(
+        env.from_string('{{ stamped("community/cards/reaction_button.jinja", k, b) }}').render(
+            k=key, b=buttons
+        )
+        for key in ("reply-7", "reply-8")
+    )
+    drawn = "".join(
+        env.get_template("community/cards/reaction_button.jinja").render(key=key, item=button)
+        for key in ("reply-7", "reply-8")
+        for button in buttons
+    )
+
+    assert stamped == drawn
+    assert 'id="react-reply-8-hear" name="reaction" value="hear:0"' in stamped
+    assert 'aria-pressed="false">Thank you</button>' in stamped
+    # A key is written escaped, as any value is.
+    odd = env.from_string('{{ stamped("community/cards/reaction_button.jinja", k, b) }}').render(
+        k='x"><b>', b=buttons[:1]
+    )
+    assert 'id="react-x&quot;&gt;&lt;b&gt;-hear"' in odd
