@@ -394,6 +394,16 @@ class ContentQuerySet(models.QuerySet):
         )
 
 
+class WithoutSearchVector(models.Manager):
+    """Posts and replies come without their search vector, which PostgreSQL alone reads
+    (the search's match and rank): a row's largest value after its words, sent and
+    decoded for every post and reply a page drew. A row read so saves what it read
+    (Django saves the loaded fields of a row with deferred ones), never the vector."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_vector")
+
+
 class PostQuerySet(ContentQuerySet):
     def visible_to(self, member):
         """Posts the member may see in lists: published, in an open space, not blocked."""
@@ -476,7 +486,7 @@ class Post(models.Model):
     crisis_words = models.BooleanField(default=False, db_default=False, editable=False)
     submit_key = once.key_field()  # the form's one-time key: a repeat finds this post
 
-    objects = PostQuerySet.as_manager()
+    objects = WithoutSearchVector.from_queryset(PostQuerySet)()
 
     class Meta:
         indexes = [
@@ -556,7 +566,7 @@ class Reply(models.Model):
         default=False, db_default=False, editable=False
     )  # as Post's
 
-    objects = ReplyQuerySet.as_manager()
+    objects = WithoutSearchVector.from_queryset(ReplyQuerySet)()
 
     class Meta:
         verbose_name_plural = "replies"

@@ -614,6 +614,7 @@ def _inbox(member: User) -> QuerySet[Notification]:
     return (
         visible_notifications(member)
         .select_related("actor", "post", "post__space", "reply", "gathering")
+        .defer("post__search_vector", "reply__search_vector")
         .annotate(actor_badge=_unless(Q(actor_hidden=True), roles.badge_of("actor_id")))
     )
 
@@ -778,6 +779,7 @@ def _hits(model, *related: str) -> Prepared:
     return Prepared(
         lambda text, ids: (
             model.objects.select_related(*related)
+            .defer(*(["post__search_vector"] if "post" in related else []))
             .with_author_badge()
             .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
             .filter(_among(model._meta.db_table, ids))

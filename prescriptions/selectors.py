@@ -319,6 +319,7 @@ OPEN_STEPS = Prepared(
         Prescription.objects.filter(member=member, status__in=OPEN_STATUSES)
         .filter(Q(post__isnull=True) | Q(post__crisis_words=False))
         .select_related("activity", "post__space", "gathering__space", "prescriber", "check_in")
+        .defer("post__search_vector")
         .order_by(*OPEN_ORDER)
     ),
     member=Prepared.MEMBER,
@@ -349,6 +350,7 @@ def first_open_steps(member_ids, *, since) -> dict[int, Prescription]:
             member_id__in=member_ids, status__in=OPEN_STATUSES, created_at__gte=since
         )
         .select_related("activity", "post", "post__space", "gathering")
+        .defer("post__search_vector")
         .order_by("member_id", *OPEN_ORDER)
     )
     first: dict[int, Prescription] = {}
