@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
 from django.db.models import (
@@ -79,7 +79,7 @@ from fourc.lib.prepared import Prepared
 NEEDS_A_REPLY_DAYS = 14
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 PINNED_MAX = 10
-SEARCH_CANDIDATES = 1000  # the newest matches ranked; bounds the cost of a common word
+SEARCH_CANDIDATES = 500  # the newest matches of each kind ranked: bounds a common word's cost
 PAGE_SIZE = 25
 REPLIES_PAGE_SIZE = 50
 
@@ -705,17 +705,12 @@ def member_recent_posts(*, member: User, viewer, limit: int = 20) -> list[Post]:
 
 # --- Search -------------------------------------------------------------------
 
-# PostgreSQL marks the words that matched (stemmed: "gardens" for "gardening") between
-# these; members can't type them, control characters are refused at input.
-_MARK_START = "\x02"
-_MARK_END = "\x03"
-_MARKED = re.compile(f"{_MARK_START}(.*?){_MARK_END}", re.DOTALL)
 
-
-def _snippet(content: Post | Reply, *, matched: str) -> SafeString:
+def _snippet(content: Post | Reply, *, lexemes: frozenset[str]) -> SafeString:
     """The snippet shows the words as members read them (rendered, not Markdown), with
-    the words PostgreSQL matched in `matched` (the body with every match marked)."""
-    return text.snippet(text.plain_text(content.body_html), _MARKED.findall(matched))
+    the words that match the search's `lexemes` (community.text.words_matching)."""
+    plain = text.plain_text(content.body_html)
+    return text.snippet(plain, text.words_matching(plain, lexemes))
 
 
 @dataclass
@@ -726,10 +721,23 @@ class SearchHit:
     rank: float
 
 
+# Each row carries the search as PostgreSQL reads it (its lexemes: stemmed, without
+# stop words), for the snippets' marks.
 _RANKED_SQL = """
-    SELECT id, rank FROM ({candidates}) AS candidates {after}
+    SELECT id, rank, websearch_to_tsquery('english'::regconfig, %s)::text
+    FROM ({candidates}) AS candidates {after}
     ORDER BY rank DESC, id DESC LIMIT %s
 """
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _lexemes(rows) -> frozenset[str]:
+    """The lexemes of the search, from a stream's rows ('garden' & 'walk' -> both), in
+    lower case: PostgreSQL lowers letters beyond ASCII only under a locale that knows
+    them ('Émile' stays so under C), Python always."""
+    for row in rows:
+        return frozenset(lexeme.replace("''", "'").lower() for lexeme in _LEXEME.findall(row[2]))
+    return frozenset()
 
 
 def _words(text: str) -> SearchQuery:
@@ -764,7 +772,6 @@ REPLY_CANDIDATES = Prepared(
     text=Prepared.TEXT,
     on_server=False,
 )
-_HEADLINE = {"start_sel": _MARK_START, "stop_sel": _MARK_END, "highlight_all": True}
 
 
 def _among(table: str, ids, *, column: str = "id") -> RawSQL:
@@ -775,16 +782,14 @@ def _among(table: str, ids, *, column: str = "id") -> RawSQL:
 
 
 def _hits(model, *related: str) -> Prepared:
-    """A page's chosen posts or replies by id, each with its words marked (`matched`)."""
+    """A page's chosen posts or replies, by id."""
     return Prepared(
-        lambda text, ids: (
+        lambda ids: (
             model.objects.select_related(*related)
             .defer(*(["post__search_vector"] if "post" in related else []))
             .with_author_badge()
-            .annotate(matched=SearchHeadline("body", _words(text), config="english", **_HEADLINE))
             .filter(_among(model._meta.db_table, ids))
         ),
-        text=Prepared.TEXT,
         ids=Prepared.IDS,
         on_server=False,
     )
@@ -804,7 +809,7 @@ def _search_stream(candidates: Prepared, member, q: str, cursor_values, size):
         after = "WHERE (rank, id) < (%s, %s)"
         params = (*params, *cursor_values)
     with connection.cursor() as cursor:
-        cursor.execute(_RANKED_SQL.format(candidates=sql, after=after), (*params, size + 1))
+        cursor.execute(_RANKED_SQL.format(candidates=sql, after=after), (q, *params, size + 1))
         return cursor.fetchall()
 
 
@@ -839,9 +844,10 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
     start = _search_start(cursor)
     post_rows = _search_stream(POST_CANDIDATES, member, q, start[0:2], size)
     reply_rows = _search_stream(REPLY_CANDIDATES, member, q, start[2:4], size)
+    lexemes = _lexemes(post_rows) or _lexemes(reply_rows)
     merged = sorted(
-        [("post", pk, rank) for pk, rank in post_rows]
-        + [("reply", pk, rank) for pk, rank in reply_rows],
+        [("post", pk, rank) for pk, rank, _ in post_rows]
+        + [("reply", pk, rank) for pk, rank, _ in reply_rows],
         key=lambda row: (-row[2], -row[1]),
     )
     chosen = merged[:size]
@@ -855,15 +861,15 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
     # asks the same four queries whatever it finds, as every page does.
     post_ids = tuple(pk for kind, pk, _ in chosen if kind == "post") or (0,)
     reply_ids = tuple(pk for kind, pk, _ in chosen if kind == "reply") or (0,)
-    posts = {post.pk: post for post in POST_HITS.objects(text=q, ids=post_ids)}
-    replies = {reply.pk: reply for reply in REPLY_HITS.objects(text=q, ids=reply_ids)}
+    posts = {post.pk: post for post in POST_HITS.objects(ids=post_ids)}
+    replies = {reply.pk: reply for reply in REPLY_HITS.objects(ids=reply_ids)}
     items = []
     for kind, pk, rank in chosen:
         if kind == "post":
             post = posts[pk]
             items.append(
                 SearchHit(
-                    post=post, reply=None, snippet=_snippet(post, matched=post.matched), rank=rank
+                    post=post, reply=None, snippet=_snippet(post, lexemes=lexemes), rank=rank
                 )
             )
         else:
@@ -872,7 +878,7 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
                 SearchHit(
                     post=reply.post,
                     reply=reply,
-                    snippet=_snippet(reply, matched=reply.matched),
+                    snippet=_snippet(reply, lexemes=lexemes),
                     rank=rank,
                 )
             )

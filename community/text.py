@@ -5,12 +5,15 @@ beside the source. nh3 is the last step, so whatever markdown-it or the
 mention rule produce, only the allow-list reaches a page.
 """
 
+import functools
 import html
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 
 import nh3
+import Stemmer
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
@@ -142,6 +145,35 @@ _TRAILING = " ,.;:-–—"
 def plain_text(body_html: str) -> str:
     """The words of stored, sanitised HTML as one line: no tags, no Markdown marks."""
     return " ".join(html.unescape(nh3.clean(body_html, tags=set())).split())
+
+
+_stemmers = threading.local()
+
+
+def words_matching(text: str, lexemes: frozenset[str]) -> list[str]:
+    """The words of `text` that a full-text search for `lexemes` (PostgreSQL's, of its
+    `english` configuration) matched: those whose English Snowball stem is one of them,
+    as PostgreSQL stems a word ("gardening" and "gardens" for 'garden'). The same
+    Snowball stemmer as PostgreSQL's (libstemmer, through PyStemmer), so the marks are
+    the words PostgreSQL matched, without asking it to mark every hit's text
+    (ts_headline was half a search's time in the database)."""
+    if not lexemes:
+        return []
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:  # a Stemmer is not to be shared between threads
+        stemmer = _stemmers.english = Stemmer.Stemmer("english")
+    words = list({word.lower() for word in _candidate_words(lexemes).findall(text)})
+    stems = stemmer.stemWords(words)
+    return [word for word, stem in zip(words, stems, strict=True) if stem in lexemes]
+
+
+@functools.lru_cache(maxsize=256)
+def _candidate_words(lexemes: frozenset[str]) -> re.Pattern:
+    """The words that may stem to one of `lexemes`: those beginning with the letter one
+    does. English Snowball changes a word's ending ("dying" is 'die', "skies" 'sky'),
+    never its first letter; stemming only these is a fraction of the work."""
+    heads = "".join(sorted({re.escape(lexeme[0]) for lexeme in lexemes}))
+    return re.compile(rf"\b[{heads}]\w*", re.IGNORECASE)
 
 
 def snippet(

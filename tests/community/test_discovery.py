@@ -507,3 +507,42 @@ def test_the_space_a_member_opens_says_whether_they_follow_it(member, other_memb
     Space.objects.filter(pk=space.pk).update(is_archived=True)
     with pytest.raises(Http404):
         selectors.get_space(member=member, slug=space.slug)
+
+
+WORDS = """
+gardening gardens Garden happiness happy happier running ran walked walks cries
+crying loneliness lonely anxious anxiety friends friendship relationally
+generously don't it's word59950 café naïve connected connection hopeful hoping
+the being was dying lying skies ugly early youth yelling Émile
+""".split()  # noqa: SIM905 - words, not code
+
+
+@pytest.mark.django_db
+def test_a_words_marks_are_the_words_postgresql_matched():
+    """The marks stem as PostgreSQL does: each word marked for the search of itself
+    exactly when PostgreSQL's search of it finds it (a stop word finds nothing)."""
+    from django.db import connection
+
+    from community.selectors import _lexemes
+
+    with connection.cursor() as cursor:
+        for word in WORDS:
+            cursor.execute(
+                "SELECT 0, 0, websearch_to_tsquery('english', %s)::text,"
+                " to_tsvector('english', %s) @@ websearch_to_tsquery('english', %s)",
+                [word, word, word],
+            )
+            row = cursor.fetchone()
+            found = text.words_matching(word, _lexemes([row]))
+            assert bool(found) == row[3], word
+            if row[3] and "'" not in word:
+                assert found == [word.lower()], word
+
+
+@pytest.mark.django_db
+def test_a_stop_word_searched_for_is_not_marked(member_client, other_member, make_post):
+    make_post(other_member, body="The lighthouse stood by the sea.")
+
+    page = member_client.get("/search/", {"q": "the lighthouses"}).content.decode()
+
+    assert _snippets(page) == ["The <mark>lighthouse</mark> stood by the sea."]
