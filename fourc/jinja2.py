@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language
-from jinja2 import Environment, Undefined
+from jinja2 import Environment, Undefined, pass_context
 from markupsafe import Markup
 
 from fourc.templatetags.links import link_to
@@ -57,15 +57,25 @@ def finalize(value):
     return conditional_escape(value)
 
 
-def local_date(value, arg=None):
+def here(context) -> tuple:
+    """(language, time zone) of this drawing: read once for a list by the cards' context
+    (fourc.templatetags.cards, `_here`), else now. Each is a context-local lookup, and a
+    thread's list asked for them some 200 times."""
+    kept = context.get("_here")
+    return kept if kept is not None else (get_language(), get_current_timezone())
+
+
+@pass_context
+def local_date(context, value, arg=None):
     """Django's `date` filter, on the value in local time as Django's language gives it.
     Each moment's words are kept per format, time zone and language: a list shows the
     same gatherings and posts to everyone, and Django's formatting is slow (a page of
     gatherings formatted 75 dates)."""
     # Equal moments may differ in what is written (a fold, a zone of their own): both kept.
     kept_as = (getattr(value, "tzinfo", None), getattr(value, "fold", 0))
+    language, zone = here(context)
     try:
-        return _local_date(value, kept_as, arg, get_current_timezone(), get_language())
+        return _local_date(value, kept_as, arg, zone, language)
     except TypeError:  # unhashable: formatted as it comes
         return date(template_localtime(value), arg)
 
@@ -75,14 +85,15 @@ def _local_date(value, kept_as, arg, zone, language) -> str:
     return date(template_localtime(value), arg)  # in `zone`, the active time zone
 
 
-def local_timesince(value, arg=None):
+@pass_context
+def local_timesince(context, value, arg=None):
     """Django's `timesince` filter, with each unit's words ("3 days") made once per
     language: Django makes them from a lazy plural translation every time (a class made
     per call), a tenth of a thread page's time."""
     if not value:
         return ""
     try:
-        return timesince(value, arg or None, time_strings=_KEPT_TIME_STRINGS)
+        return timesince(value, arg or None, time_strings=_kept_time_strings(here(context)[0]))
     except (ValueError, TypeError):
         return ""
 
@@ -90,19 +101,22 @@ def local_timesince(value, arg=None):
 class _KeptUnit:
     """One of Django's TIME_STRINGS, as timesince uses it: `unit % {"num": n}`."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, language: str):
         self.name = name
+        self.language = language
 
     def __mod__(self, values: dict) -> str:
-        return _unit_words(self.name, values["num"], get_language())
+        return _unit_words(self.name, values["num"], self.language)
 
 
 @functools.lru_cache(maxsize=1024)
 def _unit_words(name: str, num: int, language) -> str:
-    return str(TIME_STRINGS[name] % {"num": num})
+    return str(TIME_STRINGS[name] % {"num": num})  # in `language`, the active one
 
 
-_KEPT_TIME_STRINGS = {name: _KeptUnit(name) for name in TIME_STRINGS}
+@functools.cache
+def _kept_time_strings(language: str) -> dict:
+    return {name: _KeptUnit(name, language) for name in TIME_STRINGS}
 
 
 def escaped_linebreaksbr(value):
@@ -113,13 +127,14 @@ def escaped_linebreaksbr(value):
 KEY_SLOT = "\x00key\x00"  # where a stamped template writes its key: no text holds a NUL
 
 
-def stamped(template_name: str, key: str, items) -> Markup:
+@pass_context
+def stamped(context, template_name: str, key: str, items) -> Markup:
     """`template_name` drawn for each of `items` (hashable: named tuples) with `key` where
     it writes {{ key }}, from a copy drawn once per item's value and language: a thread
     draws two hundred reaction buttons of four kinds and a few dozen counts, each the same
     markup but for its reply's key. The template sees `key` and `item` alone."""
     key = html_escape(key)
-    language = get_language()
+    language = here(context)[0]
     return Markup(  # noqa: S704 - drawn by Jinja2, the key escaped
         "".join(_drawn(template_name, item, language).replace(KEY_SLOT, key) for item in items)
     )

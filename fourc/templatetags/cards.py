@@ -6,7 +6,9 @@
 `render_jinja` draws one template (which loops over its list itself); `render_each` draws
 a card once per item, the loop in Jinja2 too: either way one call per list, not one per
 item. Besides the arguments, a card sees the page's `request`, `user`, `messages` and
-`csrf_input` (the page's own {% csrf_token %}).
+`csrf_input` (the page's own {% csrf_token %}), and what every item reads alike, read once
+for the list: `link_to` with the request's script prefix and URLconf, and `_here`, the
+language and time zone (fourc.jinja2.here).
 """
 
 import functools
@@ -15,6 +17,10 @@ from django import template
 from django.template import engines
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import mark_safe
+from django.utils.timezone import get_current_timezone
+from django.utils.translation import get_language
+
+from fourc.templatetags.links import link_to_here
 
 register = template.Library()
 
@@ -31,6 +37,9 @@ def _context(context, extra: dict) -> dict:
         "user": context.get("user"),
         "messages": context.get("messages", ()),
         "csrf_input": _CSRF.render(context),
+        # What every item of a list reads alike, read once for the list.
+        "_here": (get_language(), get_current_timezone()),
+        "link_to": link_to_here(),
         **extra,
     }
 

@@ -46,12 +46,26 @@ def link_to(viewname: str, arg=NO_ARGUMENT) -> str:
     """The same address as `{% url viewname %}` or `{% url viewname arg %}`."""
     # Keyed by what reverse() reads besides the name: a script prefix (4C served under a
     # path) and the URLconf (a request's own, or the settings' one a test may change).
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _link(viewname, arg, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+def link_to_here():
+    """`link_to` for one drawing: the script prefix and URLconf read once, not for each
+    address (a thread's list writes 150; each read is a context-local lookup)."""
+    prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+
+    def link_to(viewname: str, arg=NO_ARGUMENT) -> str:
+        return _link(viewname, arg, prefix, urlconf)
+
+    return link_to
+
+
+def _link(viewname: str, arg, prefix: str, urlconf) -> str:
     if arg is NO_ARGUMENT:
-        return _address(viewname, get_script_prefix(), urlconf)
-    head, tail, takes_words = _around(viewname, get_script_prefix(), urlconf)
+        return _address(viewname, prefix, urlconf)
+    head, tail, takes_words = _around(viewname, prefix, urlconf)
     if type(arg) is int and arg >= 0:
         return f"{head}{arg}{tail}"
     if takes_words and type(arg) is str and WORD.fullmatch(arg):
         return f"{head}{arg}{tail}"
-    return reverse(viewname, args=[arg])
+    return reverse(viewname, args=[arg], urlconf=urlconf)
