@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import get_language
 
+from fourc.lib.prepared import Prepared
 from prescriptions import selectors
 from prescriptions.models import (
     CRISIS_SLUG,
@@ -156,10 +157,20 @@ def daily_moods_and_steps(member, *, first: date, last: date, tz):
     return moods, steps
 
 
+# The insights page's lifts, on every visit: built once per process.
+_LIFT_FIELDS = ("activity_id", "activity__title", "activity__way", "total", "times")
+LIFT_TOTALS = Prepared(
+    lambda member: (
+        Prescription.objects.filter(member=member).lift_totals().values_list(*_LIFT_FIELDS)
+    ),
+    member=Prepared.MEMBER,
+)
+
+
 def lifts(member) -> tuple[list[Lift], list[Lift]]:
     """The member's mean mood lift per Way and per activity, with how many times: only
     done steps with a mood before and after. One query, a row per activity."""
-    rows = list(Prescription.objects.filter(member=member).lift_totals())
+    rows = [dict(zip(_LIFT_FIELDS, row, strict=True)) for row in LIFT_TOTALS.run(member=member)]
     _, by_way = selectors.sum_lifts(rows)
     ways = [Lift(Way(way).label, way, total, n) for way, (total, n) in by_way.items()]
     activities = [

@@ -466,8 +466,15 @@ WELLBEING_SHOWN = 12  # the latest answers drawn on insights: about a year
 
 def recent_wellbeing(member) -> list[WellbeingSurvey]:
     """The latest answers, oldest first. One query."""
-    latest = WellbeingSurvey.objects.filter(member=member).order_by("-created_at", "-id")
-    return list(reversed(latest[:WELLBEING_SHOWN]))
+    return list(reversed(RECENT_WELLBEING.objects(member=member)))
+
+
+RECENT_WELLBEING = Prepared(
+    lambda member: WellbeingSurvey.objects.filter(member=member).order_by("-created_at", "-id")[
+        :WELLBEING_SHOWN
+    ],
+    member=Prepared.MEMBER,
+)
 
 
 def latest_wellbeing_at(member) -> datetime | None:

@@ -425,7 +425,15 @@ def test_the_page_costs_the_same_with_1_or_50_check_ins_and_steps(
     get_insights(member_client)
     with CaptureQueriesContext(connection) as one:
         first = get_insights(member_client)
-    built_once = tuple(f"EXECUTE {p.name}_" for p in (selectors.WEEK_ENDS, selectors.TO_TELL))
+    built_once = tuple(
+        f"EXECUTE {p.name}_"
+        for p in (
+            selectors.WEEK_ENDS,
+            selectors.TO_TELL,
+            selectors.RECENT_WELLBEING,
+            insights.LIFT_TOTALS,
+        )
+    )
     ours = [  # the page's own reads (not the "how do you feel now?" prompt in base.html)
         q["sql"]
         for q in one.captured_queries
