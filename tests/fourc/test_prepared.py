@@ -251,3 +251,16 @@ def test_words_and_a_varying_number_of_ids_fill_the_same_sql():
     assert "Garden" not in sql
     with pytest.raises(ValueError, match="prepared on the server"):
         Prepared(titled, text=Prepared.TEXT, ids=Prepared.IDS).sql(text="a", ids=(1,))
+
+
+@pytest.mark.django_db
+def test_a_connection_plans_statements_once_and_starts_no_parallel_workers():
+    """The connection settings 4C's queries are measured with (fourc/settings.py): a
+    prepared statement's one plan, and no parallel workers for a request's small reads."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
