@@ -135,19 +135,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # false behind PgBouncer in transaction mode, as DISABLE_SERVER_SIDE_CURSORS is true there.
 PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
 if PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Planned once, for any values: the plans of prepared statements only (Django's own
-    # queries are not prepared), each a lookup by member.
+    # Sent when a connection starts (PgBouncer refuses startup options: behind it, set
+    # the second on 4C's role, README "Production"):
+    # - planned once, for any values: the plans of prepared statements only (Django's own
+    #   queries are not prepared), each a lookup by member;
+    # - no parallel workers: a request's queries read a few hundred rows, and starting two
+    #   workers took 5 of a search's 11 ms in PostgreSQL (its replies' stream at 100k
+    #   posts); under load they would take the cores other requests need.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = " ".join(  # after any options DATABASE_URL carries
-        filter(None, [_options.get("options"), "-c plan_cache_mode=force_generic_plan"])
-    )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No parallel workers for a connection of 4C's: a request's queries read a few hundred
-    # rows, and starting two workers took 5 of a search's 11 ms in PostgreSQL (its replies'
-    # stream at 100k posts); under load they would take the cores other requests need.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = " ".join(
-        filter(None, [_options.get("options"), "-c max_parallel_workers_per_gather=0"])
+        filter(
+            None,
+            [
+                _options.get("options"),
+                "-c plan_cache_mode=force_generic_plan",
+                "-c max_parallel_workers_per_gather=0",
+            ],
+        )
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
