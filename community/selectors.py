@@ -784,12 +784,14 @@ def _among(table: str, ids, *, column: str = "id") -> RawSQL:
     return RawSQL(f'"{table}"."{column}" IN %s', (ids,), BooleanField())  # noqa: S611
 
 
-def _hits(model, *related: str) -> Prepared:
-    """A page's chosen posts or replies, by id."""
+def _hits(model, related: tuple[str, ...], unread: tuple[str, ...]) -> Prepared:
+    """A page's chosen posts or replies, by id, with their `related` rows less the columns
+    a result never reads (`unread`): a space's description and guidelines, a reply's
+    post's rendered words."""
     return Prepared(
         lambda ids: (
             model.objects.select_related(*related)
-            .defer(*(["post__search_vector"] if "post" in related else []))
+            .defer(*unread)
             .with_author_badge()
             .filter(_among(model._meta.db_table, ids))
         ),
@@ -798,8 +800,17 @@ def _hits(model, *related: str) -> Prepared:
     )
 
 
-POST_HITS = _hits(Post, "author", "space")
-REPLY_HITS = _hits(Reply, "author", "post", "post__space")
+POST_HITS = _hits(Post, ("author", "space"), unread=("space__description", "space__guidelines"))
+REPLY_HITS = _hits(
+    Reply,
+    ("author", "post", "post__space"),
+    unread=(
+        "post__search_vector",
+        "post__body_html",
+        "post__space__description",
+        "post__space__guidelines",
+    ),
+)
 
 
 def _search_stream(candidates: Prepared, member, q: str, cursor_values, size):
