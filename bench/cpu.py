@@ -35,18 +35,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def client_for(page: dict, session: tuple[str, str]):
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client(SERVER_NAME="127.0.0.1")
-    if page["who"] != "visitor":
-        client.cookies[settings.SESSION_COOKIE_NAME] = session[0]
-        if not settings.CSRF_USE_SESSIONS:
-            client.cookies[settings.CSRF_COOKIE_NAME] = session[1]
-    return client
-
-
 def one_page(client, page: dict) -> None:
     response = client.get(page["path"])
     if response.status_code != 200:
@@ -114,7 +102,7 @@ def main() -> int:
 
     os.environ["DATABASE_URL"] = database_url(os.environ["DATABASE_URL"], args.size)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fourc.settings")
-    from pages import scenario, sign_in
+    from pages import client_for, scenario, sign_in
 
     plan = scenario()  # sets Django up
     from django.conf import settings

@@ -215,18 +215,26 @@ def cookie_header(session_key: str, csrf_secret: str = "") -> str:
 CHECK_IN = {"mood": "5", "energy": "3", "urge": "", "note": ""}
 
 
-def count_queries(page: dict, session: tuple[str, str]) -> tuple[int, int]:
-    """(queries, status) of the page in this process, after one warm request."""
+def client_for(page: dict, session: tuple[str, str], **options):
+    """Django's test client as the page's visitor: with the member's session and CSRF
+    cookies unless the page is a visitor's."""
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    client = Client(enforce_csrf_checks=True, SERVER_NAME="127.0.0.1")
+    client = Client(SERVER_NAME="127.0.0.1", **options)
     if page["who"] != "visitor":
         client.cookies[settings.SESSION_COOKIE_NAME] = session[0]
         if not settings.CSRF_USE_SESSIONS:
             client.cookies[settings.CSRF_COOKIE_NAME] = session[1]
+    return client
+
+
+def count_queries(page: dict, session: tuple[str, str]) -> tuple[int, int]:
+    """(queries, status) of the page in this process, after one warm request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(page, session, enforce_csrf_checks=True)
 
     def ask():
         if page["who"] == "posting":

@@ -88,22 +88,24 @@ def draft_for(*, member, space=None, post=None):
     visitors or when there is none."""
     if not member.is_authenticated:
         return None
-    if space is not None:
-        return next(iter(SPACE_DRAFT.objects(member=member, space=space)), None)
-    return next(iter(REPLY_DRAFT.objects(member=member, post=post)), None)
+    found = SPACE_DRAFT if space is not None else REPLY_DRAFT
+    return next(iter(found.objects(member=member, target=space or post)), None)
+
+
+def _own_draft(field: str) -> Prepared:
+    """The member's draft for one space's new post or one post's reply (`field`)."""
+    return Prepared(
+        lambda member, target: Draft.objects.filter(member=member, **{field: target}).order_by(
+            "pk"
+        )[:1],
+        member=Prepared.MEMBER,
+        target=Prepared.ID,
+    )
 
 
 # Read on every thread and every new post's form: built once per process.
-SPACE_DRAFT = Prepared(
-    lambda member, space: Draft.objects.filter(member=member, space=space).order_by("pk")[:1],
-    member=Prepared.MEMBER,
-    space=Prepared.ID,
-)
-REPLY_DRAFT = Prepared(
-    lambda member, post: Draft.objects.filter(member=member, post=post).order_by("pk")[:1],
-    member=Prepared.MEMBER,
-    post=Prepared.ID,
-)
+SPACE_DRAFT = _own_draft("space")
+REPLY_DRAFT = _own_draft("post")
 
 
 def active_crisis_lines() -> QuerySet[CrisisLine]:
