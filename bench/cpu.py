@@ -16,7 +16,8 @@ cProfile's top lines for one page instead; `--queries KEY` each of its queries, 
 median wall ms each took over `--requests` requests (the round trip and PostgreSQL).
 
     make bench-cpu ARGS="[--size 1m] [--pages thread,search_common] [--requests 40]
-                         [--rounds 3] [--profile thread [--sort tottime] [--lines 40]]
+                         [--rounds 3] [--profile thread [--sort tottime] [--lines 40]
+                         [--dump var/thread.prof]]
                          [--queries thread]"
 """
 
@@ -98,6 +99,7 @@ def main() -> int:
     parser.add_argument("--sort", default="tottime", help="cumulative, tottime...")
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--queries", default="", help="one page's key: time its queries")
+    parser.add_argument("--dump", default="", help="with --profile: the stats to this file too")
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = database_url(os.environ["DATABASE_URL"], args.size)
@@ -129,6 +131,8 @@ def main() -> int:
             profile.enable()
             timed(client, page, args.requests)
             profile.disable()
+            if args.dump:
+                profile.dump_stats(args.dump)
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.lines)
             print(out.getvalue())

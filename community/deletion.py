@@ -346,7 +346,12 @@ def _delete_words(member: User, now) -> None:
     recount = set(their_replies.values_list("post_id", flat=True)) - set(
         mine.exclude(pk__in=kept_for_replies).values_list("pk", flat=True)
     )
-    Reaction.objects.filter(member=member).delete()
+    theirs = Reaction.objects.filter(member=member)
+    reacted = {
+        "posts": list(theirs.filter(post__isnull=False).values_list("post_id", flat=True)),
+        "replies": list(theirs.filter(reply__isnull=False).values_list("reply_id", flat=True)),
+    }
+    theirs.delete()
     Notification.objects.filter(actor=member).delete()
     their_replies.delete()
     mine.exclude(pk__in=kept_for_replies).delete()
@@ -364,6 +369,9 @@ def _delete_words(member: User, now) -> None:
         search_vector=None,
     )
     _recount(recount)
+    services.recount_reactions(
+        posts=[*reacted["posts"], *kept_for_replies], replies=reacted["replies"]
+    )
     for post in Post.objects.filter(pk__in=kept_for_replies).only("pk"):
         signals.post_changed.send(sender=Post, post=post)
 

@@ -458,7 +458,39 @@ def _keep_crisis_words(content, text: str, update_fields) -> object:
     return None if update_fields is None else {*update_fields, "crisis_words"}
 
 
-class Post(models.Model):
+class ReactionKind(models.TextChoices):
+    HEAR = "hear", "I hear you"
+    ME_TOO = "me_too", "Me too"
+    STRENGTH = "strength", "Sending strength"
+    THANKS = "thanks", "Thank you"
+
+
+def reaction_count_field(kind: str) -> str:
+    """The column that keeps how many gave `kind` (a ReactionKind value): "hear_count"."""
+    return f"{kind}_count"
+
+
+class ReactionCounts(models.Model):
+    """How many gave each kind of reaction, kept on the post or reply itself by the
+    services (services.set_reaction, one UPDATE each way; services.recount_reactions
+    after many at once, and nightly for any drift): the counts a thread draws under its
+    post and fifty replies come with their rows, instead of counting a busy post's
+    thousands of reactions on every view. A viewer's blocks are taken off per view
+    (selectors.reaction_summary)."""
+
+    hear_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    me_too_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    strength_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    thanks_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def reaction_counts(self) -> dict[str, int]:
+        return {kind: getattr(self, reaction_count_field(kind)) for kind in ReactionKind.values}
+
+
+class Post(ReactionCounts):
     space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="posts")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="posts")
     title = models.CharField(max_length=TITLE_MAX)
@@ -548,7 +580,7 @@ class Post(models.Model):
         return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
 
 
-class Reply(models.Model):
+class Reply(ReactionCounts):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="replies")
     body = models.TextField(max_length=BODY_MAX)
@@ -603,13 +635,6 @@ class Reply(models.Model):
     @property
     def author_name(self) -> str:
         return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
-
-
-class ReactionKind(models.TextChoices):
-    HEAR = "hear", "I hear you"
-    ME_TOO = "me_too", "Me too"
-    STRENGTH = "strength", "Sending strength"
-    THANKS = "thanks", "Thank you"
 
 
 class Reaction(models.Model):

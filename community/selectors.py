@@ -5,7 +5,6 @@ pages by keyset (fourc.lib.pagination), never by OFFSET.
 """
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import NamedTuple
@@ -18,7 +17,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     Exists,
     F,
     OuterRef,
@@ -438,48 +436,53 @@ class ReactionSummary:
 
 
 def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
-    """Counts per kind for each target, and which the viewer gave: one query."""
+    """Counts per kind for each target, and which the viewer gave: the counts from the
+    targets' own rows (ReactionCounts), less any reactions of members blocked either way
+    with the viewer, found with the viewer's own in one query (none for a visitor)."""
+    targets = [*posts, *replies]
+    counts = {(type(t).__name__, t.pk): t.reaction_counts() for t in targets}
+    mine: set = set()
+    if not targets or not member.is_authenticated:
+        return ReactionSummary(counts=counts, mine=mine)
     post_ids = tuple(p.pk for p in posts)
     reply_ids = tuple(r.pk for r in replies)
-    if not post_ids and not reply_ids:
-        return ReactionSummary(counts={}, mine=set())
-    if member.is_authenticated and connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
         # Id 0 is no row: an empty side keeps the one SQL.
-        rows = REACTION_COUNTS.run(
+        rows = REACTIONS_SEEN_BY.run(
             member=member, posts=post_ids or (0,), replies=reply_ids or (0,)
         )
     else:
-        rows = _reaction_counts(member, Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
-        rows = rows.values_list("post_id", "reply_id", "kind", "n", "mine")
-    counts: dict = defaultdict(dict)
-    mine = set()
-    for post_id, reply_id, kind, n, given in rows:
+        rows = _reactions_seen_by(member, Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
+    for post_id, reply_id, kind, reactor in rows:
         key = ("Post", post_id) if post_id else ("Reply", reply_id)
-        counts[key][kind] = n
-        if given:
+        if reactor == member.pk:
             mine.add((key, kind))
-    return ReactionSummary(counts=dict(counts), mine=mine)
+        else:  # blocked either way: not counted for this viewer
+            counts[key][kind] = max(counts[key][kind] - 1, 0)
+    return ReactionSummary(counts=counts, mine=mine)
 
 
-def _reaction_counts(member, targets: Q) -> QuerySet:
-    reactions = Reaction.objects.filter(targets)
-    mine_counted = Value(0)
-    if member.is_authenticated:
-        reactions = reactions.exclude(Block.objects.involving(member, "member"))
-        mine_counted = Count("id", filter=Q(member=member))
-    return reactions.values("post_id", "reply_id", "kind").annotate(
-        n=Count("id"), mine=mine_counted
+def _reactions_seen_by(member, targets: Q) -> QuerySet:
+    """The reactions on `targets` that a member's counts treat apart: their own, and
+    those of anyone blocked either way with them. Found from the member's side (their
+    reactions and the few blocked members'), not by reading a busy post's thousands."""
+    themselves = User.objects.filter(pk=member.pk).values_list("pk")
+    who = Block.objects.members_either_way(member).union(themselves, all=True)
+    return (
+        Reaction.objects.filter(targets)
+        .filter(member__in=who)
+        .values_list("post_id", "reply_id", "kind", "member_id")
     )
 
 
 # Under every post and reply a member reads: its SQL built once per process (the ids as
 # two parameters, `IN %s`, so their number never changes it).
-REACTION_COUNTS = Prepared(
-    lambda member, posts, replies: _reaction_counts(
+REACTIONS_SEEN_BY = Prepared(
+    lambda member, posts, replies: _reactions_seen_by(
         member,
         Q(_among("community_reaction", posts, column="post_id"))
         | Q(_among("community_reaction", replies, column="reply_id")),
-    ).values_list("post_id", "reply_id", "kind", "n", "mine"),
+    ),
     member=Prepared.MEMBER,
     posts=Prepared.IDS,
     replies=Prepared.IDS_2,

@@ -68,6 +68,7 @@ from community.models import (
     SpaceRead,
     User,
     gathering_start_error,
+    reaction_count_field,
     validate_single_line,
 )
 from fourc.lib import once
@@ -491,6 +492,7 @@ def set_reaction(
     if not on:
         deleted, _ = Reaction.objects.filter(member=member, kind=kind, **target).delete()
         if deleted:
+            _count_reaction(post or reply, kind, change=-1)
             _sync_reaction_notification(kind=kind, post=post, reply=reply, added=False)
         return bool(deleted)
     try:
@@ -499,11 +501,69 @@ def set_reaction(
     except IntegrityError:
         return False  # a concurrent identical tap already added it
     if created:
+        _count_reaction(post or reply, kind, change=1)
         _sync_reaction_notification(kind=kind, post=post, reply=reply, added=True)
         signals.reaction_added.send(
             sender=Reaction, reaction=reaction, member=member, post=post, reply=reply
         )
     return created
+
+
+def _count_reaction(target: Post | Reply, kind: str, *, change: int) -> None:
+    """The target's count of `kind` (ReactionCounts) moved by `change` in one UPDATE,
+    in the reaction's transaction, and on `target` too (the htmx answer draws it)."""
+    field = reaction_count_field(kind)
+    moved = Greatest(F(field) + change, 0)
+    type(target).objects.filter(pk=target.pk).update(**{field: moved})
+    setattr(target, field, max(getattr(target, field) + change, 0))
+
+
+def _exact_reaction_counts(model) -> dict:
+    """Each count of ReactionCounts as the reactions themselves give it."""
+    target = "post" if model is Post else "reply"
+    return {
+        reaction_count_field(kind): Coalesce(
+            Subquery(
+                Reaction.objects.filter(**{target: OuterRef("pk")}, kind=kind)
+                .order_by()
+                .values(target)
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+        for kind in ReactionKind.values
+    }
+
+
+def recount_reactions(*, posts=(), replies=()) -> int:
+    """Sets the reaction counts of `posts` and `replies` (ids, or queries of them) to what
+    their reactions give, one UPDATE for each kind of target that writes only counts that
+    were wrong; how many rows were."""
+    fixed = 0
+    for model, ids in ((Post, posts), (Reply, replies)):
+        if isinstance(ids, list | tuple | set) and not ids:
+            continue
+        exact = {f"exact_{field}": count for field, count in _exact_reaction_counts(model).items()}
+        right = {field.removeprefix("exact_"): F(field) for field in exact}
+        fixed += (
+            model.objects.filter(pk__in=ids).annotate(**exact).exclude(**right).update(**right)
+        )
+    return fixed
+
+
+def reconcile_reaction_counts(*, batch: int = 10_000) -> int:
+    """Every post's and reply's reaction counts recounted, `batch` rows per UPDATE (a short
+    lock each); how many were wrong (a reaction deleted by hand, say). Safe to repeat: a
+    right count isn't written."""
+    fixed = 0
+    for model, side in ((Post, "posts"), (Reply, "replies")):
+        last = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for start in range(0, last + 1, batch):
+            rows = model.objects.filter(pk__gte=start, pk__lt=start + batch).values("pk")
+            with transaction.atomic():
+                fixed += recount_reactions(**{side: rows})
+    return fixed
 
 
 def _sync_reaction_notification(*, kind: str, post, reply, added: bool) -> None:

@@ -73,3 +73,10 @@ def reconcile_unread_counts() -> int:
     drift the services' running counts missed (a row deleted by hand, say). Safe to
     repeat: a right count isn't written."""
     return services.reconcile_unread_counts()
+
+
+@shared_task(name="community.reconcile_reaction_counts", ignore_result=True)
+def reconcile_reaction_counts() -> int:
+    """Recounts every post's and reply's reactions, correcting any drift the services'
+    running counts missed. Safe to repeat: a right count isn't written."""
+    return services.reconcile_reaction_counts()

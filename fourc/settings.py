@@ -347,6 +347,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.reconcile_unread_counts",
         "schedule": timedelta(hours=24),
     },
+    "reaction-counts-reconcile": {
+        "task": "community.reconcile_reaction_counts",
+        "schedule": timedelta(hours=24),
+    },
 }
 # Where beat remembers its last runs (`make run`); the Procfile's beat passes its own --schedule.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -506,6 +506,7 @@ def test_deleted_words_go_and_a_post_others_replied_in_stays_for_their_replies(
     assert not Reply.objects.filter(author=maya).exists()
     assert not Post.objects.filter(pk=scene["lonely"].pk).exists()
     assert not Reaction.objects.filter(member=maya).exists()
+    assert Post.objects.get(pk=scene["sams"].pk).reaction_counts()["hear"] == 0  # was 1
     shell = Post.objects.get(pk=scene["hers"].pk)
     assert (shell.title, shell.body, shell.body_html) == (deletion.REMOVED_TITLE, "", "")
     assert shell.removed_at is not None

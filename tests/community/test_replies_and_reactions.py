@@ -1,10 +1,11 @@
 import html
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
-from community import notifications, selectors, services, signals
+from community import notifications, selectors, services, signals, tasks
 from community.models import Notification, Post, PostFollow, Reaction, Reply
 from tests.factories import BlockFactory, ReactionFactory, ReplyFactory, UserFactory
 
@@ -194,6 +195,52 @@ def test_a_double_submitted_reaction_counts_once(client, member, other_member, m
 
     assert Reaction.objects.filter(post=post, kind="hear").count() == 1
     assert Notification.objects.get(recipient=member).count == 1
+
+
+@pytest.mark.django_db
+def test_each_kinds_count_is_kept_on_the_post_and_the_reply(member, other_member, make_post):
+    post = make_post(member)
+    reply = ReplyFactory(post=post, author=member)
+
+    def counts(target):
+        return type(target).objects.get(pk=target.pk).reaction_counts()
+
+    services.set_reaction(member=other_member, kind="hear", on=True, post=post)
+    services.set_reaction(member=other_member, kind="hear", on=True, post=post)  # a repeat
+    services.set_reaction(member=UserFactory(), kind="hear", on=True, post=post)
+    services.set_reaction(member=other_member, kind="thanks", on=True, reply=reply)
+    assert counts(post) == {"hear": 2, "me_too": 0, "strength": 0, "thanks": 0}
+    assert counts(reply)["thanks"] == 1
+
+    services.set_reaction(member=other_member, kind="hear", on=False, post=post)
+    services.set_reaction(member=other_member, kind="hear", on=False, post=post)  # a repeat
+    services.set_reaction(member=other_member, kind="thanks", on=False, reply=reply)
+    assert counts(post)["hear"] == 1
+    assert counts(reply)["thanks"] == 0
+    assert services.recount_reactions(posts=[post.pk], replies=[reply.pk]) == 0  # all right
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_puts_right_a_count_that_drifted(
+    member, other_member, make_post, settings
+):
+    post = make_post(member)
+    reply = ReplyFactory(post=post, author=member)
+    Reaction.objects.create(member=other_member, kind="me_too", post=post)  # not the service
+    Reaction.objects.create(member=other_member, kind="strength", reply=reply)
+    Post.objects.filter(pk=post.pk).update(thanks_count=3)  # counted, but none are there
+
+    assert tasks.reconcile_reaction_counts() == 2
+    assert Post.objects.get(pk=post.pk).reaction_counts() == {
+        "hear": 0, "me_too": 1, "strength": 0, "thanks": 0
+    }  # fmt: skip
+    assert Reply.objects.get(pk=reply.pk).reaction_counts()["strength"] == 1
+    assert tasks.reconcile_reaction_counts() == 0  # a right count isn't written again
+    entry = settings.CELERY_BEAT_SCHEDULE["reaction-counts-reconcile"]
+    assert (entry["task"], entry["schedule"]) == (
+        "community.reconcile_reaction_counts",
+        timedelta(hours=24),
+    )
 
 
 @pytest.mark.django_db
@@ -435,6 +482,10 @@ def test_the_reaction_summary_counts_and_marks_the_viewers_own_in_one_query(
     }
     on_reply = {r.kind: (r.count, r.mine) for r in summary.for_target(reply)}
     assert on_reply["strength"] == (1, False)
-    # A visitor sees the counts and owns none.
-    seen = selectors.reaction_summary(member=AnonymousUser(), posts=[post])
+    # A visitor sees the counts and owns none, and asks nothing more.
+    with django_assert_num_queries(0):
+        seen = selectors.reaction_summary(member=AnonymousUser(), posts=[post])
     assert {r.kind: r.mine for r in seen.for_target(post)} == dict.fromkeys(on_post, False)
+    # The blocked member's reaction counts for everyone else.
+    theirs = selectors.reaction_summary(member=other_member, posts=[post])
+    assert {r.kind: r.count for r in theirs.for_target(post)}["me_too"] == 1

@@ -55,11 +55,13 @@ from community.models import (
     Post,
     PostFollow,
     Reaction,
+    ReactionKind,
     Reply,
     Report,
     SpaceFollow,
     SpaceRead,
     User,
+    reaction_count_field,
 )
 from community.yourdata import download_token
 from prescriptions import services as prescriptions
@@ -502,12 +504,14 @@ def forbidden(scene: Scene, outsider: str, name: str, label: str) -> dict:
 # --- Maya's rows ------------------------------------------------------------------------
 
 # (model, the field that makes a row Maya's, fields others' own actions move: her
-# post's counters when someone replies to it, her unread count when she hears of it)
+# post's counters when someone replies to it, her words' reaction counts when someone
+# reacts, her unread count when she hears of it)
+REACTION_COUNTS = {reaction_count_field(kind) for kind in ReactionKind.values}
 HERS = [
     (User, "pk", {"last_login", "unread_notifications"}),
     (EmailAddress, "user", set()),
-    (Post, "author", {"reply_count", "last_activity_at", "first_reply_at"}),
-    (Reply, "author", set()),
+    (Post, "author", {"reply_count", "last_activity_at", "first_reply_at", *REACTION_COUNTS}),
+    (Reply, "author", REACTION_COUNTS),
     (Draft, "member", set()),
     (Notification, "recipient", set()),
     (Gathering, "host", set()),

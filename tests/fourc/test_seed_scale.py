@@ -15,7 +15,7 @@ from django.db.models import Count, F, Max, Min, Q, TextField
 from django.db.models.functions import Cast, Substr
 from django.urls import reverse
 
-from community import text
+from community import services, text
 from community.models import (
     Block,
     Gathering,
@@ -115,6 +115,10 @@ def test_every_counter_matches_the_rows(seeded):
         assert member.unread_notifications == shown.count(), member.handle
     assert User.objects.get(handle="scale_0").unread_notifications > 100
     assert scale_replies().filter(Q(is_hidden=True) | Q(removed_at__isnull=False)).exists()
+    # Each kind of reaction's count on the post or reply (community.models.ReactionCounts).
+    assert services.recount_reactions(posts=scale_posts(), replies=scale_replies()) == 0
+    assert scale_posts().filter(hear_count__gt=0).exists()
+    assert scale_replies().filter(thanks_count__gt=0).exists()
 
 
 def test_search_vectors_and_html_are_what_the_services_write(seeded):

@@ -1236,7 +1236,9 @@ def reconcile_counters(cursor, space_ids: list[int], member_ids: range) -> None:
 
     Posts (community.services._refresh_first_reply): reply_count counts the published
     replies, first_reply_at is the first published reply by someone other than the
-    author, last_activity_at the latest published reply, or the post's own time."""
+    author, last_activity_at the latest published reply, or the post's own time.
+
+    Posts and replies: each kind of reaction's count (community.models.ReactionCounts)."""
     cursor.execute(
         """
         UPDATE community_post AS p
@@ -1261,4 +1263,27 @@ def reconcile_counters(cursor, space_ids: list[int], member_ids: range) -> None:
         """,
         [space_ids, space_ids],
     )
+    # Posts and replies (community.services.set_reaction): a count per kind of reaction.
+    kinds = ReactionKind.values
+    counted = ", ".join(f"count(*) FILTER (WHERE kind = %s) AS {kind}" for kind in kinds)
+    for table, column, in_spaces in (
+        ("community_post", "post_id", "t.space_id = ANY(%s)"),
+        (
+            "community_reply",
+            "reply_id",
+            "t.post_id IN (SELECT id FROM community_post WHERE space_id = ANY(%s))",
+        ),
+    ):
+        cursor.execute(
+            f"""
+            UPDATE {table} AS t
+            SET {", ".join(f"{kind}_count = c.{kind}" for kind in kinds)}
+            FROM (
+                SELECT {column} AS target, {counted}
+                FROM community_reaction WHERE {column} IS NOT NULL GROUP BY {column}
+            ) AS c
+            WHERE t.id = c.target AND {in_spaces}
+            """,  # noqa: S608 - names from the code, values as parameters
+            [*kinds, space_ids],
+        )
     recount_unread(User.objects.filter(pk__gte=member_ids.start, pk__lt=member_ids.stop))
