@@ -173,8 +173,8 @@ def _space_posts(member, space_id: int) -> QuerySet[Post]:
     return (
         Post.objects.visible_to(member)
         .filter(space_id=space_id)
-        .select_related("author", "space")
-        .with_author_badge()
+        .with_byline()
+        .select_related("space")
     )
 
 
@@ -245,8 +245,8 @@ _FOLLOWED_ACTIVITY_SQL = """
 def _followed_posts(member) -> QuerySet[Post]:
     return (
         Post.objects.visible_to(member)
-        .select_related("author", "space")
-        .with_author_badge()
+        .with_byline()
+        .select_related("space")
         .order_by("-last_activity_at", "-id")
     )
 
@@ -293,8 +293,8 @@ def _openable(member) -> QuerySet[Post]:
     return (
         Post.objects.filter(Q(is_hidden=False) | mine, space__is_archived=False)
         .exclude(removed_at__isnull=False, reply_count=0)
-        .select_related("space", "author")
-        .with_author_badge()
+        .with_byline()
+        .select_related("space")
     )
 
 
@@ -352,12 +352,7 @@ REPLIES_ORDER = ("created_at", "id")
 
 
 def _replies(member, post_id: int) -> QuerySet[Reply]:
-    replies = (
-        Reply.objects.filter(post_id=post_id)
-        .not_blocked_for(member)
-        .select_related("author")
-        .with_author_badge()
-    )
+    replies = Reply.objects.filter(post_id=post_id).not_blocked_for(member).with_byline()
     if member.is_authenticated:
         return replies.filter(Q(is_hidden=False) | Q(author=member))
     return replies.filter(is_hidden=False)
@@ -505,7 +500,8 @@ def _waiting(member, *, since, now) -> QuerySet[Post]:
         Post.objects.visible_to(member)
         .conversations()
         .filter(first_reply_at__isnull=True, is_locked=False, created_at__gte=since)
-        .select_related("author", "space")
+        .with_byline()
+        .select_related("space")
     )
     if member.is_authenticated:
         posts = posts.exclude(author=member).exclude(
@@ -558,11 +554,9 @@ HOME_WAITING = 3  # the home page shows the three waiting longest
 
 def _first_waiting(size: int) -> Prepared:
     return Prepared(
-        lambda member, since, now: (
-            _waiting(member, since=since, now=now)
-            .with_author_badge()
-            .order_by(*WAITING_ORDER)[: size + 1]
-        ),
+        lambda member, since, now: _waiting(member, since=since, now=now).order_by(*WAITING_ORDER)[
+            : size + 1
+        ],
         member=Prepared.MEMBER,
         since=Prepared.SINCE,
         now=Prepared.SINCE_2,
@@ -591,7 +585,7 @@ def needs_a_reply(*, member, limit: int = PAGE_SIZE, cursor: str | None = None) 
             now=now,
         )
     return keyset_page(
-        needs_a_reply_queryset(member).with_author_badge(),
+        needs_a_reply_queryset(member),
         ordering=WAITING_ORDER,
         cursor=cursor,
         size=limit,
@@ -790,14 +784,14 @@ def _among(table: str, ids, *, column: str = "id") -> RawSQL:
 
 
 def _hits(model, related: tuple[str, ...], unread: tuple[str, ...]) -> Prepared:
-    """A page's chosen posts or replies, by id, with their `related` rows less the columns
-    a result never reads (`unread`): a space's description and guidelines, a reply's
-    post's rendered words."""
+    """A page's chosen posts or replies, by id, with their bylines and their `related`
+    rows less the columns a result never reads (`unread`): a space's description and
+    guidelines, a reply's post's rendered words."""
     return Prepared(
         lambda ids: (
-            model.objects.select_related(*related)
+            model.objects.with_byline()
+            .select_related(*related)
             .defer(*unread)
-            .with_author_badge()
             .filter(_among(model._meta.db_table, ids))
         ),
         ids=Prepared.IDS,
@@ -805,10 +799,10 @@ def _hits(model, related: tuple[str, ...], unread: tuple[str, ...]) -> Prepared:
     )
 
 
-POST_HITS = _hits(Post, ("author", "space"), unread=("space__description", "space__guidelines"))
+POST_HITS = _hits(Post, ("space",), unread=("space__description", "space__guidelines"))
 REPLY_HITS = _hits(
     Reply,
-    ("author", "post", "post__space"),
+    ("post", "post__space"),
     unread=(
         "post__search_vector",
         "post__body_html",
@@ -908,7 +902,7 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
 
 def _search_fallback(*, member, q: str, cursor: str | None, size: int) -> Page:
     """SQLite (the embedded default): titles and bodies containing the words, newest first."""
-    posts = Post.objects.visible_to(member).select_related("author", "space").with_author_badge()
+    posts = Post.objects.visible_to(member).with_byline().select_related("space")
     words = q.split()[:8]
     for word in words:
         posts = posts.filter(Q(title__icontains=word) | Q(body__icontains=word))
