@@ -29,6 +29,7 @@ from community.models import (
     Space,
     SuspensionLength,
     User,
+    reply_address,
 )
 
 # --- Moderators' actions: each asks for a note, then calls its service ----------------
@@ -605,9 +606,7 @@ def _excerpt(item: QueueItem, chars: int) -> str:
 
 def _site_url(item: QueueItem) -> str:
     if item.reply_id:
-        return (
-            f"{reverse('community:post-detail', args=[item.reply.post_id])}#reply-{item.reply_id}"
-        )
+        return reply_address(item.reply.post_id, item.reply_id)
     if item.post_id:
         return reverse("community:post-detail", args=[item.post_id])
     return reverse("community:member-detail", args=[item.member.handle])

@@ -384,7 +384,7 @@ class ContentQuerySet(models.QuerySet):
 
     def with_byline(self):
         """Each with its author as a byline draws them (name, handle, whether active:
-        User.BYLINE_FIELDS) and their badge, in the same query: a thread reads fifty
+        User.BYLINE_FIELDS) and their badge, in the same query: a thread reads a page
         authors, and the rest of a member's row (their password hash, bio, dates) would
         be sent and decoded for nothing."""
         unread = [
@@ -489,7 +489,7 @@ class ReactionCounts(models.Model):
     """How many gave each kind of reaction, kept on the post or reply itself by the
     services (services.set_reaction, one UPDATE each way; services.recount_reactions
     after many at once, and nightly for any drift): the counts a thread draws under its
-    post and fifty replies come with their rows, instead of counting a busy post's
+    post and a page of replies come with their rows, instead of counting a busy post's
     thousands of reactions on every view. A viewer's blocks are taken off per view
     (selectors.reaction_summary)."""
 
@@ -595,6 +595,15 @@ class Post(ReactionCounts):
         return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
 
 
+def reply_address(post_id: int, reply_id: int) -> str:
+    """Where a reply is read: its thread at the page that holds it (`?reply=`, which
+    selectors.post_replies reads: a long thread's later page), scrolled to it. The cards
+    write the same after the post's address."""
+    from django.urls import reverse
+
+    return f"{reverse('community:post-detail', args=[post_id])}?reply={reply_id}#reply-{reply_id}"
+
+
 class Reply(ReactionCounts):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="replies")
@@ -636,7 +645,7 @@ class Reply(ReactionCounts):
         super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"{self.post.get_absolute_url()}#reply-{self.pk}"
+        return reply_address(self.post_id, self.pk)
 
     @property
     def is_removed(self) -> bool:

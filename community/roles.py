@@ -59,7 +59,7 @@ def badge_of(member_ref: str):
 
     The holders of each role are one set per query (PostgreSQL hashes it once), each
     row a probe of it: a correlated subquery per row scanned the group table for each
-    of a thread's fifty replies (0.5 of its 0.8 ms).
+    of a thread's fifty replies (0.5 of its 0.8 ms, when a page held fifty).
     """
     from django.contrib.auth import get_user_model
     from django.db.models import Case, CharField, Value, When

@@ -76,9 +76,12 @@ from fourc.lib.prepared import Prepared
 NEEDS_A_REPLY_DAYS = 14
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 PINNED_MAX = 10
-SEARCH_CANDIDATES = 500  # the newest matches of each kind ranked: bounds a common word's cost
+SEARCH_CANDIDATES = 200  # the newest matches of each kind ranked: bounds a common word's cost
 PAGE_SIZE = 25
-REPLIES_PAGE_SIZE = 50
+# A thread's page holds as many replies as every list holds items: a phone's long scroll
+# already, and half a 50-reply page's drawing. A link to a reply opens the page that
+# holds it (post_replies, `at_reply`).
+REPLIES_PAGE_SIZE = PAGE_SIZE
 
 
 def draft_for(*, member, space=None, post=None):
@@ -382,9 +385,44 @@ REPLIES_NEXT_PAGE = Prepared(
 )
 
 
-def post_replies(*, post: Post, member, cursor: str | None, size: int = REPLIES_PAGE_SIZE) -> Page:
+def post_replies(
+    *,
+    post: Post,
+    member,
+    cursor: str | None,
+    size: int = REPLIES_PAGE_SIZE,
+    at_reply: str | None = None,
+) -> Page:
     """Replies oldest first. Removed ones stay as placeholders; hidden ones show only
-    to their author."""
+    to their author. Without a cursor, `at_reply` (a reply's id, as `?reply=` brings it:
+    models.reply_address) starts a long thread's page at that reply; `extra["from_start"]`
+    says whether the page is the thread's first."""
+    if cursor is None and at_reply is not None:
+        cursor = _cursor_at(at_reply, post=post, member=member, size=size)
+    page = _post_replies(post=post, member=member, cursor=cursor, size=size)
+    page.extra["from_start"] = not cursor
+    return page
+
+
+def _cursor_at(reply: str, *, post: Post, member, size: int) -> str | None:
+    """A cursor for the page that starts at `reply`; None (the first page) when the first
+    page holds the whole thread, or the reply isn't one the member may read there (a
+    link to a reply since removed still opens its thread). Not a number: a 400."""
+    try:
+        reply_id = int(reply)
+    except ValueError:
+        raise BadRequest(BROKEN) from None
+    if reply_id not in INT_RANGE:
+        raise BadRequest(BROKEN)
+    if post.reply_count <= size:
+        return None
+    at = _replies(member, post.pk).filter(pk=reply_id).values_list("created_at", flat=True)
+    at = at.first()
+    # (created_at, id) after (at, id - 1): the reply itself, then the rest in order.
+    return None if at is None else encode_cursor([at, reply_id - 1])
+
+
+def _post_replies(*, post: Post, member, cursor: str | None, size: int) -> Page:
     if size == REPLIES_PAGE_SIZE and member.is_authenticated:
         return built_page(
             REPLIES_FIRST_PAGE, REPLIES_NEXT_PAGE, model=Reply, ordering=REPLIES_ORDER,
@@ -444,7 +482,7 @@ def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
     if connection.vendor == "postgresql":
         # Id 0 is no row: an empty side keeps the one SQL.
         rows = REACTIONS_SEEN_BY.run(
-            member=member, posts=post_ids or (0,), replies=reply_ids or (0,)
+            member=member, posts=list(post_ids) or [0], replies=list(reply_ids) or [0]
         )
     else:
         rows = _reactions_seen_by(member, Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
@@ -470,8 +508,8 @@ def _reactions_seen_by(member, targets: Q) -> QuerySet:
     )
 
 
-# Under every post and reply a member reads: its SQL built once per process (the ids as
-# two parameters, `IN %s`, so their number never changes it).
+# Under every post and reply a member reads: its SQL built once per process and prepared
+# on the server (the ids as two arrays, so their number never changes it).
 REACTIONS_SEEN_BY = Prepared(
     lambda member, posts, replies: _reactions_seen_by(
         member,
@@ -481,7 +519,6 @@ REACTIONS_SEEN_BY = Prepared(
     member=Prepared.MEMBER,
     posts=Prepared.IDS,
     replies=Prepared.IDS_2,
-    on_server=False,
 )
 
 
@@ -777,10 +814,10 @@ REPLY_CANDIDATES = Prepared(
 
 
 def _among(table: str, ids, *, column: str = "id") -> RawSQL:
-    """`id IN %s` with the ids as one parameter, so the SQL is the same for any number of
-    them: psycopg2 writes a tuple as a parenthesised list (psycopg 3 would want
-    `= ANY(%s)` and a list)."""
-    return RawSQL(f'"{table}"."{column}" IN %s', (ids,), BooleanField())  # noqa: S611
+    """`id = ANY(%s)` with the ids as one parameter, a list (psycopg2 writes it as an
+    array): the SQL is the same for any number of them, so PostgreSQL prepares it once
+    per connection (fourc.lib.prepared) instead of planning each page's list."""
+    return RawSQL(f'"{table}"."{column}" = ANY(%s)', (ids,), BooleanField())  # noqa: S611
 
 
 def _hits(model, related: tuple[str, ...], unread: tuple[str, ...]) -> Prepared:
@@ -795,7 +832,6 @@ def _hits(model, related: tuple[str, ...], unread: tuple[str, ...]) -> Prepared:
             .filter(_among(model._meta.db_table, ids))
         ),
         ids=Prepared.IDS,
-        on_server=False,
     )
 
 
@@ -872,8 +908,8 @@ def search(*, member, q: str, cursor: str | None = None, size: int = PAGE_SIZE) 
             reply_cursor = [rank, pk]
     # Both are read even when a page holds none of one kind (id 0 is no row): a search
     # asks the same four queries whatever it finds, as every page does.
-    post_ids = tuple(pk for kind, pk, _ in chosen if kind == "post") or (0,)
-    reply_ids = tuple(pk for kind, pk, _ in chosen if kind == "reply") or (0,)
+    post_ids = [pk for kind, pk, _ in chosen if kind == "post"] or [0]
+    reply_ids = [pk for kind, pk, _ in chosen if kind == "reply"] or [0]
     posts = {post.pk: post for post in POST_HITS.objects(ids=post_ids)}
     replies = {reply.pk: reply for reply in REPLY_HITS.objects(ids=reply_ids)}
     items = []

@@ -286,7 +286,12 @@ def _offer_help_if_needed(request, *texts: str) -> None:
 
 
 def _render_post(request, post, form, status=200, *, support_card=False):
-    page = selectors.post_replies(post=post, member=request.user, cursor=request.GET.get("after"))
+    page = selectors.post_replies(
+        post=post,
+        member=request.user,
+        cursor=request.GET.get("after"),
+        at_reply=request.GET.get("reply"),
+    )
     summary = selectors.reaction_summary(
         member=request.user, posts=[] if post.is_removed else [post], replies=page.items
     )

@@ -56,6 +56,7 @@ from community.models import (
     SpaceFollow,
     SpaceRead,
     User,
+    reply_address,
 )
 
 FORMAT = 1  # bump when the layout of a copy changes
@@ -198,7 +199,7 @@ def _post_url(post_id) -> str | None:
 
 
 def _reply_url(post_id, reply_id) -> str:
-    return f"{_post_url(post_id)}#reply-{reply_id}"
+    return _url(reply_address(post_id, reply_id))
 
 
 def _gathering_url(gathering_id) -> str | None:

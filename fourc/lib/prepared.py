@@ -12,8 +12,9 @@ done once.
     posts = facts.objects(member=maya, since=a_week_ago)  # model instances
 
 The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID and ID_2
-(other rows' ids), TEXT (words) and IDS and IDS_2 (tuples of ids, for `IN %s` in RawSQL:
-their number may vary, and the SQL stays the same; PostgreSQL alone, not on the server).
+(other rows' ids), TEXT (words) and IDS and IDS_2 (ids, for `= ANY(%s)` in RawSQL and
+given as lists, which psycopg2 writes as arrays: their number may vary and the SQL stays
+the same, prepared on the server too; PostgreSQL alone).
 `sql()` gives the SQL and its parameters to run inside a larger statement; `exists()`
 whether a QuerySet built with `[:1]` finds a row. A build that branches on
 `member.is_authenticated` builds the member's branch: callers run it for members and
@@ -65,7 +66,7 @@ class Prepared:
     ID = -987_654_320  # stands for another row's id (a space's, a post's)
     ID_2 = -987_654_319  # and a second (where a page's cursor stops)
     TEXT = "\x00fourc: a text"  # stands for words (what a member searched for)
-    IDS = (-987_654_318,)  # stands for ids, `IN %s` in RawSQL (psycopg2 writes a tuple so)
+    IDS = (-987_654_318,)  # stands for ids, `= ANY(%s)` in RawSQL (given as a list)
     IDS_2 = (-987_654_317,)  # and a second set
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {

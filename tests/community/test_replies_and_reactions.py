@@ -25,7 +25,7 @@ def test_a_reply_updates_counters_follows_and_notifies_the_author(
 
     reply = Reply.objects.get()
     assert response.status_code == 302
-    assert response.url == f"/posts/{post.pk}/#reply-{reply.pk}"
+    assert response.url == f"/posts/{post.pk}/?reply={reply.pk}#reply-{reply.pk}"
     post.refresh_from_db()
     assert post.reply_count == 1
     assert post.first_reply_at == reply.created_at
@@ -34,6 +34,49 @@ def test_a_reply_updates_counters_follows_and_notifies_the_author(
     [note] = Notification.objects.filter(recipient=member)
     assert (note.kind, note.actor, note.reply) == (notifications.REPLY, other_member, reply)
     assert "<strong>really</strong>" in client.get(reply_url(post)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_link_to_a_reply_opens_the_page_of_a_long_thread_that_holds_it(
+    client, member, other_member, make_post
+):
+    post = make_post(member)
+    replies = [
+        ReplyFactory(post=post, author=other_member, body=f"Reply number {n}.")
+        for n in range(selectors.REPLIES_PAGE_SIZE + 3)
+    ]
+    client.force_login(member)
+
+    def shown(path):
+        text = client.get(path).content.decode()
+        return text, [r.pk for r in replies if f'id="reply-{r.pk}"' in text]
+
+    deep, last = replies[-2], replies[-1]
+    _, first_page = shown(reply_url(post))
+    assert first_page == [r.pk for r in replies[: selectors.REPLIES_PAGE_SIZE]]
+    address = deep.get_absolute_url()
+    assert address == f"/posts/{post.pk}/?reply={deep.pk}#reply-{deep.pk}"
+    text, held = shown(address.split("#")[0])
+    assert held == [deep.pk, last.pk]  # from the reply on, its page
+    assert "Earlier replies, from the start" in text
+    # The inbox links each reply so, and so does search.
+    inbox = client.get("/notifications/").content.decode()
+    assert f'href="/posts/{post.pk}/?reply={last.pk}#reply-{last.pk}"' in inbox
+
+    # A short thread opens whole, as it is.
+    short = make_post(member, title="A short one")
+    first, second = (ReplyFactory(post=short, author=other_member) for _ in range(2))
+    text = client.get(second.get_absolute_url().split("#")[0]).content.decode()
+    assert f'id="reply-{first.pk}"' in text
+    assert f'id="reply-{second.pk}"' in text
+    assert "Earlier replies" not in text
+
+    # A reply no longer there opens the thread from the start; a broken one says so.
+    _, held = shown(f"/posts/{post.pk}/?reply=987654321")
+    assert held == first_page
+    broken = client.get(f"/posts/{post.pk}/?reply=nonsense")
+    assert broken.status_code == 400
+    assert "That page link is broken" in broken.content.decode()
 
 
 @pytest.mark.django_db

@@ -254,6 +254,28 @@ def test_words_and_a_varying_number_of_ids_fill_the_same_sql():
 
 
 @pytest.mark.django_db
+def test_a_varying_number_of_ids_as_an_array_is_prepared_on_the_server_once(
+    django_assert_num_queries,
+):
+    def titled(text, ids):
+        among = RawSQL('"community_post".id = ANY(%s)', (ids,), BooleanField())  # noqa: S611
+        return Post.objects.filter(among, title=text).order_by("pk")
+
+    prepared = Prepared(titled, text=Prepared.TEXT, ids=Prepared.IDS)
+    garden = [PostFactory(title="Garden") for _ in range(3)]
+    PostFactory(title="Kitchen")
+    every = [p.pk for p in Post.objects.all()]
+
+    for text, ids in [("Garden", every), ("Garden", [garden[1].pk]), ("Kitchen", every)]:
+        expected = list(titled(text, ids))
+        with django_assert_num_queries(1) as ran:
+            assert prepared.objects(text=text, ids=ids) == expected
+        assert ran.captured_queries[0]["sql"].startswith("EXECUTE")
+    assert prepared.objects(text="Garden", ids=[0]) == []
+    assert prepared_on_the_server(prepared)
+
+
+@pytest.mark.django_db
 def test_a_connection_plans_statements_once_and_starts_no_parallel_workers():
     """The connection settings 4C's queries are measured with (fourc/settings.py): a
     prepared statement's one plan, and no parallel workers for a request's small reads."""
