@@ -347,10 +347,7 @@ def _delete_words(member: User, now) -> None:
         mine.exclude(pk__in=kept_for_replies).values_list("pk", flat=True)
     )
     theirs = Reaction.objects.filter(member=member)
-    reacted = {
-        "posts": list(theirs.filter(post__isnull=False).values_list("post_id", flat=True)),
-        "replies": list(theirs.filter(reply__isnull=False).values_list("reply_id", flat=True)),
-    }
+    targets = list(theirs.values_list("post_id", "reply_id"))  # one of each row is None
     theirs.delete()
     Notification.objects.filter(actor=member).delete()
     their_replies.delete()
@@ -370,7 +367,8 @@ def _delete_words(member: User, now) -> None:
     )
     _recount(recount)
     services.recount_reactions(
-        posts=[*reacted["posts"], *kept_for_replies], replies=reacted["replies"]
+        posts=[post for post, _ in targets if post] + kept_for_replies,
+        replies=[reply for _, reply in targets if reply],
     )
     for post in Post.objects.filter(pk__in=kept_for_replies).only("pk"):
         signals.post_changed.send(sender=Post, post=post)

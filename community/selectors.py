@@ -477,12 +477,12 @@ def reaction_summary(*, member, posts=(), replies=()) -> ReactionSummary:
     mine: set = set()
     if not targets or not member.is_authenticated:
         return ReactionSummary(counts=counts, mine=mine)
-    post_ids = tuple(p.pk for p in posts)
-    reply_ids = tuple(r.pk for r in replies)
+    post_ids = [p.pk for p in posts]
+    reply_ids = [r.pk for r in replies]
     if connection.vendor == "postgresql":
         # Id 0 is no row: an empty side keeps the one SQL.
         rows = REACTIONS_SEEN_BY.run(
-            member=member, posts=list(post_ids) or [0], replies=list(reply_ids) or [0]
+            member=member, posts=post_ids or [0], replies=reply_ids or [0]
         )
     else:
         rows = _reactions_seen_by(member, Q(post_id__in=post_ids) | Q(reply_id__in=reply_ids))
