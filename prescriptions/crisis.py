@@ -92,10 +92,14 @@ def everyone_in_crisis(*, now=None) -> frozenset[int]:
 
 
 def latest_check_ins():
-    """Each member's latest check-in (those with a later one left out)."""
-    later = CheckIn.objects.filter(member=OuterRef("member")).filter(
+    """Each member's latest check-in (those with a later one left out). `created_at >=
+    its own` is implied by "later" and said too: checkin_member seeks it, where the OR
+    alone was a filter on each of the member's check-ins."""
+    later = CheckIn.objects.filter(
         Q(created_at__gt=OuterRef("created_at"))
-        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+        member=OuterRef("member"),
+        created_at__gte=OuterRef("created_at"),
     )
     return CheckIn.objects.filter(~Exists(later))
 

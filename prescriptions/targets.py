@@ -113,19 +113,32 @@ def _current(copy, generation, now, seconds) -> bool:
     )
 
 
-def cached(builders: dict, *, rebuild: bool = False) -> dict:
+def cached(builders: dict) -> dict:
     """Several shared values, {key: (build, seconds)} giving {key: value}, in one cache
     round trip for their generations. A value missing, older than its seconds, or built
     under an older generation is taken from the cache (another process built it) or
     built again and stored there with the generation read before building it, so one
     built from rows that changed meanwhile is never taken for current. A cache that is
-    down only costs the builds.
+    down only costs the builds."""
+    return _read_or_build(builders, within=timedelta(0))[0]
 
-    `rebuild` builds and stores every value whatever its age: the beat's
-    refresh_shared_values, so a check-in finds a young copy in the cache instead of
-    building one while a member waits (it still builds after a forget, until the next
-    refresh)."""
+
+def refresh(builders: dict, *, within: timedelta) -> list[str]:
+    """The beat's: builds again and stores each value that would be too old within
+    `within` (its next refresh, and a margin), so a check-in finds a young copy in the
+    cache instead of building one while a member waits; a value that stays young
+    longer (the community's prior lives ten minutes) is left alone, not built twice a
+    minute. A check-in still builds after a forget, until the next refresh. Returns the
+    keys built."""
+    return _read_or_build(builders, within=within)[1]
+
+
+def _read_or_build(builders: dict, *, within: timedelta) -> tuple[dict, list[str]]:
+    """cached() and refresh(): the values, and the keys built. A value is taken when it
+    is still current `within` from now."""
     now = timezone.now()
+    later = now + within
+    refreshing = bool(within)
     try:
         generations = _generations(list(builders))
     except Exception:
@@ -135,31 +148,33 @@ def cached(builders: dict, *, rebuild: bool = False) -> dict:
     stale = [
         key
         for key, (_, seconds) in builders.items()
-        if rebuild or not _current(copies[key], generations.get(key), now, seconds)
+        if not _current(copies[key], generations.get(key), later, seconds)
     ]
     values = {key: copies[key][2] for key in builders if key not in stale}
     found = {}
-    if stale and generations and not rebuild:
+    if stale and generations:
         try:
             found = cache.get_many(stale)
         except Exception:
             logger.warning("Could not reach the cache for shared values.", exc_info=True)
+    built = []
     for key in stale:
         build, seconds = builders[key]
         generation = generations.get(key)
         copy = found.get(key)
-        if not _current(copy, generation, now, seconds):
+        if not _current(copy, generation, later, seconds):
             copy = (generation, now, build())
+            built.append(key)
             try:
                 # A long build (the beat's) that a forget overtook would overwrite a newer
                 # copy another process stored: it is not kept (nor taken for current).
-                if not rebuild or cache.get(generation_key(key)) == generation:
+                if not refreshing or cache.get(generation_key(key)) == generation:
                     cache.set(key, copy, seconds)
             except Exception:
                 logger.warning("Could not keep a shared value in the cache.", exc_info=True)
         _copies[key] = copy
         values[key] = copy[2]
-    return values
+    return values, built
 
 
 def forget(*keys: str) -> None:

@@ -8,6 +8,7 @@ safe to run twice at once: the log's unique constraint and the sender's lease de
 import uuid
 
 from celery import shared_task
+from django.conf import settings
 
 from prescriptions import selectors
 from prescriptions.nudges import delivery
@@ -58,4 +59,5 @@ def prune_nudge_logs() -> int:
 @shared_task(name="prescriptions.refresh_shared_values", ignore_result=True, expires=30)
 def refresh_shared_values() -> list[str]:
     """Twice a minute: the values every check-in shares, built before anyone needs them."""
-    return selectors.refresh_shared_values()
+    every = settings.CELERY_BEAT_SCHEDULE["shared-values-refresh"]["schedule"]
+    return selectors.refresh_shared_values(every=every)

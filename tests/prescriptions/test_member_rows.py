@@ -122,6 +122,23 @@ def test_a_branch_refuses_a_column_the_shape_has_not():
         rows.branch(Prescription.objects.all(), "step", mood="mood_before")
 
 
+@pytest.mark.django_db
+def test_the_communitys_prior_is_the_mean_lift_of_steps_done_with_both_moods():
+    talk = ActivityFactory(way="connect")
+    call = ActivityFactory(way="connect")
+    walk = ActivityFactory(way="be_active")
+    for activity, before, after in ((talk, 2, 4), (talk, 3, 4), (call, 4, 3), (walk, 1, 5)):
+        PrescriptionFactory(activity=activity, status="done", mood_before=before, mood_after=after)
+    PrescriptionFactory(activity=walk, status="done", mood_before=2)  # no lift: no after
+    PrescriptionFactory(activity=walk, status="skipped", mood_before=1, mood_after=5)
+    PrescriptionFactory(activity=ActivityFactory(way="give"))  # never done
+
+    by_activity, by_way = selectors._community_prior()
+
+    assert by_activity == {talk.pk: (1.5, 2), call.pk: (-1.0, 1), walk.pk: (4.0, 1)}
+    assert by_way == {"connect": (2 / 3, 3), "be_active": (4.0, 1)}
+
+
 def test_each_member_shares_the_communitys_prior_until_it_is_built_again():
     # The engine works out each activity's prior once for the same dicts
     # (engine._community_priors), so every member's state gets the same dicts from one

@@ -211,8 +211,9 @@ def test_the_beats_refresh_spares_check_ins_the_building(
     later = timezone.now() + timedelta(seconds=targets_module.POOL_SECONDS + 1)
     with time_machine.travel(later):
         second = make_post(other_member, title="Still here")
+        # The minute-long values; the prior, built a minute ago, lives ten.
         assert tasks.refresh_shared_values() == sorted(
-            [*targets_module.POOLS, targets_module.CATALOGUE, targets_module.PRIOR]
+            [*targets_module.POOLS, targets_module.CATALOGUE]
         )
         targets_module._copies.clear()  # as in another process
 
@@ -222,6 +223,27 @@ def test_the_beats_refresh_spares_check_ins_the_building(
 
         community.hide_content(content=first, moderator=moderator)  # forgets, as ever
         assert waiting_ids(member) == [second.pk]
+
+
+@pytest.mark.django_db
+def test_the_beat_builds_the_long_lived_prior_only_when_it_would_grow_too_old():
+    every = timedelta(seconds=30)  # settings.CELERY_BEAT_SCHEDULE's shared-values-refresh
+    minute_long = sorted([*targets_module.POOLS, targets_module.CATALOGUE])
+    start = timezone.now()
+    with time_machine.travel(start):
+        assert targets_module.PRIOR in selectors.refresh_shared_values(every=every)
+
+    # Each refresh builds the minute-long values again, not the ten-minute prior...
+    for seconds in (30, 60, selectors.PRIOR_SECONDS - 61):
+        with time_machine.travel(start + timedelta(seconds=seconds)):
+            assert selectors.refresh_shared_values(every=every) == minute_long
+
+    # ... until it would be too old before the refresh after next.
+    due = start + timedelta(seconds=selectors.PRIOR_SECONDS - 2 * every.seconds)
+    with time_machine.travel(due):
+        assert selectors.refresh_shared_values(every=every) == sorted(
+            [*minute_long, targets_module.PRIOR]
+        )
 
 
 @pytest.mark.django_db
