@@ -645,11 +645,23 @@ def _unless(condition: Q, value):
 NOTIFICATIONS_ORDER = ("-created_at", "-id")
 
 
+# What an inbox card draws (templates/jinja2/community/notifications/): the
+# notification's own columns, and of what it names only the actor's name and the post's
+# or gathering's title (a reply is linked by its id). Whole rows were five model objects
+# of every column per notification, the bodies of posts and replies among them.
+INBOX_FIELDS = (
+    *(field.attname for field in Notification._meta.concrete_fields),
+    "actor__display_name",
+    "post__title",
+    "gathering__title",
+)
+
+
 def _inbox(member: User) -> QuerySet[Notification]:
     return (
         visible_notifications(member)
-        .select_related("actor", "post", "post__space", "reply", "gathering")
-        .defer("post__search_vector", "reply__search_vector")
+        .select_related("actor", "post", "gathering")
+        .only(*INBOX_FIELDS)
         .annotate(actor_badge=_unless(Q(actor_hidden=True), roles.badge_of("actor_id")))
     )
 
