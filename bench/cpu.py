@@ -18,7 +18,11 @@ median wall ms each took over `--requests` requests (the round trip and PostgreS
     make bench-cpu ARGS="[--size 1m] [--pages thread,search_common] [--requests 40]
                          [--rounds 3] [--profile thread [--sort tottime] [--lines 40]
                          [--dump var/thread.prof]]
-                         [--queries thread]"
+                         [--queries thread] [--objects thread]"
+
+`--objects KEY` counts the model objects one request of a page builds, per model and
+in all, with the columns each was read with (an object of a few columns costs less to
+build than a whole row, and reads less).
 """
 
 import argparse
@@ -87,6 +91,31 @@ def print_queries(client, page: dict, requests: int) -> None:
     print(f"{statistics.median(sum(run) for run in times):7.2f} ms in all")
 
 
+def print_objects(client, page: dict) -> None:
+    from collections import Counter
+
+    from django.db.models import Model
+
+    built: Counter = Counter()
+    columns: dict = {}
+    original = Model.from_db.__func__
+
+    def counting(cls, db, field_names, values, **options):
+        name = f"{cls._meta.app_label}.{cls._meta.object_name}"
+        built[name] += 1
+        columns[name] = len(field_names)
+        return original(cls, db, field_names, values, **options)
+
+    Model.from_db = classmethod(counting)
+    try:
+        one_page(client, page)
+    finally:
+        Model.from_db = classmethod(original)
+    print(f"{page['name']}: {sum(built.values())} model objects in one request")
+    for name, count in built.most_common():
+        print(f"  {count:>5}  {name} ({columns[name]} columns)")
+
+
 def main() -> int:
     from pages import SCALES, database_url
 
@@ -100,6 +129,7 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--queries", default="", help="one page's key: time its queries")
     parser.add_argument("--dump", default="", help="with --profile: the stats to this file too")
+    parser.add_argument("--objects", default="", help="keys: count the model objects built")
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = database_url(os.environ["DATABASE_URL"], args.size)
@@ -112,7 +142,8 @@ def main() -> int:
 
     from community.models import User
 
-    wanted = set(filter(None, (args.profile or args.queries or args.pages).split(",")))
+    chosen = args.profile or args.queries or args.objects or args.pages
+    wanted = set(filter(None, chosen.split(",")))
     pages = [
         page
         for page in plan["pages"]
@@ -142,6 +173,12 @@ def main() -> int:
             client = client_for(page, session)
             timed(client, page, 5)
             print_queries(client, page, args.requests)
+            return 0
+        if args.objects:
+            for page in pages:
+                client = client_for(page, session)
+                timed(client, page, 2)
+                print_objects(client, page)
             return 0
         print(f"{'page':<34} {'CPU ms':>8} {'spread':>8} {'wall ms':>8} {'queries':>8}")
         for page in pages:
