@@ -50,7 +50,15 @@ _LATEST = object()
 
 
 def latest_check_in(member) -> CheckIn | None:
-    return CheckIn.objects.filter(member=member).order_by("-created_at", "-id").first()
+    found = LATEST_CHECK_IN.objects(member=member)
+    return found[0] if found else None
+
+
+# On the home page, the feed and every check-in: built once per process.
+LATEST_CHECK_IN = Prepared(
+    lambda member: CheckIn.objects.filter(member=member).order_by("-created_at", "-id")[:1],
+    member=Prepared.MEMBER,
+)
 
 
 def crisis_state(member, *, check_in=_LATEST, now=None) -> CrisisState:

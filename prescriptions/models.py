@@ -256,7 +256,9 @@ class PrescriptionQuerySet(models.QuerySet):
     def lift_totals(self):
         """Rows of total lift and `times` per activity id, over the steps that have a
         lift: one row per activity, summed from the partial index prescription_lifted
-        alone (an index-only scan: no join, no table rows)."""
+        alone (an index-only scan: no join, no table rows). A values_list() after it
+        that names the activity's title or Way joins the activity and groups by them
+        too (the insights page's)."""
         return (
             self.filter(LIFTED)
             .values("activity_id")

@@ -372,11 +372,30 @@ HISTORY_FIRST = timedelta(days=7)  # the feed shows the last week; older steps a
 HISTORY_PAGE = 50
 
 
+# What the feed's history draws of a step (prescriptions/feed.html): its outcome and
+# moods, and its activity's title (its slug says whether it was the crisis step). A whole
+# step and activity were 37 columns, their reasons, scores and how-to texts among them,
+# for fifty steps.
+HISTORY_FIELDS = (
+    "member_id",
+    "activity_id",
+    "status",
+    "skip_reason",
+    "mood_before",
+    "mood_after",
+    "completed_automatically",
+    "created_at",
+    "activity__title",
+    "activity__slug",
+)
+
+
 def _finished(member):
     return (
         Prescription.objects.filter(member=member)
         .exclude(status__in=OPEN_STATUSES)
         .select_related("activity")
+        .only(*HISTORY_FIELDS)
     )
 
 
@@ -486,12 +505,19 @@ RECENT_WELLBEING = Prepared(
 
 
 def latest_wellbeing_at(member) -> datetime | None:
-    return (
+    found = LATEST_WELLBEING_AT.run(member=member)
+    return found[0][0] if found else None
+
+
+# On the feed and the home page: built once per process.
+LATEST_WELLBEING_AT = Prepared(
+    lambda member: (
         WellbeingSurvey.objects.filter(member=member)
         .order_by("-created_at", "-id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+        .values_list("created_at")[:1]
+    ),
+    member=Prepared.MEMBER,
+)
 
 
 def next_wellbeing_at(last: datetime | None) -> datetime | None:
