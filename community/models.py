@@ -601,13 +601,19 @@ class Post(ReactionCounts):
         return ANONYMOUS_NAME if self.is_anonymous else self.author.display_name
 
 
+def reply_anchor(reply_id: int | None) -> str:
+    """What follows a thread's address to open it at a reply: `?reply=` (which
+    selectors.post_replies reads, for a long thread's later page) and the reply's anchor;
+    nothing without a reply. The cards write it after the post's address (a Jinja2
+    global)."""
+    return f"?reply={reply_id}#reply-{reply_id}" if reply_id else ""
+
+
 def reply_address(post_id: int, reply_id: int) -> str:
-    """Where a reply is read: its thread at the page that holds it (`?reply=`, which
-    selectors.post_replies reads: a long thread's later page), scrolled to it. The cards
-    write the same after the post's address."""
+    """Where a reply is read: its thread at the page that holds it, scrolled to it."""
     from django.urls import reverse
 
-    return f"{reverse('community:post-detail', args=[post_id])}?reply={reply_id}#reply-{reply_id}"
+    return reverse("community:post-detail", args=[post_id]) + reply_anchor(reply_id)
 
 
 class Reply(ReactionCounts):

@@ -154,6 +154,8 @@ def include_dtl(template_name: str, **context) -> str:
 
 
 def environment(**options) -> Environment:
+    from community.models import reply_anchor  # the apps are loaded by now
+
     options["finalize"] = finalize
     options.setdefault("keep_trailing_newline", True)  # forms: see fourc.lib.forms
     env = Environment(**options)  # noqa: S701 - Django's backend sets autoescape=True
@@ -163,6 +165,7 @@ def environment(**options) -> Environment:
         include_dtl=include_dtl,
         stamped=stamped,
         current_timezone=get_current_timezone,
+        reply_anchor=reply_anchor,
     )
     env.filters.update(
         date=local_date,
