@@ -982,11 +982,34 @@ def _with_going_count(gatherings: QuerySet[Gathering]) -> QuerySet[Gathering]:
     )
 
 
+# What a gathering's card draws (templates/jinja2/community/cards/gathering_card.jinja):
+# its own when, format, places and status, its space's name and its host's name. Whole
+# rows were each gathering's description and place, its space's description and
+# guidelines and its host's row (email, password hash, bio among them).
+GATHERING_CARD_FIELDS = (
+    "space_id",
+    "host_id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "format",
+    "status",
+    "space__name",
+    "space__slug",
+    *(f"host__{field}" for field in User.BYLINE_FIELDS),
+)
+
+
+def _gathering_cards(gatherings: QuerySet[Gathering]) -> QuerySet[Gathering]:
+    return _with_going_count(gatherings).only(*GATHERING_CARD_FIELDS)
+
+
 GATHERINGS_ORDER = ("starts_at", "id")
 # The gatherings page as most see it (everyone's, first page): its SQL built once per
 # process, the same for every member.
 GATHERINGS_FIRST_PAGE = Prepared(
-    lambda at: _with_going_count(Gathering.objects.upcoming(at)).order_by(*GATHERINGS_ORDER)[
+    lambda at: _gathering_cards(Gathering.objects.upcoming(at)).order_by(*GATHERINGS_ORDER)[
         : PAGE_SIZE + 1
     ],
     at=Prepared.SINCE,
@@ -1004,14 +1027,14 @@ def upcoming_gatherings(
     if space is not None:
         gatherings = gatherings.filter(space=space)
     return keyset_page(
-        _with_going_count(gatherings), ordering=GATHERINGS_ORDER, cursor=cursor, size=size
+        _gathering_cards(gatherings), ordering=GATHERINGS_ORDER, cursor=cursor, size=size
     )
 
 
 def past_gatherings(*, at=None, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
     gatherings = Gathering.objects.past(at or timezone.now())
     return keyset_page(
-        _with_going_count(gatherings), ordering=("-ends_at", "-id"), cursor=cursor, size=size
+        _gathering_cards(gatherings), ordering=("-ends_at", "-id"), cursor=cursor, size=size
     )
 
 
@@ -1020,7 +1043,7 @@ SPACE_GATHERINGS = 3  # a space's page shows its next three
 
 def _space_gatherings(space, at, *, limit: int):
     upcoming = Gathering.objects.upcoming(at).filter(space_id=space)
-    return _with_going_count(upcoming).order_by(*GATHERINGS_ORDER)[:limit]
+    return _gathering_cards(upcoming).order_by(*GATHERINGS_ORDER)[:limit]
 
 
 # A space's next three, on its page: built once per process.
