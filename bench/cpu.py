@@ -97,13 +97,13 @@ def print_objects(client, page: dict) -> None:
     from django.db.models import Model
 
     built: Counter = Counter()
-    columns: dict = {}
+    columns: dict = {}  # {model: Counter of how many columns each object was read with}
     original = Model.from_db.__func__
 
     def counting(cls, db, field_names, values, **options):
         name = f"{cls._meta.app_label}.{cls._meta.object_name}"
         built[name] += 1
-        columns[name] = len(field_names)
+        columns.setdefault(name, Counter())[len(field_names)] += 1
         return original(cls, db, field_names, values, **options)
 
     Model.from_db = classmethod(counting)
@@ -113,7 +113,8 @@ def print_objects(client, page: dict) -> None:
         Model.from_db = classmethod(original)
     print(f"{page['name']}: {sum(built.values())} model objects in one request")
     for name, count in built.most_common():
-        print(f"  {count:>5}  {name} ({columns[name]} columns)")
+        widths = ", ".join(f"{n} of {width} columns" for width, n in sorted(columns[name].items()))
+        print(f"  {count:>5}  {name} ({widths})")
 
 
 def main() -> int:
