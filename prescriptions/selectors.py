@@ -102,12 +102,11 @@ def mean_lifts(rows) -> tuple[dict, dict]:
 def _community_prior() -> tuple[dict, dict]:
     """The community's mean lift and times per activity id and per Way: the engine's
     prior. Two queries: the sums per activity (an index-only scan), then each
-    activity's Way."""
+    activity's Way (read after the sums, so each summed activity is there: a step's
+    activity is never deleted)."""
+    rows = list(Prescription.objects.lift_totals())
     ways = dict(Activity.objects.values_list("pk", "way"))
-    return mean_lifts(
-        {**row, "activity__way": ways[row["activity_id"]]}
-        for row in Prescription.objects.lift_totals()
-    )
+    return mean_lifts({**row, "activity__way": ways[row["activity_id"]]} for row in rows)
 
 
 # The last prior seen and the engine's three dicts made from it: each check-in of a
