@@ -150,9 +150,9 @@ def main() -> int:
         for page in plan["pages"]
         if page["who"] != "posting" and (not wanted or page["key"] in wanted)
     ]
-    if wanted - {page["key"] for page in pages}:
+    if unknown := wanted - {page["key"] for page in pages}:
         keys = ", ".join(p["key"] for p in plan["pages"] if p["who"] != "posting")
-        raise SystemExit(f"unknown pages {sorted(wanted)}: choose from {keys}")
+        raise SystemExit(f"unknown pages {sorted(unknown)}: choose from {keys}")
     session = sign_in(User.objects.get(handle="scale_0"))
     try:
         if args.profile:

@@ -85,8 +85,8 @@ class Prepared:
         self.build = build
         self.stand_ins = stand_ins
         # Prepared on the server too, with one plan for every value: off for a query
-        # whose best plan depends on the values (a thread of 3,000 replies among posts
-        # of a few): then only the building is saved, and it is planned each time.
+        # whose best plan depends on the values (a search for a word in most posts or
+        # in a few): then only the building is saved, and it is planned each time.
         self.on_server = on_server
         self._local = threading.local()  # compiled for each thread's own connection
         self.name = f"fourc_prepared_{next(_names)}"  # its names on the server begin so

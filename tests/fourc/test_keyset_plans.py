@@ -138,6 +138,7 @@ def test_a_deep_page_of_a_thread_seeks_in_the_thread_index(member, other_member,
     nodes = _explained(
         lambda: selectors.post_replies(post=post, member=member, cursor=cursor, size=25),
         "community_reply",
+        prepared=selectors.REPLIES_NEXT_PAGE,
     )
 
     _assert_seek(nodes, "reply_post_thread", "created_at, id")
@@ -235,3 +236,43 @@ def test_the_first_pages_prepared_on_the_server_walk_their_lists_index(
     _walks(space_page, ("post_space_activity",))
     _walks(inbox, ("notification_inbox",))
     _walks(waiting, ("post_needs_reply", "post_space_needs_reply"))
+
+
+@pytest.mark.django_db
+def test_a_thread_prepared_on_the_server_walks_the_thread_index_for_any_post(
+    member, other_member, space
+):
+    """A thread's pages are prepared on the server: one plan for every post, made for no
+    post in particular. Among many posts of a reply or two, that plan guesses a couple of
+    rows, and any other index on the post alone would win it with a sort, which for a
+    thread of thousands reads and sorts them all on every page (44 ms at 1M). Sorting is
+    left on here: only the thread index itself may serve the page."""
+    [long_thread, *short] = _posts(other_member, space)
+    now = timezone.now()
+    replies = [(long_thread, now + timedelta(seconds=n)) for n in range(ROWS)]
+    replies += [(post, now) for post in short]
+    Reply.objects.bulk_create(
+        Reply(
+            post=post, author=other_member, body="Here.", body_html="<p>Here.</p>", created_at=at
+        )
+        for post, at in replies
+    )
+    cursor = _cursor_at(Reply.objects.filter(post=long_thread), ("created_at", "id"), 30)
+
+    plans = []
+    for prepared, at in (
+        (selectors.REPLIES_FIRST_PAGE, None),
+        (selectors.REPLIES_NEXT_PAGE, cursor),
+    ):
+        with connection.cursor() as db:
+            db.execute("ANALYZE")
+        with CaptureQueriesContext(connection) as queries:
+            selectors.post_replies(post=long_thread, member=member, cursor=at)
+        [sql] = [q["sql"] for q in queries if q["sql"].startswith(f"EXECUTE {prepared.name}_")]
+        with connection.cursor() as db:
+            db.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            [[explained]] = db.fetchall()
+        plans.append(json.loads(explained) if isinstance(explained, str) else explained)
+
+    for [plan] in plans:
+        _walks(plan["Plan"], ("reply_post_thread",))
