@@ -11,7 +11,10 @@ every table and index was read once (pg_prewarm), as a server in service holds t
 Page 1,000 of scale-space-0 (the 1m dataset has it) is its deepest full page in a
 smaller dataset. Each page gets:
 - throughput: `wrk` at saturation (closed loop, -t2 -c8 by default), req/s and its share
-  of /ping's req/s; any 4xx/5xx or socket error counts as an error;
+  of /ping's req/s, /ping being measured again after every page: a page's share is of
+  the mean of the /ping just before it and just after it (a shared machine's speed drifts
+  over a run; the first page measured is /ping itself); any 4xx/5xx or socket error
+  counts as an error;
 - latency at a fixed 50 req/s (p50/p95/p99): an open-loop client that sends on a
   schedule and times each answer from its scheduled send, so a slow answer delays no
   measurement (no coordinated omission); a page the server can't serve at that rate
@@ -25,7 +28,7 @@ ends with one JSON line: {"size", "pages": [{"key", "name", "path", "rps", "shar
 --sizes, a line per size, then {"sizes": [...], "queries_same_across_sizes": ...}.
 Exits 1 when a bar fails (each one printed): a page under 5% of /ping's req/s, a p95
 over 50 ms at 50 req/s, any error, page 1,000 of a space more than 20% slower than
-page 1, the engine's p95 over 5 ms, query counts that differ between sizes.
+page 1 (their shares compared), the engine's p95 over 5 ms, query counts that differ between sizes.
 
     bin/bench [--size 1m | --sizes 10k,100k,1m] [--duration 10] [--latency-seconds 15]
               [--rate 50] [--no-seed]
@@ -471,6 +474,8 @@ def measure(args) -> dict:
         port = free_port()
         beat = start_beat()
         server = start_server(port)
+        trivial = plan["pages"][0]
+        baselines = [saturate(port, trivial, Requests(trivial, "", []), args, workdir)["rps"]]
         for page in plan["pages"]:
             requests = Requests(page, member_cookie, posting)
             if page["who"] == "posting":
@@ -480,11 +485,18 @@ def measure(args) -> dict:
             if page["who"] == "posting":
                 forget_rate_limits(list(sessions))
             latency = at_fixed_rate(port, page, requests, args.rate, args.latency_seconds)
+            # /ping again after each page: the page's share is of the /ping measured just
+            # before and just after it, so a machine that slows or quickens during the run
+            # moves a page and its baseline together.
+            baselines.append(
+                saturate(port, trivial, Requests(trivial, "", []), args, workdir)["rps"]
+            )
             queries, status = counted[page["path"]]
             results.append(
                 {
                     **page,
                     **saturated,
+                    "trivial_beside": round(statistics.mean(baselines[-2:]), 1),
                     "queries": queries,
                     "status": status,
                     "status_ok": ok(page, status),
@@ -512,9 +524,9 @@ def measure(args) -> dict:
         store = import_string(settings.SESSION_ENGINE + ".SessionStore")
         for key, _ in [member_session, *sessions.values()]:
             store().delete(key)
-    trivial = results[0]["rps"]
     for result in results:
-        result["share_of_trivial"] = round(result["rps"] / trivial, 4) if trivial else 0.0
+        beside = result["trivial_beside"]
+        result["share_of_trivial"] = round(result["rps"] / beside, 4) if beside else 0.0
     return {
         "pages": results,
         "space": plan["space"],
@@ -658,10 +670,10 @@ def bars(result: dict, rate: float) -> list[str]:
             )
     first = next(p for p in pages if p["key"] == "space")
     deep = next(p for p in pages if p["key"] == "space_deep")
-    if deep["rps"] < (1 - MAX_DEEP_SLOWDOWN) * first["rps"]:
+    if deep["share_of_trivial"] < (1 - MAX_DEEP_SLOWDOWN) * first["share_of_trivial"]:
         failed.append(
-            f"{deep['name']}: {deep['rps']:.0f} req/s against page 1's "
-            f"{first['rps']:.0f} (bar: at most {MAX_DEEP_SLOWDOWN:.0%} slower)"
+            f"{deep['name']}: {deep['share_of_trivial']:.1%} of /ping against page 1's "
+            f"{first['share_of_trivial']:.1%} (bar: at most {MAX_DEEP_SLOWDOWN:.0%} slower)"
         )
     engine = result["engine"]
     if engine is None:
@@ -673,25 +685,26 @@ def bars(result: dict, rate: float) -> list[str]:
 
 def table(result: dict, rate: float) -> str:
     head = (
-        f"{'page (' + result['size'] + ')':<36}{'req/s':>9}{'of /ping':>9}"
+        f"{'page (' + result['size'] + ')':<36}{'req/s':>9}{'/ping':>9}{'share':>8}"
         f"{'p50':>9}{'p95':>9}{'p99':>9}{'unsent':>8}{'queries':>9}{'errors':>8}"
     )
     lines = [
         head,
-        f"{'':<36}{'(wrk)':>9}{'':>9}{f'ms at a fixed {rate:g} req/s':>35}",
+        f"{'':<36}{'(wrk)':>9}{'beside':>9}{'':>8}{f'ms at a fixed {rate:g} req/s':>35}",
         "-" * len(head),
     ]
     for page in result["pages"]:
         fixed = page["at_fixed_rate"]
         lines.append(
-            f"{page['name'][:35]:<36}{page['rps']:>9.1f}{page['share_of_trivial']:>9.1%}"
+            f"{page['name'][:35]:<36}{page['rps']:>9.1f}{page['trivial_beside']:>9.0f}"
+            f"{page['share_of_trivial']:>8.1%}"
             f"{fixed['p50_ms']:>9.1f}{fixed['p95_ms']:>9.1f}{fixed['p99_ms']:>9.1f}"
             f"{fixed['unsent']:>8}{page['queries']:>9}{page['errors'] + fixed['errors']:>8}"
         )
     engine = result["engine"]
     if engine:
         lines.append(
-            f"{'engine (per member)':<36}{'':>9}{'':>9}{engine['p50_ms']:>9.2f}"
+            f"{'engine (per member)':<36}{'':>9}{'':>9}{'':>8}{engine['p50_ms']:>9.2f}"
             f"{engine['p95_ms']:>9.2f}{'':>9}{'':>8}{engine['queries']:>9}"
         )
     if any(page["at_fixed_rate"]["unsent"] for page in result["pages"]):
