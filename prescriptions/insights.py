@@ -130,30 +130,54 @@ class MoodDay:
         return Decimal(self.total) / Decimal(self.check_ins)
 
 
-def daily_moods_and_steps(member, *, first: date, last: date, tz):
-    """Per local day from ``first`` to ``last``: the member's check-ins (mood sum and
-    count) and done steps per Way. Two queries, at most a row per day (and Way)."""
-    start, end = _local_midnight(first, tz), _local_midnight(last + timedelta(days=1), tz)
-    moods = {
-        row["day"]: MoodDay(row["day"], row["total"], row["n"])
-        for row in CheckIn.objects.filter(member=member, created_at__gte=start, created_at__lt=end)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
+# The insights page's two daily reads, on every visit: built once per process, the
+# member's zone a parameter (Prepared.ZONE), so each is prepared on the server as well.
+DAILY_MOODS = Prepared(
+    lambda member, start, end, zone: (
+        CheckIn.objects.filter(member=member, created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
         .values("day")
         .annotate(total=Sum("mood"), n=Count("id"))
+        .values_list("day", "total", "n")
         .order_by()
-    }
-    steps: dict[date, Counter] = defaultdict(Counter)
-    for row in (
+    ),
+    member=Prepared.MEMBER,
+    start=Prepared.SINCE,
+    end=Prepared.SINCE_2,
+    zone=Prepared.ZONE,
+)
+DAILY_STEPS = Prepared(
+    lambda member, start, end, zone: (
         Prescription.objects.filter(
             member=member, status=Status.DONE, completed_at__gte=start, completed_at__lt=end
         )
         .exclude(activity__slug=CRISIS_SLUG)  # reaching out in a crisis isn't a "step done"
-        .annotate(day=TruncDate("completed_at", tzinfo=tz))
+        .annotate(day=TruncDate("completed_at", tzinfo=zone))
         .values("day", "activity__way")
         .annotate(n=Count("id"))
+        .values_list("day", "activity__way", "n")
         .order_by()
-    ):
-        steps[row["day"]][row["activity__way"]] += row["n"]
+    ),
+    member=Prepared.MEMBER,
+    start=Prepared.SINCE,
+    end=Prepared.SINCE_2,
+    zone=Prepared.ZONE,
+)
+
+
+def daily_moods_and_steps(member, *, first: date, last: date, tz):
+    """Per local day from ``first`` to ``last``: the member's check-ins (mood sum and
+    count) and done steps per Way. Two queries, at most a row per day (and Way)."""
+    window = {
+        "member": member,
+        "start": _local_midnight(first, tz),
+        "end": _local_midnight(last + timedelta(days=1), tz),
+        "zone": tz,
+    }
+    moods = {day: MoodDay(day, total, n) for day, total, n in DAILY_MOODS.run(**window)}
+    steps: dict[date, Counter] = defaultdict(Counter)
+    for day, way, n in DAILY_STEPS.run(**window):
+        steps[day][way] += n
     return moods, steps
 
 

@@ -14,7 +14,9 @@ done once.
 The stand-ins: MEMBER (a member), SINCE, SINCE_2 and SINCE_3 (moments), ID and ID_2
 (other rows' ids), TEXT (words) and IDS and IDS_2 (ids, for `= ANY(%s)` in RawSQL and
 given as lists, which psycopg2 writes as arrays: their number may vary and the SQL stays
-the same, prepared on the server too; PostgreSQL alone).
+the same, prepared on the server too; PostgreSQL alone), and ZONE (a time zone, for
+`TruncDate(..., tzinfo=zone)`: Django writes the zone's name as a parameter, and a run
+takes any tzinfo, e.g. a member's `tzinfo`).
 `sql()` gives the SQL and its parameters to run inside a larger statement; `exists()`
 whether a QuerySet built with `[:1]` finds a row. A build that branches on
 `member.is_authenticated` builds the member's branch: callers run it for members and
@@ -47,14 +49,39 @@ import itertools
 import logging
 import threading
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.backends.utils import split_tzname_delta
 from django.db.models.query import ModelIterable, QuerySet
 
 logger = logging.getLogger(__name__)
 _names = itertools.count()
+
+
+class _NamedZone(tzinfo):
+    """A stand-in time zone: its name alone, which is all Django's date functions write
+    into the SQL (`AT TIME ZONE %s`); never used to convert a time."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def tzname(self, dt):
+        return self.name
+
+    def utcoffset(self, dt):
+        raise TypeError("A stand-in time zone converts no time.")
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The name Django writes for a tzinfo (django.utils.timezone._get_timezone_name): an
+    IANA name for a member's zone. A fixed offset named "+05:00" is refused: Django turns
+    its sign round for PostgreSQL as it builds the SQL, which a run does not."""
+    name = zone.tzname(None) or str(zone)
+    if split_tzname_delta(name)[2]:
+        raise ValueError(f"A zone by its name, not an offset: {name!r}")
+    return name
 
 
 class Prepared:
@@ -68,6 +95,7 @@ class Prepared:
     TEXT = "\x00fourc: a text"  # stands for words (what a member searched for)
     IDS = (-987_654_318,)  # stands for ids, `= ANY(%s)` in RawSQL (given as a list)
     IDS_2 = (-987_654_317,)  # and a second set
+    ZONE = _NamedZone("\x00fourc: a zone")  # stands for a time zone (a member's)
     # A second set, to prove the SQL never depends on the values (see _compile).
     _OTHER = {
         MEMBER_ID: -123_456_788,
@@ -79,6 +107,7 @@ class Prepared:
         TEXT: "\x00fourc: other words",
         IDS: (-123_456_785,),
         IDS_2: (-123_456_784,),
+        ZONE: _NamedZone("\x00fourc: another zone"),
     }
 
     def __init__(self, build, *, on_server: bool = True, **stand_ins):
@@ -114,7 +143,7 @@ class Prepared:
         other_sql, other_params = again.query.get_compiler(using=again.db).as_sql()
         wanted = {}  # a stand-in's form among the parameters -> (name, adapt the value?)
         for name, value in built.items():
-            value = getattr(value, "pk", value)
+            value = _param(value)
             wanted[value] = (name, False)
             if isinstance(value, datetime):  # SQLite gets datetimes as text
                 wanted.setdefault(
@@ -186,7 +215,7 @@ class Prepared:
         for i, slot in enumerate(slots):
             if slot:
                 name, adapt = slot
-                value = getattr(values[name], "pk", values[name])
+                value = _param(values[name])
                 params[i] = ops.adapt_datetimefield_value(value) if adapt else value
         return (compiler, sql, params, slots) if with_slots else (compiler, sql, params)
 
@@ -305,3 +334,10 @@ def _hashable(value) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _param(value):
+    """A value as it stands among the SQL's parameters: a row's id, a zone's name."""
+    if isinstance(value, tzinfo):
+        return zone_name(value)
+    return getattr(value, "pk", value)

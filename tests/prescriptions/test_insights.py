@@ -432,6 +432,8 @@ def test_the_page_costs_the_same_with_1_or_50_check_ins_and_steps(
             selectors.TO_TELL,
             selectors.RECENT_WELLBEING,
             insights.LIFT_TOTALS,
+            insights.DAILY_MOODS,
+            insights.DAILY_STEPS,
         )
     )
     ours = [  # the page's own reads (not the "how do you feel now?" prompt in base.html)
