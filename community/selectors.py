@@ -454,6 +454,11 @@ class ReactionButton(NamedTuple):
     mine: bool
 
 
+# (kind, label) of each reaction: ReactionKind.choices makes the list anew on every read,
+# and a thread asks for it once a reply.
+REACTION_KINDS = tuple(ReactionKind.choices)
+
+
 @dataclass
 class ReactionSummary:
     counts: dict
@@ -464,7 +469,7 @@ class ReactionSummary:
         counts = self.counts.get(key, {})
         return [
             ReactionButton(kind, label, counts.get(kind, 0), (key, kind) in self.mine)
-            for kind, label in ReactionKind.choices
+            for kind, label in REACTION_KINDS
         ]
 
 
