@@ -20,6 +20,10 @@ median wall ms each took over `--requests` requests (the round trip and PostgreS
                          [--dump var/thread.prof]]
                          [--queries thread] [--objects thread]"
 
+A key may be a path of one's own instead, drawn as the member: `--pages /guidelines/,thread`
+sets a member page's shell alone (the header, base.html, the session, the member) beside
+the thread, and `--profile /guidelines/` profiles it.
+
 `--objects KEY` counts the model objects one request of a page builds, per model and
 in all, with the columns each was read with (an object of a few columns costs less to
 build than a whole row, and reads less).
@@ -122,7 +126,9 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=SCALES, default="1m")
-    parser.add_argument("--pages", default="", help="keys, e.g. thread,search_common")
+    parser.add_argument(
+        "--pages", default="", help="keys, e.g. thread,search_common, or paths: /guidelines/"
+    )
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default="", help="one page's key: cProfile it")
@@ -145,6 +151,12 @@ def main() -> int:
 
     chosen = args.profile or args.queries or args.objects or args.pages
     wanted = set(filter(None, chosen.split(",")))
+    # A path of one's own is a page too, as the member (its key the path).
+    plan["pages"] += [
+        {"key": key, "name": key, "path": key, "who": "member"}
+        for key in sorted(wanted)
+        if key.startswith("/")
+    ]
     pages = [
         page
         for page in plan["pages"]
