@@ -4,16 +4,28 @@ member's row from SQL built once per process (fourc.lib.prepared).
 Every page a member opens reads their row (`request.user`), and building that one-row
 query cost more than running it (about a tenth of a simple member page's time at a
 million posts). The row is the whole `User`, as Django's `ModelBackend.get_user` reads
-it; everything else the two backends do is theirs.
+it, with what every page asks of it in the same statement: the member's roles
+(community.roles.with_roles) and whether their address is confirmed
+(`has_verified_email`), each a query of its own before. Everything else the two backends
+do is theirs.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.db.models import Exists, OuterRef
 
-from community.models import User
+from community import roles
+from community.models import User, verified_address
 from fourc.lib.prepared import Prepared
 
-MEMBER_BY_ID = Prepared(lambda id: User.objects.filter(pk=id), id=Prepared.ID)
+# The member's row, with what every page asks of it: their roles (the menu links to a
+# link worker's members) and whether they confirmed their address (may they write?).
+MEMBER_BY_ID = Prepared(
+    lambda id: roles.with_roles(User.objects.filter(pk=id)).annotate(
+        has_verified_email=Exists(verified_address(OuterRef("pk")))
+    ),
+    id=Prepared.ID,
+)
 
 # Sessions begun before these backends carry the paths of the ones they extend
 # (community.sessions reads them as these).

@@ -53,7 +53,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
-from community import services, sessions, signals, text
+from community import roles, services, sessions, signals, text
 from community.models import (
     FORMER_MEMBER_NAME,
     RSVP,
@@ -508,6 +508,7 @@ def _close_account(member: User) -> None:
     EmailAddress.objects.filter(user=member).delete()
     Authenticator.objects.filter(user=member).delete()
     member.groups.clear()
+    roles.forget(member)
     member.user_permissions.clear()
     handle = f"former_{secrets.token_hex(8)}"
     User.objects.filter(pk=member.pk).update(

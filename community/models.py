@@ -171,7 +171,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def has_verified_email(self) -> bool:
-        """True once the member has confirmed their primary address: needed to write."""
+        """True once the member has confirmed their primary address: needed to write.
+        The signed-in member's row brings it (community.backends): no query then."""
         return VERIFIED_EMAIL.exists(member=self)
 
     @cached_property
@@ -183,14 +184,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.guidelines_acceptances.filter(version=guidelines.VERSION).exists()
 
 
-def _verified_email(member):
+def verified_address(member):
+    """The member's confirmed primary address, if any (a QuerySet of its id): `member` may
+    be an OuterRef, for a member read with it (community.backends)."""
     from allauth.account.models import EmailAddress
 
     return EmailAddress.objects.filter(user=member, verified=True, primary=True).values("pk")[:1]
 
 
 # Asked on every member page (can a member write?): built once per process.
-VERIFIED_EMAIL = Prepared(_verified_email, member=Prepared.MEMBER)
+VERIFIED_EMAIL = Prepared(verified_address, member=Prepared.MEMBER)
 
 
 class CrisisLine(models.Model):

@@ -160,6 +160,7 @@ def assign_role(*, member: User, role: str) -> bool:
     group = Group.objects.get(name=role)
     changed = not member.groups.filter(pk=group.pk).exists()
     member.groups.add(group)
+    roles.forget(member)  # the roles read with their row are asked again
     if role == roles.MODERATORS and not member.is_staff:
         member.is_staff = True
         member.save(update_fields=["is_staff"])

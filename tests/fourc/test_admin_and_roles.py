@@ -134,6 +134,32 @@ def test_role_helpers_read_group_membership(member, moderator, link_worker):
 
 
 @pytest.mark.django_db
+def test_roles_read_with_the_member_are_the_roles_asked_apart(member):
+    """community.backends reads a member with a flag per role (roles.with_roles): for
+    every mix of roles, the same answers as asking apart; a role given is seen at once."""
+    from community import services
+    from community.backends import MEMBER_BY_ID
+
+    for role in (None, roles.HOSTS, roles.LINK_WORKERS, roles.MODERATORS):
+        if role:
+            services.assign_role(member=member, role=role)
+        (read,) = MEMBER_BY_ID.objects(id=member.pk)
+        asked = type(member).objects.get(pk=member.pk)
+        assert roles._names(read) == roles._names(asked), role
+        for check in (roles.is_moderator, roles.is_link_worker, roles.can_host):
+            assert check(read) == check(asked), (role, check.__name__)
+    assert roles._names(read) == {roles.HOSTS, roles.LINK_WORKERS, roles.MODERATORS}
+
+    (read,) = MEMBER_BY_ID.objects(id=member.pk)
+    member.groups.clear()
+    (fresh,) = MEMBER_BY_ID.objects(id=member.pk)
+    assert not roles.is_moderator(fresh)
+    services.assign_role(member=fresh, role=roles.LINK_WORKERS)
+    assert roles.is_link_worker(fresh)  # forgotten when given, not kept from the read
+    assert not roles.is_moderator(fresh)
+
+
+@pytest.mark.django_db
 def test_assigning_the_moderator_role_opens_the_admin_with_two_factor(client, member):
     from community import services
 

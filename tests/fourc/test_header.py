@@ -48,6 +48,34 @@ def test_a_link_worker_finds_their_members_in_the_menu(link_worker):
 
 
 @pytest.mark.django_db
+def test_the_menu_asks_no_query_of_its_own_for_roles(link_worker, member_client):
+    """A member's roles and confirmed address come with their row (community.backends):
+    a page neither asks which groups they are in nor whether they may write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from community import roles
+    from community.models import VERIFIED_EMAIL
+    from tests.factories import PostFactory
+
+    thread = f"/posts/{PostFactory().pk}/"  # with a reply form: may they write?
+    client = Client()
+    client.force_login(link_worker)
+    asked_apart = (f"EXECUTE {roles.ROLES_OF.name}_", f"EXECUTE {VERIFIED_EMAIL.name}_")
+    for who in (client, member_client):
+        who.get(thread)
+        with CaptureQueriesContext(connection) as queries:
+            page = who.get(thread)
+        sqls = [q["sql"] for q in queries.captured_queries]
+        assert not [sql for sql in sqls if sql.startswith(asked_apart)]
+        assert not [sql for sql in sqls if "auth_group" in sql and "community_user" not in sql]
+        assert not [sql for sql in sqls if '"account_emailaddress"' in sql and "EXISTS" not in sql]
+        assert page.status_code == 200
+        assert ("/link-workers/members/" in header(page)) is (who is client)
+        assert 'action="/posts/' in page.content.decode()  # the reply form: they may write
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("url", MEMBER_MENU)
 def test_the_menu_marks_the_page_you_are_on(member_client, url):
     top = header(member_client.get(url))
