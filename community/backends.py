@@ -5,8 +5,9 @@ Every page a member opens reads their row (`request.user`), and building that on
 query cost more than running it (about a tenth of a simple member page's time at a
 million posts). The row is the whole `User`, as Django's `ModelBackend.get_user` reads
 it, with what every page asks of it in the same statement: the member's roles
-(community.roles.with_roles) and whether their address is confirmed
-(`has_verified_email`), each a query of its own before. Everything else the two backends
+(community.roles.with_roles), whether their address is confirmed
+(`has_verified_email`) and their muted words (community.muting.with_muted_words),
+each a query of its own before. Everything else the two backends
 do is theirs.
 """
 
@@ -14,18 +15,22 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db.models import Exists, OuterRef
 
-from community import roles
+from community import muting, roles
 from community.models import User, verified_address
 from fourc.lib.prepared import Prepared
 
+
 # The member's row, with what every page asks of it: their roles (the menu links to a
-# link worker's members) and whether they confirmed their address (may they write?).
-MEMBER_BY_ID = Prepared(
-    lambda id: roles.with_roles(User.objects.filter(pk=id)).annotate(
+# link worker's members), whether they confirmed their address (may they write?) and
+# their muted words (every page of posts folds what holds one).
+def _member(id):
+    members = User.objects.filter(pk=id).annotate(
         has_verified_email=Exists(verified_address(OuterRef("pk")))
-    ),
-    id=Prepared.ID,
-)
+    )
+    return muting.with_muted_words(roles.with_roles(members))
+
+
+MEMBER_BY_ID = Prepared(_member, id=Prepared.ID)
 
 # Sessions begun before these backends carry the paths of the ones they extend
 # (community.sessions reads them as these).

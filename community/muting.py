@@ -12,6 +12,44 @@ already loaded.
 import re
 import unicodedata
 
+# The phrases read with a member's row (`with_muted_words`), joined: a stored phrase holds
+# no newline (`normalise` keeps single spaces).
+_READ_AS, _BETWEEN = "muted_phrases_read", "\n"
+_UNREAD = object()
+
+
+def with_muted_words(members):
+    """`members` (a QuerySet of users) each read with their muted phrases, in the same
+    query: community.backends reads the signed-in member so, since every page of posts
+    folds what holds one."""
+    from django.db.models import OuterRef, StringAgg, Subquery, Value
+
+    from community.models import MutedWord  # the models import this module
+
+    phrases = (
+        MutedWord.objects.filter(member=OuterRef("pk"))
+        .order_by()
+        .values("member")
+        .annotate(joined=StringAgg("phrase", Value(_BETWEEN)))
+        .values("joined")
+    )
+    return members.annotate(**{_READ_AS: Subquery(phrases)})
+
+
+def read_with(member) -> list[str] | None:
+    """The phrases read with `member`'s row, or None when it was read without them."""
+    joined = getattr(member, _READ_AS, _UNREAD)
+    if joined is _UNREAD:
+        return None
+    return joined.split(_BETWEEN) if joined else []
+
+
+def forget(member) -> None:
+    """Drops the phrases read with `member`'s row (after changing them): asked again."""
+    if hasattr(member, _READ_AS):
+        delattr(member, _READ_AS)  # through request.user's lazy wrapper too
+
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 

@@ -33,7 +33,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from community import roles, text
+from community import muting, roles, text
 from community.handles import is_handle, normalise_handle
 from community.models import (
     RSVP,
@@ -695,11 +695,14 @@ def unread_notification_count(member: User) -> int:
 
 
 def muted_words_for(member) -> MutedWords:
-    """The viewer's muted words, compiled: one query (none for a visitor). A page reads
-    them once and marks what it shows (`MutedWords.mark`)."""
+    """The viewer's muted words, compiled: read with the signed-in member's row
+    (muting.with_muted_words, community.backends), else one query (none for a visitor). A
+    page reads them once and marks what it shows (`MutedWords.mark`)."""
     if not member.is_authenticated:
         return MutedWords()
-    phrases = [phrase for (phrase,) in MUTED_PHRASES.run(member=member)]
+    phrases = muting.read_with(member)
+    if phrases is None:
+        phrases = [phrase for (phrase,) in MUTED_PHRASES.run(member=member)]
     return MutedWords(phrases, viewer_id=member.pk)
 
 

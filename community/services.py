@@ -1283,6 +1283,7 @@ def set_muted_words(*, member: User, phrases: list[str]) -> bool:
         [MutedWord(member=member, phrase=phrase) for phrase in sorted(wanted - current)],
         ignore_conflicts=True,  # a second tab saving the same words at the same moment
     )
+    muting.forget(member)
     return True
 
 

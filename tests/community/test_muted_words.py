@@ -279,3 +279,28 @@ def test_the_muted_words_cost_one_query_and_a_visitors_none(member, django_asser
         assert selectors.muted_words_for(member)
     with django_assert_num_queries(0):
         assert not selectors.muted_words_for(AnonymousUser())
+
+
+@pytest.mark.django_db
+def test_the_signed_in_member_brings_their_muted_words_with_their_row(
+    member, other_member, django_assert_num_queries
+):
+    """community.backends reads the member with their words (muting.with_muted_words):
+    a page asks no query for them; the words are the ones asked apart, none included."""
+    from community.backends import MEMBER_BY_ID
+
+    services.set_muted_words(member=member, phrases=["exams", "self harm", "l'été"])
+    for who in (member, other_member):  # three words, and none
+        (read,) = MEMBER_BY_ID.objects(id=who.pk)
+        with django_assert_num_queries(0):
+            words = selectors.muted_words_for(read)
+        assert words.phrases == selectors.muted_words_for(who).phrases
+    assert selectors.muted_words_for(MEMBER_BY_ID.objects(id=member.pk)[0]).phrases == [
+        "exams",
+        "l'été",
+        "self harm",
+    ]
+
+    (read,) = MEMBER_BY_ID.objects(id=member.pk)
+    services.set_muted_words(member=read, phrases=["exams"])
+    assert selectors.muted_words_for(read).phrases == ["exams"]  # forgotten when changed

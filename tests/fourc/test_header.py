@@ -48,20 +48,26 @@ def test_a_link_worker_finds_their_members_in_the_menu(link_worker):
 
 
 @pytest.mark.django_db
-def test_the_menu_asks_no_query_of_its_own_for_roles(link_worker, member_client):
-    """A member's roles and confirmed address come with their row (community.backends):
-    a page neither asks which groups they are in nor whether they may write."""
+def test_a_page_asks_no_query_of_its_own_for_the_members_roles_address_or_words(
+    link_worker, member_client
+):
+    """A member's roles, confirmed address and muted words come with their row
+    (community.backends): a thread page asks neither which groups they are in, nor
+    whether they may write, nor which words fold for them."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from community import roles
+    from community import roles, selectors
     from community.models import VERIFIED_EMAIL
     from tests.factories import PostFactory
 
     thread = f"/posts/{PostFactory().pk}/"  # with a reply form: may they write?
     client = Client()
     client.force_login(link_worker)
-    asked_apart = (f"EXECUTE {roles.ROLES_OF.name}_", f"EXECUTE {VERIFIED_EMAIL.name}_")
+    asked_apart = tuple(
+        f"EXECUTE {prepared.name}_"
+        for prepared in (roles.ROLES_OF, VERIFIED_EMAIL, selectors.MUTED_PHRASES)
+    )
     for who in (client, member_client):
         who.get(thread)
         with CaptureQueriesContext(connection) as queries:
