@@ -28,12 +28,12 @@ pytestmark = pytest.mark.django_db
 SETTINGS_URL = "/settings/notifications/"
 # Wednesday 2 December 2026, 09:00 in London (GMT, so UTC too).
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-# The member (with the unread count on their row), their preferences, what every page
-# reads (the member's roles), and the spaces a break may hide (or, during one, those it
-# hides): one query each, so this never grows. (The session comes from the cache; "How do
+# The member (with the unread count and their roles read with their row), their
+# preferences, and the spaces a break may hide (or, during one, those it hides): one
+# query each, so this never grows. (The session comes from the cache; "How do
 # you feel now?" asks on Home and the feed only, so this page no longer looks for a step
 # waiting for it.)
-QUERIES = 4
+QUERIES = 3
 
 
 def text(response) -> str:
