@@ -475,7 +475,8 @@ def measure(args) -> dict:
         beat = start_beat()
         server = start_server(port)
         trivial = plan["pages"][0]
-        baselines = [saturate(port, trivial, Requests(trivial, "", []), args, workdir)["rps"]]
+        trivial_requests = Requests(trivial, "", [])
+        baselines = [saturate(port, trivial, trivial_requests, args, workdir)["rps"]]
         for page in plan["pages"]:
             requests = Requests(page, member_cookie, posting)
             if page["who"] == "posting":
@@ -488,9 +489,7 @@ def measure(args) -> dict:
             # /ping again after each page: the page's share is of the /ping measured just
             # before and just after it, so a machine that slows or quickens during the run
             # moves a page and its baseline together.
-            baselines.append(
-                saturate(port, trivial, Requests(trivial, "", []), args, workdir)["rps"]
-            )
+            baselines.append(saturate(port, trivial, trivial_requests, args, workdir)["rps"])
             queries, status = counted[page["path"]]
             results.append(
                 {

@@ -150,7 +150,6 @@ def test_roles_read_with_the_member_are_the_roles_asked_apart(member):
             assert check(read) == check(asked), (role, check.__name__)
     assert roles._names(read) == {roles.HOSTS, roles.LINK_WORKERS, roles.MODERATORS}
 
-    (read,) = MEMBER_BY_ID.objects(id=member.pk)
     member.groups.clear()
     (fresh,) = MEMBER_BY_ID.objects(id=member.pk)
     assert not roles.is_moderator(fresh)
